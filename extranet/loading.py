@@ -1,0 +1,541 @@
+"""Loading and validation: YAML and Markdown in, one validated `Extranet` out, or every problem at once.
+
+A maintainer's mistake must come back as `file:line:column: field.path: what was found and what was
+expected`, all mistakes of a run together, and never a traceback. So YAML is composed to nodes (which
+keep their positions) and constructed here with YAML 1.2 scalars: `00177041` stays text-like instead
+of becoming an octal number, `16:00` is not a base-60 integer and `no` is not `False`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import re
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from .model import Customer, CustomersFile, Plan, Release, Vendor, version_key
+
+Loc = tuple[str | int, ...]
+
+
+@dataclasses.dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, located for an editor's jump-to-line."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class InvalidInput(Exception):
+    """Raised with every problem found, so one run reports them all."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = sorted(set(problems), key=_problem_order)
+        super().__init__("\n".join(map(str, self.problems)))
+
+
+def _problem_order(problem: Problem) -> tuple[Any, ...]:
+    return (problem.file, problem.line, problem.column, problem.path, problem.message)
+
+
+def format_loc(loc: Loc) -> str:
+    """`('customers', 2, 'company_id')` -> `customers[2].company_id`."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+# --- YAML with positions -----------------------------------------------------------------------
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """YAML 1.2 core-schema scalars, so values mean what a maintainer expects."""
+
+
+for _tag, _regexp, _first in (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", "-+0123456789"),
+    ("tag:yaml.org,2002:float",
+     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+     "-+0123456789."),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:timestamp", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "0123456789"),
+):
+    _Resolver.add_implicit_resolver(_tag, re.compile(_regexp), list(_first))
+
+
+class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver):
+    def __init__(self, stream: str):
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _Resolver.__init__(self)
+
+
+@dataclasses.dataclass
+class Source:
+    """One parsed YAML file: its data and where each value and key stands in the text."""
+
+    file: str
+    data: Any = None
+    values: dict[Loc, tuple[int, int]] = dataclasses.field(default_factory=dict)
+    keys: dict[Loc, tuple[int, int]] = dataclasses.field(default_factory=dict)
+    texts: dict[Loc, str] = dataclasses.field(default_factory=dict)
+
+    def position(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
+        """The closest known position: the value (or key) at `loc`, else its nearest ancestor."""
+        if key and loc in self.keys:
+            return self.keys[loc]
+        while loc:
+            if loc in self.values:
+                return self.values[loc]
+            loc = loc[:-1]
+        return self.values.get((), (1, 1))
+
+    def problem(self, loc: Loc, message: str, *, key: bool = False, path: Loc | None = None) -> Problem:
+        line, column = self.position(loc, key=key)
+        return Problem(self.file, line, column, format_loc(loc if path is None else path), message)
+
+
+def parse_yaml(text: str, file: str) -> tuple[Source, list[Problem]]:
+    """Parse one YAML document, keeping positions; syntax errors come back as problems."""
+    source = Source(file)
+    try:
+        composer = _Composer(text)
+        node = composer.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = error.problem or error.context or "invalid YAML"
+        if "expected a single document" in str(error):
+            reason = "expected a single YAML document, found another '---'"
+        return source, [Problem(file, line, column, "", f"YAML syntax error: {reason}")]
+    except yaml.YAMLError as error:  # reader errors: bad bytes, control characters
+        return source, [Problem(file, 1, 1, "", f"YAML syntax error: {error}")]
+    problems: list[Problem] = []
+    if node is None:
+        return source, problems
+    source.data = _construct(node, (), source, problems, depth=0)
+    return source, problems
+
+
+def _construct(node: yaml.Node, loc: Loc, source: Source, problems: list[Problem], depth: int) -> Any:
+    source.values[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if depth > 50:
+        problems.append(source.problem(loc, "nested too deeply (a recursive alias?)"))
+        return None
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(source.problem(loc, "a key must be plain text"))
+                continue
+            key = key_node.value
+            child = (*loc, key)
+            if key in result:
+                first = source.keys[child][0]
+                source.keys[(*child, "#duplicate")] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                problems.append(source.problem((*child, "#duplicate"), f"duplicate key '{key}' (first at line {first})",
+                                               key=True, path=child))
+                continue
+            source.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = _construct(value_node, child, source, problems, depth + 1)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, (*loc, index), source, problems, depth + 1) for index, item in enumerate(node.value)]
+    source.texts[loc] = node.value
+    return _scalar(node, loc, source, problems)
+
+
+def _scalar(node: yaml.ScalarNode, loc: Loc, source: Source, problems: list[Problem]) -> Any:
+    tag, value = node.tag, node.value
+    if tag == "tag:yaml.org,2002:str":
+        return value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        return value.lower() == "true"
+    if tag == "tag:yaml.org,2002:int":
+        return int(value, 10)
+    if tag == "tag:yaml.org,2002:float":
+        return float(value.replace(".inf", "inf").replace(".Inf", "inf").replace(".INF", "inf")
+                     .replace(".nan", "nan").replace(".NaN", "nan").replace(".NAN", "nan"))
+    if tag == "tag:yaml.org,2002:timestamp":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            problems.append(source.problem(loc, f"'{value}' is not a date"))
+            return value
+    problems.append(source.problem(loc, f"unsupported YAML tag '{tag}'"))
+    return value
+
+
+# --- Turning pydantic's errors into a maintainer's messages ------------------------------------
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Annotated and Optional to reach the type whose fields or items a location names."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def _type_at(root: Any, loc: Loc) -> Any:
+    current = root
+    for part in loc:
+        current = _unwrap(current)
+        if dataclasses.is_dataclass(current) and isinstance(part, str):
+            hints = typing.get_type_hints(current, include_extras=True)
+            if part not in hints:
+                return None
+            current = hints[part]
+        elif typing.get_origin(current) in (tuple, list) and isinstance(part, int):
+            current = typing.get_args(current)[0]
+        elif typing.get_origin(current) is dict:
+            current = typing.get_args(current)[1]
+        else:
+            return None
+    return _unwrap(current)
+
+
+def _describe(source: Source, loc: Loc, value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    text = source.texts.get(loc, repr(value))
+    if isinstance(value, bool):
+        return f"true/false value {text}"
+    if isinstance(value, (int, float)):
+        return f"number {text}"
+    if isinstance(value, dt.date):
+        return f"date {text}"
+    return f"'{text}'"
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    choices = list(choices)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "expected one of: " + ", ".join(choices)
+
+
+def _message(error: Mapping[str, Any], root: Any, source: Source) -> Problem:
+    loc: Loc = tuple(part for part in error["loc"] if part != "[key]")
+    kind = error["type"]
+    value = error.get("input")
+    found = _describe(source, loc, value)
+    ctx = error.get("ctx") or {}
+    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
+        owner = _type_at(root, loc[:-1])
+        fields = [field.name for field in dataclasses.fields(owner)] if dataclasses.is_dataclass(owner) else []
+        return source.problem(loc, f"unknown key '{loc[-1]}'; {_suggest(str(loc[-1]), fields)}", key=True)
+    if kind in ("missing", "missing_argument"):
+        return source.problem(loc[:-1], "required key is missing", path=loc)
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", ctx.get("expected", ""))
+        hint = _suggest(str(value), choices)
+        if not hint.startswith("did"):
+            hint = "expected " + ctx.get("expected", "")
+        return source.problem(loc, f"{found} is not allowed; {hint}")
+    expected = {
+        "string_type": "text (quote it in YAML)", "int_type": "a whole number", "int_parsing": "a whole number",
+        "int_from_float": "a whole number", "bool_type": "true or false", "bool_parsing": "true or false",
+        "date_type": "a date as YYYY-MM-DD", "date_parsing": "a date as YYYY-MM-DD",
+        "date_from_datetime_inexact": "a date as YYYY-MM-DD", "date_from_datetime_parsing": "a date as YYYY-MM-DD",
+        "tuple_type": "a list", "list_type": "a list", "dict_type": "a mapping", "dataclass_type": "a mapping",
+        "dataclass_args_type": "a mapping", "model_type": "a mapping",
+    }.get(kind)
+    if expected:
+        if kind == "string_type" and isinstance(value, (int, float)) and loc in source.texts:
+            expected = f"text; write '{source.texts[loc]}' in quotes"
+        return source.problem(loc, f"expected {expected}, found {found}")
+    if kind in ("too_short", "string_too_short"):
+        what = "text" if kind == "string_too_short" else f"at least {ctx.get('min_length')} item(s)"
+        return source.problem(loc, f"expected {what}, found {'nothing' if kind == 'string_too_short' else found}")
+    if kind in ("greater_than", "greater_than_equal"):
+        limit = ctx.get("gt", ctx.get("ge"))
+        return source.problem(loc, f"expected a number {'above' if 'gt' in ctx else 'at least'} {limit}, found {found}")
+    if kind == "string_pattern_mismatch":
+        return source.problem(loc, f"{found} does not match the pattern {ctx.get('pattern')}")
+    return source.problem(loc, str(error["msg"]).removeprefix("Value error, "))
+
+
+def validate_source(source: Source, root: Any, languages: tuple[str, ...]) -> tuple[Any, list[Problem]]:
+    """Validate a parsed file against a model type; an empty file is reported, not crashed on."""
+    if source.data is None:
+        return None, [source.problem((), "the file is empty (expected a mapping)")]
+    try:
+        return TypeAdapter(root).validate_python(source.data, context={"languages": languages}), []
+    except ValidationError as error:
+        return None, [_message(item, root, source) for item in error.errors(include_url=False)]
+
+
+# --- The validated model -----------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Extranet:
+    """Everything the decisions and pages are computed from, already consistent across files."""
+
+    languages: tuple[str, ...]
+    vendor: Vendor
+    plans: Mapping[str, Plan]
+    customers: tuple[Customer, ...]
+    releases: tuple[Release, ...]
+    """Ascending by version."""
+    guides: Mapping[str, str]
+    """Release version -> upgrade guide path under each language's content folder."""
+    sources: Mapping[str, Source] = dataclasses.field(repr=False, compare=False)
+    """Release version (and 'customers') -> where its values stand, for later messages."""
+
+    def release(self, version: str) -> Release:
+        key = version_key(version)
+        for release in self.releases:
+            if version_key(release.version) == key:
+                return release
+        raise KeyError(version)
+
+
+ArtifactExists = Callable[[Release, Any], bool]
+
+
+def load(
+    root: Path,
+    *,
+    languages: tuple[str, ...],
+    releases_dir: str = "releases",
+    customers_file: str = "customers.yaml",
+    content_dir: str = "content",
+    artifact_exists: ArtifactExists | None = None,
+) -> Extranet:
+    """Load and validate everything below `root`; raise `InvalidInput` with every problem found."""
+    problems: list[Problem] = []
+    releases: list[tuple[Source, Release]] = []
+    release_files = sorted((root / releases_dir).glob("*.yaml"))
+    for path in release_files:
+        source, found = _read(path, root)
+        problems += found
+        if not found:
+            release, found = validate_source(source, Release, languages)
+            problems += found
+            if release is not None:
+                releases.append((source, release))
+    customers_source, found = _read(root / customers_file, root)
+    problems += found
+    customers = None
+    if not found:
+        customers, found = validate_source(customers_source, CustomersFile, languages)
+        problems += found
+    releases.sort(key=lambda pair: version_key(pair[1].version))
+    problems += _check_releases(releases)
+    guides, found = _check_content(root / content_dir, root, languages, {r.version for _, r in releases})
+    problems += found
+    if customers is not None:
+        problems += _check_customers(customers_source, customers, languages, {version_key(r.version) for _, r in releases})
+        problems += _check_artifacts(releases, customers)
+    if artifact_exists is not None:
+        problems += [source.problem(("artifacts", index, "file"),
+                                    f"'{release.version}/{artifact.file}' is not in the configured storage")
+                     for source, release in releases for index, artifact in enumerate(release.artifacts)
+                     if not artifact_exists(release, artifact)]
+    if not release_files:
+        problems.append(Problem(f"{releases_dir}/", 1, 1, "", "no release manifests (expected <version>.yaml files)"))
+    if problems:
+        raise InvalidInput(problems)
+    assert customers is not None
+    return Extranet(
+        languages=languages,
+        vendor=customers.vendor,
+        plans={plan.id: plan for plan in customers.plans},
+        customers=customers.customers,
+        releases=tuple(release for _, release in releases),
+        guides=guides,
+        sources={"customers": customers_source, **{release.version: source for source, release in releases}},
+    )
+
+
+def _read(path: Path, root: Path) -> tuple[Source, list[Problem]]:
+    name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Source(name), [Problem(name, 1, 1, "", "file not found")]
+    except UnicodeDecodeError as error:
+        return Source(name), [Problem(name, 1, 1, "", f"not UTF-8 text (byte {error.start})")]
+    except OSError as error:
+        return Source(name), [Problem(name, 1, 1, "", f"cannot read: {error.strerror}")]
+    return parse_yaml(text, name)
+
+
+def _check_releases(releases: list[tuple[Source, Release]]) -> list[Problem]:
+    problems = []
+    seen: dict[tuple[int, ...], Source] = {}
+    previous: Release | None = None
+    for source, release in releases:
+        key = version_key(release.version)
+        stem = Path(source.file).stem
+        if stem != release.version:
+            problems.append(source.problem(("version",), f"'{release.version}' does not match the file name "
+                                                         f"(expected '{stem}' or rename the file)"))
+        if key in seen:
+            problems.append(source.problem(("version",), f"version '{release.version}' is also in {seen[key].file}"))
+        seen.setdefault(key, source)
+        if previous is not None and release.date < previous.date:
+            problems.append(source.problem(("date",), f"{release.date} is before {previous.date} of the lower version "
+                                                      f"{previous.version} (dates must increase with versions)"))
+        previous = release
+        ids: set[str] = set()
+        files: set[str] = set()
+        for index, artifact in enumerate(release.artifacts):
+            if artifact.id in ids:
+                problems.append(source.problem(("artifacts", index, "id"), f"duplicate artifact id '{artifact.id}'"))
+            if artifact.file in files:
+                problems.append(source.problem(("artifacts", index, "file"), f"duplicate file '{artifact.file}'"))
+            ids.add(artifact.id)
+            files.add(artifact.file)
+    return problems
+
+
+def _check_artifacts(releases: list[tuple[Source, Release]], customers: CustomersFile) -> list[Problem]:
+    modules = [module.id for module in customers.vendor.modules]
+    platforms = [platform.id for platform in customers.vendor.platforms]
+    problems = []
+    for source, release in releases:
+        for index, artifact in enumerate(release.artifacts):
+            if artifact.module not in modules:
+                problems.append(source.problem(("artifacts", index, "module"), _unknown("module", artifact.module, modules)))
+            if artifact.platform not in platforms:
+                problems.append(source.problem(("artifacts", index, "platform"),
+                                               _unknown("platform", artifact.platform, platforms)))
+    return problems
+
+
+def _unknown(what: str, value: str, known: list[str]) -> str:
+    return f"unknown {what} '{value}'; {_suggest(value, known)}"
+
+
+def _check_customers(source: Source, data: CustomersFile, languages: tuple[str, ...],
+                     versions: set[tuple[int, ...]]) -> list[Problem]:
+    problems = []
+    vendor = data.vendor
+    modules = [module.id for module in vendor.modules]
+    platforms = [platform.id for platform in vendor.platforms]
+    editions = {edition.id: edition for edition in vendor.editions}
+    plans = {plan.id: plan for plan in data.plans}
+    problems += _duplicates(source, [(("vendor", "modules", i, "id"), m.id) for i, m in enumerate(vendor.modules)], "module id")
+    problems += _duplicates(source, [(("vendor", "platforms", i, "id"), p.id) for i, p in enumerate(vendor.platforms)],
+                            "platform id")
+    problems += _duplicates(source, [(("vendor", "editions", i, "id"), e.id) for i, e in enumerate(vendor.editions)],
+                            "edition id")
+    problems += _duplicates(source, [(("plans", i, "id"), p.id) for i, p in enumerate(data.plans)], "plan id")
+    problems += _duplicates(source, [(("customers", i, "id"), c.id) for i, c in enumerate(data.customers)], "customer id")
+    logins = [(("vendor", "staff", i, "login"), user.login) for i, user in enumerate(vendor.staff)]
+    logins += [(("customers", i, "users", j, "login"), user.login)
+               for i, customer in enumerate(data.customers) for j, user in enumerate(customer.users)]
+    problems += _duplicates(source, logins, "login")
+    for i, edition in enumerate(vendor.editions):
+        problems += [source.problem(("vendor", "editions", i, "modules", j), _unknown("module", module, modules))
+                     for j, module in enumerate(edition.modules) if module not in modules]
+    for i, plan in enumerate(data.plans):
+        channels = [channel.id for channel in plan.channels]
+        problems += _duplicates(source, [(("plans", i, "channels", j, "id"), c) for j, c in enumerate(channels)], "channel id")
+        problems += _duplicates(source, [(("plans", i, "severities", j, "id"), s.id)
+                                         for j, s in enumerate(plan.severities)], "severity id")
+        for j, severity in enumerate(plan.severities):
+            problems += [source.problem(("plans", i, "severities", j, "channels", channel), _unknown("channel", channel, channels),
+                                        key=True)
+                         for channel in severity.channels if channel not in channels]
+        problems += [source.problem(("plans", i, "languages", j), f"'{language}' is not a site language "
+                                                                   f"({', '.join(languages)})")
+                     for j, language in enumerate(plan.languages) if language not in languages]
+    for i, customer in enumerate(data.customers):
+        loc: Loc = ("customers", i)
+        if customer.plan not in plans:
+            problems.append(source.problem((*loc, "plan"), _unknown("plan", customer.plan, list(plans))))
+        if customer.edition not in editions:
+            problems.append(source.problem((*loc, "edition"), _unknown("edition", customer.edition, list(editions))))
+        problems += [source.problem((*loc, "modules", j), _unknown("module", module, modules))
+                     for j, module in enumerate(customer.modules) if module not in modules]
+        problems += [source.problem((*loc, "platforms", j), _unknown("platform", platform, platforms))
+                     for j, platform in enumerate(customer.platforms) if platform not in platforms]
+        if version_key(customer.installed_version) not in versions:
+            problems.append(source.problem((*loc, "installed_version"),
+                                           f"version '{customer.installed_version}' has no release manifest"))
+        if customer.support_until < customer.support_from:
+            problems.append(source.problem((*loc, "support_until"),
+                                           f"{customer.support_until} is before support_from {customer.support_from}"))
+        if customer.language not in languages:
+            problems.append(source.problem((*loc, "language"),
+                                           f"'{customer.language}' is not a site language ({', '.join(languages)})"))
+    return problems
+
+
+def _duplicates(source: Source, items: list[tuple[Loc, str]], what: str) -> list[Problem]:
+    first: dict[str, Loc] = {}
+    problems = []
+    for loc, value in items:
+        if value in first:
+            line = source.position(first[value])[0]
+            problems.append(source.problem(loc, f"duplicate {what} '{value}' (first at line {line})"))
+        first.setdefault(value, loc)
+    return problems
+
+
+GUIDES = "upgrade"
+"""Per-release upgrade guides live at `content/<language>/upgrade/<version>.md`."""
+
+
+def _check_content(content: Path, root: Path, languages: tuple[str, ...],
+                   versions: set[str]) -> tuple[dict[str, str], list[Problem]]:
+    """Every Markdown page exists in every language, so the language switch always keeps the page."""
+    problems: list[Problem] = []
+    pages: dict[str, set[str]] = {}
+    if content.is_dir():
+        for path in sorted(content.rglob("*.md")):
+            relative = path.relative_to(content)
+            language, rest = relative.parts[0], Path(*relative.parts[1:]).as_posix()
+            if language not in languages or not rest or rest == ".":
+                problems.append(Problem(path.relative_to(root).as_posix(), 1, 1, "",
+                                        f"a page must be under a language folder ({', '.join(languages)})"))
+                continue
+            pages.setdefault(rest, set()).add(language)
+    guides = {}
+    for page, present in sorted(pages.items()):
+        for language in languages:
+            if language not in present:
+                have = sorted(present)[0]
+                problems.append(Problem(f"{content.relative_to(root).as_posix()}/{have}/{page}", 1, 1, "",
+                                        f"no {language} version (expected {content.relative_to(root).as_posix()}/"
+                                        f"{language}/{page})"))
+        if page.startswith(GUIDES + "/"):
+            version = Path(page).stem
+            if version not in versions:
+                problems.append(Problem(f"{content.relative_to(root).as_posix()}/{sorted(present)[0]}/{page}", 1, 1, "",
+                                        f"upgrade guide for '{version}', which has no release manifest"))
+            else:
+                guides[version] = page
+    return guides, problems

@@ -1,0 +1,423 @@
+"""The validated model of an extranet: releases, the vendor, support plans and customers.
+
+Every type here is a frozen pydantic dataclass, so one declaration gives three things that must
+never drift apart: the Python model the decisions work on, the validation of what maintainers
+write in YAML, and the JSON Schema their editors use (see `extranet.schema`). Checks that need
+more than one value (a customer's plan exists, versions are unique) live in `extranet.loading`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
+from pydantic.dataclasses import dataclass
+from pydantic_core import PydanticCustomError
+from stdnum.cz import dic as _cz_dic
+
+CONFIG = ConfigDict(extra="forbid")
+"""Unknown keys are errors: a typo in YAML must never be silently ignored."""
+
+model = dataclass(config=CONFIG, frozen=True, kw_only=True)
+
+
+def _custom(kind: str, message: str, **context: Any) -> PydanticCustomError:
+    return PydanticCustomError(kind, message, context)
+
+
+# --- Scalars -----------------------------------------------------------------------------------
+
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise _custom(
+            "slug", "'{value}' is not an id (expected lowercase letters, digits and inner hyphens)",
+            value=value,
+        )
+    return value
+
+
+Slug = Annotated[str, Field(min_length=1, max_length=64, json_schema_extra={"pattern": _SLUG.pattern}),
+                 AfterValidator(_slug)]
+"""An identifier that also appears in URLs and file names."""
+
+Language = Annotated[str, Field(pattern=r"^[a-z]{2}$", description="ISO 639-1 language code, e.g. cs")]
+
+_VERSION = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)){1,3}$")
+
+
+def _version(value: str) -> str:
+    if not _VERSION.match(value):
+        raise _custom(
+            "version", "'{value}' is not a version (expected numbers separated by dots, e.g. '5.2.0')",
+            value=value,
+        )
+    return value
+
+
+Version = Annotated[str, Field(json_schema_extra={"pattern": _VERSION.pattern},
+                               description="A release version, e.g. '5.2.0'; quote it in YAML."),
+                    AfterValidator(_version)]
+
+
+def _sha256(value: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise _custom("sha256", "'{value}' is not a sha256 digest (expected 64 lowercase hex digits)",
+                      value=value)
+    return value
+
+
+Sha256 = Annotated[str, Field(json_schema_extra={"pattern": "^[0-9a-f]{64}$"}), AfterValidator(_sha256)]
+
+
+def _company_id(value: str) -> str:
+    """IČO: 8 digits, the last a mod-11 check digit, the same rule as a legal entity's DIČ."""
+    if not re.fullmatch(r"[0-9]{8}", value):
+        raise _custom("company_id", "'{value}' is not a valid IČO (expected 8 digits)", value=value)
+    if _cz_dic.calc_check_digit_legal(value[:-1]) != value[-1]:
+        raise _custom("company_id", "'{value}' is not a valid IČO (check digit)", value=value)
+    return value
+
+
+CompanyId = Annotated[str, Field(json_schema_extra={"pattern": "^[0-9]{8}$"},
+                                 description="Czech company ID (IČO), 8 digits with a check digit; quote it."),
+                      AfterValidator(_company_id)]
+
+_BCRYPT = re.compile(r"^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$")
+
+
+def _password_hash(value: str) -> str:
+    match = _BCRYPT.match(value)
+    if not match:
+        raise _custom("password_hash",
+                      "not a bcrypt hash (expected '$2b$NN$' and 53 characters; never a plain password)")
+    if int(match.group(1)) < 10:
+        raise _custom("password_hash", "bcrypt cost {cost} is too low (expected at least 10)",
+                      cost=int(match.group(1)))
+    return value
+
+
+PasswordHash = Annotated[str, Field(json_schema_extra={"pattern": _BCRYPT.pattern},
+                                    description="bcrypt hash (cost >= 10); set it with `extranet user`."),
+                         AfterValidator(_password_hash)]
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise _custom("email", "'{value}' is not an e-mail address", value=value)
+    return value
+
+
+Email = Annotated[str, Field(json_schema_extra={"format": "email"}), AfterValidator(_email)]
+
+_LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+def _login(value: str) -> str:
+    if not _LOGIN.match(value):
+        raise _custom("login", "'{value}' is not a login (expected 2-64 lowercase letters, digits, '.', '_', '-')",
+                      value=value)
+    return value
+
+
+Login = Annotated[str, Field(json_schema_extra={"pattern": _LOGIN.pattern}), AfterValidator(_login)]
+
+
+def _file_name(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]*", value) or ".." in value:
+        raise _custom("file_name", "'{value}' is not a plain file name (letters, digits, '.', '_', '+', '-')",
+                      value=value)
+    return value
+
+
+FileName = Annotated[str, AfterValidator(_file_name)]
+
+
+def _time_of_day(value: Any) -> Any:
+    if isinstance(value, str) and re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
+        return dt.time.fromisoformat(value)
+    if isinstance(value, dt.time):
+        return value
+    raise _custom("time_of_day", "expected a time of day as 'HH:MM'")
+
+
+TimeOfDay = Annotated[dt.time, BeforeValidator(_time_of_day),
+                      WithJsonSchema({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"})]
+
+
+def _time_zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise _custom("time_zone", "'{value}' is not a time zone (expected e.g. 'Europe/Prague')",
+                      value=value) from None
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_time_zone)]
+
+
+def _complete(value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+    """Every text must exist in every site language: a customer never meets a missing translation."""
+    languages = (info.context or {}).get("languages", ())
+    missing = [lang for lang in languages if not value.get(lang, "").strip()]
+    if missing:
+        raise _custom("languages", "missing text in {missing} (every text needs {languages})",
+                      missing=", ".join(missing), languages=", ".join(languages))
+    unknown = [lang for lang in value if languages and lang not in languages]
+    if unknown:
+        raise _custom("languages", "text in unknown language {unknown} (the site's languages are {languages})",
+                      unknown=", ".join(unknown), languages=", ".join(languages))
+    return value
+
+
+Text = Annotated[dict[Language, str], AfterValidator(_complete),
+                 Field(description="The same text in each site language, e.g. {cs: …, en: …}.")]
+"""A text shown to customers, one entry per site language."""
+
+
+# --- Releases ----------------------------------------------------------------------------------
+
+@model
+class Artifact:
+    """One downloadable file of a release, for one module on one platform."""
+
+    id: Slug = Field(description="Unique within the release, e.g. 'server-windows'.")
+    module: Slug = Field(description="A module id from customers.yaml `vendor.modules`.")
+    platform: Slug = Field(description="A platform id from customers.yaml `vendor.platforms`.")
+    file: FileName = Field(description="File name in storage, under the release's version.")
+    size: int = Field(gt=0, description="Size in bytes.")
+    sha256: Sha256
+
+
+@model
+class Release:
+    """One released version, as written in `releases/<version>.yaml`."""
+
+    version: Version
+    date: dt.date
+    kind: Literal["major", "minor", "patch"] = Field(
+        description="major: more extensive enhancement; minor: smaller enhancement; patch: fixes only.")
+    title: Text
+    highlights: tuple[Text, ...] = Field(default=(), description="What is new, one item each.")
+    upgrade_notes: tuple[Text, ...] = Field(
+        default=(), description="Manual steps a customer must take when an upgrade passes through this release.")
+    required_stop: bool = Field(
+        default=False, description="Upgrades from older versions must install this release before going higher.")
+    artifacts: tuple[Artifact, ...] = ()
+
+
+# --- The vendor --------------------------------------------------------------------------------
+
+@model
+class Module:
+    """A separately licensed part of the product."""
+
+    id: Slug
+    name: Text
+
+
+@model
+class Platform:
+    id: Slug
+    name: str = Field(min_length=1)
+
+
+@model
+class Edition:
+    """A product edition; its modules are licensed to every customer on it."""
+
+    id: Slug
+    name: str = Field(min_length=1)
+    modules: tuple[Slug, ...] = Field(min_length=1)
+
+
+@model
+class User:
+    """A person with their own login, as the support terms require (one login per user)."""
+
+    login: Login
+    name: str = Field(min_length=1, description="Full name, as support identifies the user.")
+    email: Email
+    password_hash: PasswordHash
+
+
+@model
+class Vendor:
+    name: str = Field(min_length=1)
+    company_id: CompanyId
+    address: str = Field(min_length=1)
+    website: str = Field(min_length=1)
+    product: str = Field(min_length=1, description="The product name shown across the extranet.")
+    modules: tuple[Module, ...] = Field(min_length=1)
+    platforms: tuple[Platform, ...] = Field(min_length=1)
+    editions: tuple[Edition, ...] = Field(min_length=1)
+    staff: tuple[User, ...] = Field(default=(), description="Vendor staff: they see every page.")
+
+
+# --- Support plans -----------------------------------------------------------------------------
+
+RuleName = Literal["immediate", "same_business_day", "next_business_day", "next_release"]
+
+
+@model
+class Rule:
+    """When a response is due, counted from the report (see `extranet.calendar`)."""
+
+    kind: Literal["immediate", "same_business_day", "next_business_day", "next_release",
+                  "business_days", "calendar_days"]
+    days: int = 0
+
+
+_RULE_NAMES = ("immediate", "same_business_day", "next_business_day", "next_release")
+
+
+def _rule(value: Any) -> Any:
+    if isinstance(value, Rule):
+        return value
+    if isinstance(value, str) and value in _RULE_NAMES:
+        return Rule(kind=value)  # type: ignore[arg-type]
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, days),) = value.items()
+        if key in ("business_days", "calendar_days") and isinstance(days, int) and not isinstance(days, bool) \
+                and days > 0:
+            return Rule(kind=key, days=days)
+    raise _custom("rule", "expected one of {names}, {{business_days: N}} or {{calendar_days: N}} (N >= 1)",
+                  names=", ".join(_RULE_NAMES))
+
+
+RuleSpec = Annotated[Rule, BeforeValidator(_rule), WithJsonSchema({
+    "oneOf": [
+        {"enum": list(_RULE_NAMES)},
+        {"type": "object", "properties": {"business_days": {"type": "integer", "minimum": 1}},
+         "required": ["business_days"], "additionalProperties": False},
+        {"type": "object", "properties": {"calendar_days": {"type": "integer", "minimum": 1}},
+         "required": ["calendar_days"], "additionalProperties": False},
+    ]})]
+
+
+@model
+class ClosedDay:
+    """A day the vendor is closed beyond the country's public holidays (company holiday)."""
+
+    date: dt.date
+    name: Text
+
+
+@model
+class SupportCalendar:
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="Public holidays of this country (ISO 3166-1).")
+    timezone: TimeZone
+    opens: TimeOfDay
+    closes: TimeOfDay
+    closed_days: tuple[ClosedDay, ...] = ()
+
+
+@model
+class Channel:
+    """A way to reach support."""
+
+    id: Slug
+    kind: Literal["phone", "email"]
+    address: str = Field(min_length=1, description="Phone number or e-mail address.")
+    hours: Literal["business_hours", "always"] = Field(
+        description="business_hours: only while the calendar is open; always: accepted at any time.")
+    note: Text | None = None
+
+
+@model
+class Response:
+    """The response a severity gets: `deadline` is the contractual latest; `target` what is usual."""
+
+    deadline: RuleSpec
+    target: RuleSpec | None = None
+
+
+@model
+class Severity:
+    id: Slug
+    name: Text
+    description: Text
+    examples: tuple[Text, ...] = ()
+    action: Text = Field(description="What happens by the deadline, e.g. 'active resolution started'.")
+    response: Response = Field(description="Response on every channel, unless `channels` overrides it.")
+    channels: dict[Slug, Response] = Field(default_factory=dict, description="Per-channel response, by channel id.")
+
+
+@model
+class Identification:
+    """What a support request must carry; without it the vendor may refuse the request."""
+
+    customer: tuple[Literal["company_id", "company_name"], ...] = Field(
+        min_length=1, description="Any one of these identifies the customer.")
+    user: Literal["full_name"] = "full_name"
+    version: bool = Field(default=True, description="The product version in use must be given.")
+    refuse_without: bool = Field(default=True, description="Support may be refused without identification.")
+
+
+@model
+class Cadence:
+    """The release cadence the vendor promises per year."""
+
+    major_at_least: int = Field(ge=0)
+    minor_about: int = Field(ge=0)
+
+
+@model
+class Plan:
+    """A support plan: the support rules a customer's contract refers to."""
+
+    id: Slug
+    name: Text
+    description: Text
+    languages: tuple[Language, ...] = Field(min_length=1, description="Languages support is given in.")
+    calendar: SupportCalendar
+    channels: tuple[Channel, ...] = Field(min_length=1)
+    severities: tuple[Severity, ...] = Field(min_length=1, description="From the most to the least urgent.")
+    includes: tuple[Text, ...] = ()
+    excludes: tuple[Text, ...] = ()
+    identification: Identification
+    cadence: Cadence
+    upgrades: Literal["any_to_any", "via_required_stops"] = Field(
+        default="any_to_any", description="Any version upgrades directly to any higher one, unless a release "
+                                          "is a required stop.")
+
+
+# --- Customers ---------------------------------------------------------------------------------
+
+@model
+class Customer:
+    id: Slug = Field(description="Appears in URLs; never reused.")
+    name: str = Field(min_length=1, description="Company name.")
+    company_id: CompanyId
+    plan: Slug
+    edition: Slug
+    modules: tuple[Slug, ...] = Field(default=(), description="Modules licensed beyond the edition's.")
+    platforms: tuple[Slug, ...] = Field(min_length=1)
+    support_from: dt.date
+    support_until: dt.date
+    installed_version: Version
+    language: Language = Field(description="Preferred language of the extranet.")
+    users: tuple[User, ...] = Field(min_length=1)
+
+
+@model
+class CustomersFile:
+    """The whole of `customers.yaml`."""
+
+    vendor: Vendor
+    plans: tuple[Plan, ...] = Field(min_length=1)
+    customers: tuple[Customer, ...] = ()
+
+
+def version_key(version: str) -> tuple[int, int, int, int]:
+    """The order of versions: numeric per part, missing parts are zero ('5.2' == '5.2.0')."""
+    parts = [int(part) for part in version.split(".")]
+    return tuple(parts + [0] * (4 - len(parts)))  # type: ignore[return-value]
