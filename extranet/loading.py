@@ -275,8 +275,9 @@ def _message(error: Mapping[str, Any], root: Any, source: Source) -> Problem:
             expected = f"text; write '{source.texts[loc]}' in quotes"
         return source.problem(loc, f"expected {expected}, found {found}")
     if kind in ("too_short", "string_too_short"):
-        what = "text" if kind == "string_too_short" else f"at least {ctx.get('min_length')} item(s)"
-        return source.problem(loc, f"expected {what}, found {'nothing' if kind == 'string_too_short' else found}")
+        if kind == "string_too_short":
+            return source.problem(loc, "expected text, found nothing")
+        return source.problem(loc, f"expected at least {ctx.get('min_length')} item(s), found {ctx.get('actual_length')}")
     if kind in ("greater_than", "greater_than_equal"):
         limit = ctx.get("gt", ctx.get("ge"))
         return source.problem(loc, f"expected a number {'above' if 'gt' in ctx else 'at least'} {limit}, found {found}")
@@ -292,7 +293,11 @@ def validate_source(source: Source, root: Any, languages: tuple[str, ...]) -> tu
     try:
         return TypeAdapter(root).validate_python(source.data, context={"languages": languages}), []
     except ValidationError as error:
-        return None, [_message(item, root, source) for item in error.errors(include_url=False)]
+        errors = error.errors(include_url=False)
+        # A list whose item failed also fails its length check; the item's error is the one to fix.
+        failed = {tuple(item["loc"][:-1]) for item in errors if item["loc"]}
+        return None, [_message(item, root, source) for item in errors
+                      if not (item["type"] == "too_short" and tuple(item["loc"]) in failed)]
 
 
 # --- The validated model -----------------------------------------------------------------------

@@ -30,13 +30,13 @@ def _custom(kind: str, message: str, **context: Any) -> PydanticCustomError:
 
 # --- Scalars -----------------------------------------------------------------------------------
 
-_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$")
 
 
 def _slug(value: str) -> str:
     if not _SLUG.match(value):
         raise _custom(
-            "slug", "'{value}' is not an id (expected lowercase letters, digits and inner hyphens)",
+            "slug", "'{value}' is not an id (expected lowercase letters, digits and inner '-' or '_')",
             value=value,
         )
     return value

@@ -1,0 +1,43 @@
+# Two commands do all the set-up on a fresh machine: `make site` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+NOW    ?=
+
+.PHONY: site test bench validate serve schema clean
+
+$(VENV)/.site: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.site
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## Build the demo extranet into build/site (web root); NOW=2026-11-23T12:00:00+01:00 pins the instant.
+site: $(VENV)/.site
+	$(BIN)/extranet build $(if $(NOW),--now $(NOW))
+
+## Install what the tests need and run them.
+test: $(VENV)/.test
+	$(BIN)/python -m pytest
+
+## Benchmark the build against plain MkDocs; writes .bench/results.json.
+bench: $(VENV)/.test
+	$(BIN)/python -m tests.bench
+
+validate: $(VENV)/.site
+	$(BIN)/extranet validate
+
+## Preview while editing content (no access control: a banner says so).
+serve: $(VENV)/.site
+	$(BIN)/mkdocs serve
+
+## Regenerate the JSON Schemas from the model.
+schema: $(VENV)/.site
+	$(BIN)/extranet schema
+
+clean:
+	rm -rf build .bench

@@ -1,0 +1,131 @@
+"""Atomic builds: the new site is built beside the old one and swapped in only when complete.
+
+Readers of a deployed directory must never see half a site, and a failed build must leave the
+previous one untouched, so the build goes into a fresh sibling directory and replaces the output
+directory in one `renameat2(RENAME_EXCHANGE)` where the kernel offers it (two renames otherwise).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import datetime as dt
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
+
+from .loading import Extranet, InvalidInput, load
+
+log = logging.getLogger("extranet")
+
+
+class BuildFailed(Exception):
+    """The build stopped; the message says why. The previous site is untouched."""
+
+
+def load_site_config(config_file: Path, **overrides: object):  # noqa: ANN201 (MkDocsConfig)
+    try:
+        return load_config(str(config_file), **overrides)
+    except (ConfigurationError, Abort) as error:
+        raise BuildFailed(f"{config_file.name}: {error}") from None
+    except FileNotFoundError:
+        raise BuildFailed(f"{config_file}: no such file") from None
+
+
+def plugin_config(config):  # noqa: ANN001, ANN201
+    try:
+        return config.plugins["extranet"].config
+    except KeyError:
+        raise BuildFailed("mkdocs.yml: the 'extranet' plugin is not configured under 'plugins'") from None
+
+
+def validate(config_file: Path) -> Extranet:
+    """Validate the data a build would read, exactly as the build reads it."""
+    config = load_site_config(config_file)
+    options = plugin_config(config)
+    root = config_file.resolve().parent
+    storage_root = root / options.storage.root
+    return load(
+        root, languages=tuple(options.languages), releases_dir=options.releases, customers_file=options.customers,
+        content_dir=Path(config.docs_dir).relative_to(root).as_posix(),
+        artifact_exists=(lambda release, artifact: (storage_root / release.version / artifact.file).is_file())
+        if options.storage.check else None,
+    )
+
+
+def build(config_file: Path, *, now: dt.datetime | None = None, output: Path | None = None) -> Path:
+    """Validate, build into a sibling temporary directory, then swap it in; return the output directory.
+
+    The output directory holds `site/` (the web root); server files join it later, beside the web root.
+    """
+    extranet = validate(config_file)
+    config_file = config_file.resolve()
+    base = load_site_config(config_file)
+    site_dir = Path(base.site_dir)
+    output = (output or site_dir.parent).resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    try:
+        config = load_site_config(config_file, site_dir=str(staging / site_dir.name))
+        if now is not None:
+            plugin_config(config).now = now
+        config.plugins["extranet"].preloaded = extranet
+        try:
+            mkdocs_build(config)
+        except (MkDocsException, Abort) as error:
+            raise BuildFailed(str(error)) from None
+        _swap(staging, output)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)  # after the swap it holds the previous build
+    return output
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Put `new` at `target` in one step; afterwards `new` holds the previous content (if any)."""
+    os.chmod(new, 0o755)
+    if not target.exists():
+        os.rename(new, target)
+        new.mkdir()
+        return
+    if _exchange(new, target):
+        return
+    old = new.with_name(new.name + ".old")
+    os.rename(target, old)
+    os.rename(new, target)
+    os.rename(old, new)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    with contextlib.suppress(AttributeError, OSError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        result = libc.renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+        return result == 0
+    return False
+
+
+@contextlib.contextmanager
+def quiet_mkdocs(level: int = logging.WARNING) -> Iterator[None]:
+    logger = logging.getLogger("mkdocs")
+    previous = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+__all__ = ["BuildFailed", "InvalidInput", "build", "validate", "quiet_mkdocs"]

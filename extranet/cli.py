@@ -1,0 +1,129 @@
+"""The `extranet` command: validate, build, plan upgrades and publish the schema.
+
+Exit status: 0 success, 1 invalid input or a failed build, 2 wrong usage. Messages go to stderr
+as `file:line:column: path: message`, one per line, so editors and CI annotate them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import versions
+from .building import BuildFailed, build, quiet_mkdocs, validate
+from .loading import InvalidInput
+
+
+def _instant(value: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not an ISO-8601 instant, e.g. 2026-11-23T12:00:00+01:00")
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"'{value}' has no UTC offset (add e.g. +01:00 or Z)")
+    return parsed
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="extranet", description=__doc__.splitlines()[0])
+    main.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
+                      help="the site's mkdocs.yml (default: ./mkdocs.yml)")
+    commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("validate", help="check releases, customers and content; report every problem")
+
+    build_cmd = commands.add_parser("build", help="validate, then build the site atomically")
+    build_cmd.add_argument("--now", type=_instant, help="the instant the site describes (ISO-8601 with offset); "
+                                                        "the same inputs and --now give byte-identical output")
+    build_cmd.add_argument("--output", type=Path, help="output directory (default: the parent of site_dir)")
+    build_cmd.add_argument("-v", "--verbose", action="store_true", help="show MkDocs' own messages")
+
+    path_cmd = commands.add_parser("upgrade-path", help="the releases an upgrade installs and what it asks of you")
+    path_cmd.add_argument("source", metavar="FROM")
+    path_cmd.add_argument("target", metavar="TO")
+    path_cmd.add_argument("--json", action="store_true", help="print a JSON object")
+
+    schema_cmd = commands.add_parser("schema", help="write the JSON Schemas of the YAML files")
+    schema_cmd.add_argument("--output", type=Path, default=None, help="directory (default: extranet/schemas)")
+    schema_cmd.add_argument("--check", action="store_true", help="fail if the written schemas are out of date")
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.INFO)
+    try:
+        return _run(args)
+    except InvalidInput as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(error.problems)} problem(s); nothing was built", file=sys.stderr)
+        return 1
+    except BuildFailed as error:
+        print(f"build failed: {error}", file=sys.stderr)
+        return 1
+    except versions.UpgradeError as error:
+        print(f"extranet upgrade-path: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001: a maintainer gets one line, not a traceback
+        if getattr(args, "verbose", False):
+            raise
+        print(f"extranet {args.command}: internal error: {type(error).__name__}: {error} "
+              f"(run with --verbose for details)", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "validate":
+        extranet = validate(args.config_file)
+        print(f"ok: {len(extranet.releases)} releases, {len(extranet.customers)} customers, "
+              f"{len(extranet.plans)} support plan(s)")
+        return 0
+    if args.command == "build":
+        with quiet_mkdocs(logging.INFO if args.verbose else logging.WARNING):
+            output = build(args.config_file, now=args.now, output=args.output)
+        print(f"built {output}")
+        return 0
+    if args.command == "upgrade-path":
+        extranet = validate(args.config_file)
+        path = versions.upgrade_path(extranet.releases, args.source, args.target)
+        if args.json:
+            print(json.dumps(_path_json(path, extranet.guides, extranet.languages), ensure_ascii=False, indent=2))
+        else:
+            print(f"{path.source.version} -> " + " -> ".join(release.version for release in path.steps))
+            for release, note in path.notes:
+                print(f"  {release.version}: {note[extranet.languages[0]]}")
+        return 0
+    if args.command == "schema":
+        from .schema import write_schemas
+
+        stale = write_schemas(args.output, check=args.check)
+        if stale:
+            print("out of date: " + ", ".join(map(str, stale)) + " (run `extranet schema`)", file=sys.stderr)
+            return 1
+        return 0
+    raise AssertionError(args.command)  # pragma: no cover
+
+
+def _path_json(path: versions.UpgradePath, guides: dict, languages: tuple[str, ...]) -> dict:
+    return {
+        "from": path.source.version,
+        "to": path.target.version,
+        "path": [release.version for release in path.steps],
+        "passes": [release.version for release in path.passed],
+        "notes": [{"version": release.version, **{lang: note[lang] for lang in languages}}
+                  for release, note in path.notes],
+        "guides": [{"version": release.version, "page": guides[release.version]} for release in path.guides(guides)],
+    }
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""The plugin's configuration in `mkdocs.yml`, declared once and validated by MkDocs itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+
+class Instant(c.OptionallyRequired[dt.datetime]):
+    """An ISO-8601 instant with a UTC offset: builds are reproducible only at a stated moment."""
+
+    def run_validation(self, value: object) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            parsed = value
+        elif isinstance(value, str):
+            try:
+                parsed = dt.datetime.fromisoformat(value)
+            except ValueError:
+                raise base.ValidationError(f"'{value}' is not an ISO-8601 instant, e.g. 2026-11-23T12:00:00+01:00")
+        else:
+            raise base.ValidationError(f"expected an ISO-8601 instant, found {type(value).__name__}")
+        if parsed.tzinfo is None:
+            raise base.ValidationError(f"'{value}' has no UTC offset (add e.g. +01:00 or Z)")
+        return parsed
+
+
+class StorageConfig(base.Config):
+    backend = c.Choice(("local",), default="local")
+    """Where artifacts live; `local` is a directory on the web server's disk, outside the web root."""
+    root = c.Type(str, default="releases/artifacts")
+    """local: the directory holding `<version>/<file>`, relative to mkdocs.yml."""
+    check = c.Type(bool, default=True)
+    """Refuse to build when a manifest names a file that is not in storage (turn off only offline)."""
+
+
+class ExtranetConfig(base.Config):
+    languages = c.ListOfItems(c.Type(str), default=["cs", "en"])
+    """Site languages; the first is served at `/`, each other under `/<language>/`."""
+    releases = c.Type(str, default="releases")
+    """Directory of release manifests, relative to mkdocs.yml."""
+    customers = c.Type(str, default="customers.yaml")
+    """The vendor, support plans and customers, relative to mkdocs.yml."""
+    templates = c.Type(str, default="site_templates")
+    """Jinja2 templates of generated pages and theme overrides, relative to mkdocs.yml."""
+    storage = c.SubConfig(StorageConfig)
+    now = c.Optional(Instant())
+    """The moment the build describes (support status, link expiry); `extranet build --now` sets it."""

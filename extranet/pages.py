@@ -1,0 +1,164 @@
+"""Rendering: the generated pages of the extranet, as Markdown from the Jinja2 templates.
+
+Each page carries its audience (who may read it) and language; the plugin turns the pages into
+MkDocs files and the audience into server rules. Nothing here decides anything: entitlements,
+upgrade paths and cadence come from their modules, so a page can only show what they computed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from . import cadence, entitlements, versions
+from .loading import Extranet
+from .model import Customer, version_key
+from .storage import Storage
+
+PUBLIC, CUSTOMERS, CUSTOMER, STAFF = "public", "customers", "customer", "staff"
+"""Audiences: anyone; any customer's users; one customer's users; vendor staff. Staff read everything."""
+
+
+@dataclasses.dataclass(frozen=True)
+class GeneratedPage:
+    path: str
+    """Source path under the language folder, e.g. `cs/releases/5.2.0.md`."""
+    language: str
+    audience: str
+    customer: str | None
+    markdown: str
+
+
+def load_strings(templates: Path) -> dict[str, dict[str, str]]:
+    """The interface texts of generated pages, per key and language (`site_templates/strings.yaml`)."""
+    return yaml.safe_load((templates / "strings.yaml").read_text(encoding="utf-8"))
+
+
+def page_path(language: str, path: str) -> str:
+    return f"{language}/{path}"
+
+
+class Renderer:
+    """Renders every generated page of one extranet at one instant."""
+
+    def __init__(self, extranet: Extranet, templates: Path, storage: Storage, now: dt.datetime):
+        self.extranet = extranet
+        self.storage = storage
+        self.now = now
+        self.today = now.date()
+        self.strings = load_strings(templates)
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(templates / "pages"),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            autoescape=False,
+        )
+        self.env.filters["size"] = _size
+        self.env.filters["href"] = lambda url, root: url if "://" in url else root + url
+        self.env.globals["version_key"] = version_key
+        self.releases = extranet.releases
+        self.latest = self.releases[-1]
+        self.entitlements = {customer.id: entitlements.entitlement(extranet.vendor, customer, self.releases)
+                             for customer in extranet.customers}
+        self.cadence = {plan_id: cadence.by_year(self.releases, plan.cadence, self.today)
+                        for plan_id, plan in extranet.plans.items()}
+
+    def pages(self) -> Iterator[GeneratedPage]:
+        for language in self.extranet.languages:
+            yield self._page(language, "index.md", "home.md.j2", PUBLIC)
+            yield self._page(language, "support/index.md", "support.md.j2", PUBLIC)
+            yield self._page(language, "releases/index.md", "releases.md.j2", CUSTOMERS)
+            yield self._page(language, "releases/timeline.md", "timeline.md.j2", CUSTOMERS)
+            for release in self.releases:
+                yield self._page(language, f"releases/{release.version}.md", "release.md.j2", CUSTOMERS, release=release)
+            for customer in self.extranet.customers:
+                yield self._customer_page(language, customer)
+            yield self._page(language, "staff/index.md", "staff.md.j2", STAFF, overview=self._overview())
+
+    def site_root(self, language: str, path: str) -> str:
+        """The relative way from a page's URL up to the site root, for links MkDocs does not resolve."""
+        url = path.removesuffix("index.md").removesuffix(".md")
+        url = url if url.endswith("/") or not url else url + "/"
+        if language != self.extranet.languages[0]:
+            url = f"{language}/{url}"
+        return "../" * url.count("/")
+
+    def _context(self, language: str) -> dict[str, Any]:
+        strings = self.strings
+
+        def t(key: str, **values: Any) -> str:
+            try:
+                text = strings[key][language]
+            except KeyError:
+                raise KeyError(f"site_templates/strings.yaml has no '{key}' in {language}") from None
+            return text.format(**values) if values else text
+
+        return {
+            "lang": language, "t": t, "x": self.extranet, "vendor": self.extranet.vendor, "today": self.today,
+            "releases": self.releases, "latest": self.latest, "guides": self.extranet.guides,
+            "date": lambda value: _date(value, language), "now": self.now,
+            "module_names": {module.id: module.name[language] for module in self.extranet.vendor.modules},
+            "platform_names": {platform.id: platform.name for platform in self.extranet.vendor.platforms},
+        }
+
+    def _page(self, language: str, path: str, template: str, audience: str, owner: str | None = None,
+              **context: Any) -> GeneratedPage:
+        markdown = self.env.get_template(template).render(
+            **self._context(language), path=path, audience=audience, cadence=self.cadence,
+            root=self.site_root(language, path), **context)
+        return GeneratedPage(page_path(language, path), language, audience, owner, markdown)
+
+    def _customer_page(self, language: str, customer: Customer) -> GeneratedPage:
+        entitlement = self.entitlements[customer.id]
+        installed = versions.find(self.releases, customer.installed_version)
+        target = entitlement.latest
+        path = None
+        if target is not None and version_key(target.version) > version_key(installed.version):
+            path = versions.upgrade_path(self.releases, installed.version, target.version)
+        newer = [entitlement.of(release) for release in versions.newer(self.releases, installed.version)]
+        links = {(entry.release.version, artifact.id): self.storage.link(entry.release, artifact, self.now)
+                 for entry in [entitlement.of(installed), *newer] for artifact in entry.downloadable}
+        return self._page(
+            language, f"customers/{customer.id}/index.md", "customer.md.j2", CUSTOMER, customer.id,
+            customer=customer, plan=self.extranet.plans[customer.plan], entitlement=entitlement,
+            installed=installed, upgrade=path, newer=newer, links=links,
+            active=entitlements.support_active(customer, self.today),
+        )
+
+    def _overview(self) -> list[dict[str, Any]]:
+        rows = []
+        for customer in self.extranet.customers:
+            entitlement = self.entitlements[customer.id]
+            rows.append({"customer": customer, "latest": entitlement.latest,
+                         "behind": len(versions.newer(self.releases, customer.installed_version)),
+                         "active": entitlements.support_active(customer, self.today)})
+        return rows
+
+
+def _size(value: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024  # type: ignore[assignment]
+    raise AssertionError
+
+
+_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")
+_CS_MONTHS = ("ledna", "února", "března", "dubna", "května", "června", "července", "srpna", "září", "října",
+              "listopadu", "prosince")
+
+
+def _date(value: dt.date, language: str) -> str:
+    """Dates as each language writes them, independent of the machine's locale."""
+    if language == "cs":
+        return f"{value.day}. {_CS_MONTHS[value.month - 1]} {value.year}"
+    return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"

@@ -1,0 +1,201 @@
+"""The MkDocs plugin: loads the model, adds the generated pages as files and gives each language its nav.
+
+Content lives in `<docs_dir>/<language>/`; the first language is served at `/` and the others under
+`/<language>/`. Pages carry their audience in `page.meta['audience']`; pages of one customer or of
+staff never enter a navigation, the search index or the sitemap that another audience receives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation, Section
+from mkdocs.structure.pages import Page
+
+from .config import ExtranetConfig
+from .loading import Extranet, InvalidInput, load
+from .pages import CUSTOMER, CUSTOMERS, PUBLIC, STAFF, GeneratedPage, Renderer, load_strings
+from .storage import LocalStorage, Storage
+
+log = logging.getLogger("mkdocs.plugins.extranet")
+
+LANGUAGE_NAMES = {"cs": "Čeština", "en": "English", "de": "Deutsch", "sk": "Slovenčina"}
+PRIVATE = (CUSTOMER, STAFF)
+"""Audiences whose pages stay out of every shared navigation, index and sitemap."""
+
+
+class ExtranetPlugin(BasePlugin[ExtranetConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.extranet: Extranet | None = None
+        self.preloaded: Extranet | None = None
+        """Set by `extranet build`, which has validated already; `mkdocs build` and `serve` load here."""
+        self.generated: dict[str, GeneratedPage] = {}
+        self.navs: dict[str, Navigation] = {}
+        self._urls: dict[str, str] = {}
+        self.preview = False
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.preview = command == "serve"
+
+    # --- configuration and model ---------------------------------------------------------------
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.root = Path(config.config_file_path).parent
+        self.languages = tuple(self.config.languages)
+        if not self.languages:
+            raise PluginError("extranet: 'languages' must name at least one language")
+        self.now = self.config.now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        self.storage = self._storage()
+        self.templates = self.root / self.config.templates
+        try:
+            self.extranet = self.preloaded or load(
+                self.root, languages=self.languages, releases_dir=self.config.releases,
+                customers_file=self.config.customers,
+                content_dir=Path(config.docs_dir).relative_to(self.root).as_posix(),
+                artifact_exists=self.storage.exists if self.config.storage.check else None,
+            )
+        except InvalidInput as error:
+            raise PluginError(f"{len(error.problems)} problem(s) in the extranet's data:\n{error}") from None
+        self.preloaded = None
+        config.theme.dirs.insert(0, str(self.templates / "theme"))
+        config.theme["language"] = self.languages[0]
+        config.extra["alternate"] = [
+            {"name": LANGUAGE_NAMES.get(language, language), "lang": language,
+             "link": "" if index == 0 else f"{language}/"}
+            for index, language in enumerate(self.languages)
+        ]
+        config.extra["extranet_preview"] = self.preview
+        # Dates in the sitemap and gzip headers follow the stated instant, for byte-identical builds.
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(self.now.timestamp()))
+        return config
+
+    def _storage(self) -> Storage:
+        storage = self.config.storage
+        if storage.backend == "local":
+            return LocalStorage(self.root / storage.root)
+        raise PluginError(f"extranet: unknown storage backend '{storage.backend}'")  # pragma: no cover
+
+    # --- files ---------------------------------------------------------------------------------
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.extranet is not None
+        renderer = Renderer(self.extranet, self.templates, self.storage, self.now)
+        self.generated = {}
+        for page in renderer.pages():
+            if files.get_file_from_path(page.path) is not None:
+                raise PluginError(f"extranet: {config.docs_dir}/{page.path} collides with a generated page; "
+                                  f"rename or remove it")
+            inclusion = InclusionLevel.NOT_IN_NAV if page.audience in PRIVATE else InclusionLevel.UNDEFINED
+            files.append(File.generated(config, page.path, content=page.markdown, inclusion=inclusion))
+            self.generated[page.path] = page
+        for file in files:
+            self._serve_under_language(file)
+        return files
+
+    def _serve_under_language(self, file: File) -> None:
+        """`cs/x.md` is served as `x/`; `en/x.md` stays `en/x/`."""
+        default = self.languages[0] + "/"
+        if file.src_uri.startswith(default):
+            dest = file.dest_uri.removeprefix(default)
+            url = file.url.removeprefix(default)
+            file.dest_uri, file.url = dest, url or "./"
+
+    # --- navigation ----------------------------------------------------------------------------
+
+    def language_of(self, file: File) -> str:
+        first = file.src_uri.split("/", 1)[0]
+        return first if first in self.languages else self.languages[0]
+
+    def audience_of(self, page: Page) -> str:
+        generated = self.generated.get(page.file.src_uri)
+        if generated is not None:
+            return generated.audience
+        return str(page.meta.get("audience", CUSTOMERS))
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        """One navigation per language, of public and customers pages only, in a fixed order."""
+        for file in files.documentation_pages():
+            assert file.page is not None
+            file.page.parent = None
+            file.page.previous_page = file.page.next_page = None
+        strings = load_strings(self.templates)
+        for language in self.languages:
+            def page(path: str) -> Page | None:
+                file = files.get_file_from_path(f"{language}/{path}")
+                return file.page if file is not None else None
+
+            def section(title: str, children: list[Any]) -> Section:
+                result = Section(title, [child for child in children if child is not None])
+                for child in result.children:
+                    child.parent = result
+                return result
+
+            guides = sorted((file.page for file in files.documentation_pages()
+                             if file.src_uri.startswith(f"{language}/guides/") and file.page is not None),
+                            key=lambda p: p.file.src_uri)
+            items: list[Any] = [
+                page("index.md"),
+                section(strings["nav_releases"][language], [page("releases/index.md"), page("releases/timeline.md")]),
+                section(strings["nav_guides"][language], list(guides)) if guides else None,
+                page("support/index.md"),
+            ]
+            items = [item for item in items if item is not None]
+            self.navs[language] = Navigation(items, [item for item in _pages(items)])
+        return self.navs[self.languages[0]]
+
+    # --- pages ---------------------------------------------------------------------------------
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        audience = self.audience_of(page)
+        if audience not in (PUBLIC, CUSTOMERS, CUSTOMER, STAFF):
+            raise PluginError(f"{page.file.src_uri}: audience '{audience}' is not one of public, customers")
+        page.meta["audience"] = audience
+        page.meta["lang"] = self.language_of(page.file)
+        if audience in PRIVATE:
+            page.meta["search"] = {"exclude": True}
+        return markdown
+
+    @event_priority(-50)
+    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation) -> dict:
+        language = page.meta.get("lang", self.languages[0])
+        context["nav"] = self.navs[language]
+        context["extranet_alternates"] = self._alternates(page)
+        return context
+
+    def _alternates(self, page: Page) -> list[dict[str, str]]:
+        """The same page in each language, so switching language keeps the reader's place."""
+        language = self.language_of(page.file)
+        rest = page.file.src_uri.removeprefix(language + "/")
+        result = []
+        for other in self.languages:
+            target = self._file_url(f"{other}/{rest}") or ("./" if other == self.languages[0] else f"{other}/")
+            result.append({"name": LANGUAGE_NAMES.get(other, other), "lang": other, "link": target,
+                           "current": other == language})
+        return result
+
+    def _file_url(self, src_uri: str) -> str | None:
+        return self._urls.get(src_uri)
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self._urls = {file.src_uri: file.url for file in files.documentation_pages()}
+        return env
+
+
+def _pages(items: list[Any]) -> list[Page]:
+    result: list[Page] = []
+    for item in items:
+        if isinstance(item, Page):
+            result.append(item)
+        elif isinstance(item, Section):
+            result.extend(_pages(item.children))
+    return result
