@@ -272,7 +272,7 @@ def _message(error: Mapping[str, Any], root: Any, source: Source) -> Problem:
     }.get(kind)
     if expected:
         if kind == "string_type" and isinstance(value, (int, float)) and loc in source.texts:
-            expected = f"text; write '{source.texts[loc]}' in quotes"
+            return source.problem(loc, f"expected text, found {found}; write it in quotes: '{source.texts[loc]}'")
         return source.problem(loc, f"expected {expected}, found {found}")
     if kind in ("too_short", "string_too_short"):
         if kind == "string_too_short":
@@ -294,10 +294,22 @@ def validate_source(source: Source, root: Any, languages: tuple[str, ...]) -> tu
         return TypeAdapter(root).validate_python(source.data, context={"languages": languages}), []
     except ValidationError as error:
         errors = error.errors(include_url=False)
-        # A list whose item failed also fails its length check; the item's error is the one to fix.
-        failed = {tuple(item["loc"][:-1]) for item in errors if item["loc"]}
-        return None, [_message(item, root, source) for item in errors
-                      if not (item["type"] == "too_short" and tuple(item["loc"]) in failed)]
+        problems = [_message(item, root, source) for item in errors if not _derived(item, errors)]
+        return None, problems
+
+
+def _derived(error: Mapping[str, Any], errors: list[Any]) -> bool:
+    """Errors that only echo another: a list whose item failed is also "too short", and a key
+    misspelt is also "missing"; the maintainer needs only the root cause."""
+    loc = tuple(error["loc"])
+    if error["type"] == "too_short":
+        return any(len(other["loc"]) > len(loc) and tuple(other["loc"][:len(loc)]) == loc for other in errors)
+    if error["type"] in ("missing", "missing_argument"):
+        typos = [other["loc"][-1] for other in errors if other["type"] in ("unexpected_keyword_argument",
+                                                                          "extra_forbidden")
+                 and tuple(other["loc"][:-1]) == loc[:-1]]
+        return bool(difflib.get_close_matches(str(loc[-1]), [str(typo) for typo in typos], n=1, cutoff=0.6))
+    return False
 
 
 # --- The validated model -----------------------------------------------------------------------

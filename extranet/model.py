@@ -289,7 +289,7 @@ def _rule(value: Any) -> Any:
         if key in ("business_days", "calendar_days") and isinstance(days, int) and not isinstance(days, bool) \
                 and days > 0:
             return Rule(kind=key, days=days)
-    raise _custom("rule", "expected one of {names}, {{business_days: N}} or {{calendar_days: N}} (N >= 1)",
+    raise _custom("rule", "expected one of {names}, {business_days: N} or {calendar_days: N} (N >= 1)",
                   names=", ".join(_RULE_NAMES))
 
 

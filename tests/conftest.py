@@ -1,0 +1,178 @@
+"""Shared fixtures: a small purpose-built project (for exact messages) and the built demo extranet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+NOW = "2026-11-23T12:00:00+01:00"
+NOW_DT = dt.datetime.fromisoformat(NOW)
+HASH = "$2b$10$" + "a" * 53
+"""A well-formed bcrypt hash; the small project never logs in."""
+
+MKDOCS_YML = """\
+site_name: Test extranet
+docs_dir: content
+site_dir: build/site
+strict: true
+theme:
+  name: material
+plugins:
+  - search
+  - extranet:
+      storage:
+        root: storage
+markdown_extensions: [attr_list, md_in_html, tables, admonition]
+"""
+
+RELEASE = """\
+version: "{version}"
+date: {date}
+kind: {kind}
+title: {{cs: Verze {version}, en: Release {version}}}
+highlights:
+  - {{cs: Novinka, en: News}}
+{notes}artifacts:
+  - id: core-linux
+    module: core
+    platform: linux
+    file: app-{version}.tar.gz
+    size: {size}
+    sha256: {sha}
+  - id: extra-linux
+    module: extra
+    platform: linux
+    file: extra-{version}.tar.gz
+    size: {size}
+    sha256: {sha}
+"""
+
+CUSTOMERS = f"""\
+vendor:
+  name: Vendor s.r.o.
+  company_id: "00177041"
+  address: Street 1, Town
+  website: https://vendor.example
+  product: Product
+  modules:
+    - {{id: core, name: {{cs: Jádro, en: Core}}}}
+    - {{id: extra, name: {{cs: Doplněk, en: Extra}}}}
+  platforms:
+    - {{id: linux, name: Linux}}
+    - {{id: windows, name: Windows}}
+  editions:
+    - {{id: standard, name: Standard, modules: [core]}}
+  staff:
+    - {{login: staff.one, name: Staff One, email: staff@vendor.example, password_hash: "{HASH}"}}
+plans:
+  - id: basic
+    name: {{cs: Podpora, en: Support}}
+    description: {{cs: Popis, en: Description}}
+    languages: [cs]
+    calendar: {{country: CZ, timezone: Europe/Prague, opens: "08:00", closes: "16:00"}}
+    channels:
+      - {{id: phone, kind: phone, address: "+420 100 200 300", hours: business_hours}}
+      - {{id: email, kind: email, address: help@vendor.example, hours: always}}
+    severities:
+      - id: common
+        name: {{cs: Běžné, en: Common}}
+        description: {{cs: Dotazy, en: Questions}}
+        action: {{cs: Odpověď, en: Answer}}
+        response: {{deadline: next_business_day}}
+        channels: {{phone: {{deadline: immediate}}}}
+    excludes:
+      - {{cs: Instalace, en: Installation}}
+    identification: {{customer: [company_id, company_name]}}
+    cadence: {{major_at_least: 2, minor_about: 6}}
+customers:
+  - id: alpha
+    name: Alpha a.s.
+    company_id: "27074358"
+    plan: basic
+    edition: standard
+    modules: [extra]
+    platforms: [linux]
+    support_from: 2020-01-01
+    support_until: 2030-12-31
+    installed_version: "1.0.0"
+    language: cs
+    users:
+      - {{login: alpha.one, name: Alice Alpha, email: alice@alpha.example, password_hash: "{HASH}"}}
+  - id: beta
+    name: Beta s.r.o.
+    company_id: "25596641"
+    plan: basic
+    edition: standard
+    platforms: [linux]
+    support_from: 2020-01-01
+    support_until: 2025-06-30
+    installed_version: "1.0.0"
+    language: en
+    users:
+      - {{login: beta.one, name: Bob Beta, email: bob@beta.example, password_hash: "{HASH}"}}
+"""
+
+RELEASES = (("1.0.0", "2025-01-10", "major"), ("1.1.0", "2025-05-05", "minor"), ("2.0.0", "2025-09-01", "major"))
+
+
+class Project:
+    """A small, valid extranet in a temporary directory; tests break it one line at a time."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "mkdocs.yml").write_text(MKDOCS_YML)
+        shutil.copytree(REPO / "site_templates", root / "site_templates")
+        (root / "customers.yaml").write_text(CUSTOMERS)
+        for version, date, kind in RELEASES:
+            payload = f"artifact {version}\n".encode()
+            notes = f"upgrade_notes:\n  - {{cs: Krok {version}, en: Step {version}}}\n" if kind == "major" else ""
+            text = RELEASE.format(version=version, date=date, kind=kind, size=len(payload),
+                                  sha=hashlib.sha256(payload).hexdigest(), notes=notes)
+            self.write(f"releases/{version}.yaml", text)
+            for name in (f"app-{version}.tar.gz", f"extra-{version}.tar.gz"):
+                self.write_bytes(f"storage/{version}/{name}", payload)
+        for lang, title in (("cs", "Instalace"), ("en", "Installation")):
+            self.write(f"content/{lang}/guides/install.md", f"# {title}\n")
+            self.write(f"content/{lang}/upgrade/2.0.0.md", f"# 2.0.0\n\n{title} 2.0.0\n")
+
+    def write(self, path: str, text: str) -> Path:
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        return target
+
+    def write_bytes(self, path: str, data: bytes) -> None:
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+    def replace(self, path: str, old: str, new: str) -> None:
+        target = self.root / path
+        text = target.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {path}"
+        target.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    @property
+    def config(self) -> Path:
+        return self.root / "mkdocs.yml"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's own demo, built once at a fixed instant; returns the web root."""
+    from extranet.building import build
+
+    output = tmp_path_factory.mktemp("demo") / "build"
+    build(REPO / "mkdocs.yml", now=NOW_DT, output=output)
+    return output / "site"

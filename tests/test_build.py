@@ -1,0 +1,107 @@
+"""The build as a whole: atomic, deterministic, and its CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from extranet.cli import main
+from extranet.schema import SCHEMAS, render
+
+from .conftest import NOW, REPO
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def test_same_inputs_and_now_give_byte_identical_output(project, tmp_path):
+    first, second = tmp_path / "one", tmp_path / "two"
+    assert main(["-f", str(project.config), "build", "--now", NOW, "--output", str(first)]) == 0
+    assert main(["-f", str(project.config), "build", "--now", NOW, "--output", str(second)]) == 0
+    assert tree(first) == tree(second)
+    assert len(tree(first)) > 20
+
+
+def test_another_now_changes_what_depends_on_it(project, tmp_path):
+    main(["-f", str(project.config), "build", "--now", NOW, "--output", str(tmp_path / "one")])
+    main(["-f", str(project.config), "build", "--now", "2024-01-01T00:00:00+00:00", "--output", str(tmp_path / "two")])
+    one, two = tree(tmp_path / "one"), tree(tmp_path / "two")
+    assert one["site/customers/beta/index.html"] != two["site/customers/beta/index.html"]
+
+
+def test_a_failed_build_leaves_the_previous_site_untouched(project, tmp_path, capsys):
+    output = tmp_path / "out"
+    assert main(["-f", str(project.config), "build", "--now", NOW, "--output", str(output)]) == 0
+    before = tree(output)
+    project.replace("customers.yaml", 'company_id: "27074358"', 'company_id: "00177042"')
+
+    assert main(["-f", str(project.config), "build", "--now", NOW, "--output", str(output)]) == 1
+
+    assert capsys.readouterr().err.splitlines()[-2:] == [
+        "customers.yaml:40:17: customers[0].company_id: '00177042' is not a valid IČO (check digit)",
+        "1 problem(s); nothing was built"]
+    assert tree(output) == before
+    assert [p.name for p in output.parent.iterdir()] == ["out"]  # no staging directory left behind
+
+
+def test_a_failure_inside_mkdocs_also_leaves_the_site_untouched(project, tmp_path, capsys):
+    output = tmp_path / "out"
+    main(["-f", str(project.config), "build", "--now", NOW, "--output", str(output)])
+    before = tree(output)
+    project.write("content/cs/guides/install.md", "# Instalace\n\n[broken](missing.md)\n")  # strict: a warning fails
+
+    assert main(["-f", str(project.config), "build", "--now", NOW, "--output", str(output)]) == 1
+
+    assert "build failed: Aborted with 1 warnings in strict mode!" in capsys.readouterr().err
+    assert tree(output) == before
+    assert [p.name for p in output.parent.iterdir()] == ["out"]
+
+
+def test_build_py_is_the_same_build(project, tmp_path):
+    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--now", NOW, "--output", str(tmp_path / "o")],
+                            cwd=project.root, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "o/site/index.html").is_file()
+
+
+def test_upgrade_path_json(project, capsys):
+    assert main(["-f", str(project.config), "upgrade-path", "1.0.0", "2.0.0", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "from": "1.0.0", "to": "2.0.0", "path": ["2.0.0"], "passes": ["1.1.0", "2.0.0"],
+        "notes": [{"version": "2.0.0", "cs": "Krok 2.0.0", "en": "Step 2.0.0"}],
+        "guides": [{"version": "2.0.0", "page": "upgrade/2.0.0.md"}],
+    }
+
+
+def test_upgrade_path_text_and_errors(project, capsys):
+    assert main(["-f", str(project.config), "upgrade-path", "1.0.0", "2.0.0"]) == 0
+    assert capsys.readouterr().out == "1.0.0 -> 2.0.0\n  2.0.0: Krok 2.0.0\n"
+    assert main(["-f", str(project.config), "upgrade-path", "2.0.0", "1.0.0"]) == 1
+    assert capsys.readouterr().err == "extranet upgrade-path: 1.0.0 is lower than 2.0.0: downgrades are not supported\n"
+
+
+def test_published_schemas_are_generated_from_the_model():
+    for name, model in SCHEMAS.items():
+        assert (REPO / "extranet/schemas" / name).read_text(encoding="utf-8") == render(model), \
+            f"extranet/schemas/{name} is stale: run `make schema`"
+
+
+def test_schemas_accept_the_demo_and_reject_a_typo():
+    release_schema = json.loads((REPO / "extranet/schemas/release.schema.json").read_text())
+    customers_schema = json.loads((REPO / "extranet/schemas/customers.schema.json").read_text())
+    for path in sorted((REPO / "releases").glob("*.yaml")):
+        jsonschema.validate(yaml.safe_load(path.read_text()), release_schema)
+        assert path.read_text().startswith("# yaml-language-server: $schema=../extranet/schemas/release.schema.json")
+    customers = yaml.safe_load((REPO / "customers.yaml").read_text())
+    jsonschema.validate(customers, customers_schema)
+    customers["customers"][0]["suport_until"] = customers["customers"][0].pop("support_until")
+    errors = list(jsonschema.Draft202012Validator(customers_schema).iter_errors(customers))
+    assert errors, "the schema must flag an unknown key, as the editor will"
