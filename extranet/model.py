@@ -350,6 +350,10 @@ class Severity:
     response: Response = Field(description="Response on every channel, unless `channels` overrides it.")
     channels: dict[Slug, Response] = Field(default_factory=dict, description="Per-channel response, by channel id.")
 
+    def response_on(self, channel: str) -> Response:
+        """The response this severity gets when reported through `channel`."""
+        return self.channels.get(channel, self.response)
+
 
 @model
 class Identification:

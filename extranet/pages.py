@@ -18,7 +18,7 @@ import yaml
 
 from . import cadence, entitlements, versions
 from .loading import Extranet
-from .model import Customer, version_key
+from .model import Channel, Customer, Plan, Response, Severity, version_key
 from .storage import Storage
 
 PUBLIC, CUSTOMERS, CUSTOMER, STAFF = "public", "customers", "customer", "staff"
@@ -63,7 +63,7 @@ class Renderer:
         )
         self.env.filters["size"] = _size
         self.env.filters["href"] = lambda url, root: url if "://" in url else root + url
-        self.env.globals["version_key"] = version_key
+        self.env.globals["responses"] = responses
         self.releases = extranet.releases
         self.latest = self.releases[-1]
         self.entitlements = {customer.id: entitlements.entitlement(extranet.vendor, customer, self.releases)
@@ -141,6 +141,20 @@ class Renderer:
                          "behind": len(versions.newer(self.releases, customer.installed_version)),
                          "active": entitlements.support_active(customer, self.today)})
         return rows
+
+
+def responses(plan: Plan, severity: Severity) -> list[tuple[list[Channel], Response]]:
+    """The severity's responses, channels with the same response grouped, in the plan's channel order."""
+    groups: list[tuple[list[Channel], Response]] = []
+    for channel in plan.channels:
+        response = severity.response_on(channel.id)
+        for channels, existing in groups:
+            if existing == response:
+                channels.append(channel)
+                break
+        else:
+            groups.append(([channel], response))
+    return groups
 
 
 def _size(value: int) -> str:

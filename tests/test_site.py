@@ -1,0 +1,204 @@
+"""The built demo extranet, as a reader receives it: pages, languages, and what stays private."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import REPO
+
+CUSTOMERS = yaml.safe_load((REPO / "customers.yaml").read_text(encoding="utf-8"))["customers"]
+
+
+def text(site: Path, url: str) -> str:
+    """The visible text of a page's article, whitespace folded."""
+    page = (site / url / "index.html").read_text(encoding="utf-8")
+    article = re.search(r"<article[^>]*>(.*?)</article>", page, re.S)
+    assert article, url
+    content = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", article.group(1), flags=re.S)
+    content = re.sub(r"</?(p|li|h[1-6]|td|th|tr|br|div|summary|details|table|ul|ol)\b[^>]*>", " ", content)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", content)).replace("¶", " ").split())
+
+
+def raw(site: Path, url: str) -> str:
+    return (site / url / "index.html").read_text(encoding="utf-8")
+
+
+# --- languages -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("url", "lang", "search"), [("", "cs", "Hledat"), ("en/", "en", "Search")])
+def test_czech_at_root_english_under_en_with_the_theme_in_that_language(demo_site, url, lang, search):
+    page = raw(demo_site, url)
+    assert f'<html lang="{lang}"' in page
+    assert f'placeholder="{search}"' in page
+
+
+@pytest.mark.parametrize("url", ["releases/5.0.0/", "support/", "guides/upgrade/", "customers/teplo-servis/", ""])
+def test_the_language_switch_keeps_the_page(demo_site, url):
+    depth = url.count("/")
+    cs = raw(demo_site, url)
+    en = raw(demo_site, "en/" + url)
+    assert f'<a href="{"../" * depth}en/{url}" hreflang="en"' in cs or (url == "" and '<a href="en/" hreflang="en"' in cs)
+    assert f'<a href="{"../" * (depth + 1)}{url}" hreflang="cs"' in en or (url == "" and '<a href="../" hreflang="cs"' in en)
+
+
+def test_every_page_exists_in_both_languages(demo_site):
+    cs = {p.relative_to(demo_site).as_posix() for p in demo_site.rglob("index.html") if not p.relative_to(demo_site).as_posix().startswith("en/")}
+    en = {p.relative_to(demo_site / "en").as_posix() for p in (demo_site / "en").rglob("index.html")}
+    assert cs == en
+    assert len(cs) == 1 + 1 + 2 + 30 + 5 + 1 + 3 + 9  # home, support, index+timeline, releases, customers, staff, guides
+
+
+# --- release notes, timeline, support terms ------------------------------------------------------
+
+def test_release_notes_index_lists_every_release_newest_first(demo_site):
+    page = text(demo_site, "releases")
+    versions = re.findall(r"\b(\d+\.\d+\.\d+) \d+\. \w+ 20\d\d", page)
+    assert versions[0] == "9.3.0" and versions[-1] == "4.0.0" and len(versions) == 30
+    assert "Každou verzi lze aktualizovat přímo na kteroukoli vyšší verzi." in page
+
+
+def test_release_page_has_highlights_steps_guide_and_files(demo_site):
+    page = text(demo_site, "en/releases/7.0.0")
+    assert page.startswith("7.0.0: ")
+    assert "Released 14 July 2025 · major" in page
+    assert "Upgrade steps Take these steps on every upgrade that passes through this release, even if you skip it." in page
+    assert "Minimum supported database server is PostgreSQL 14" in page or "PostgreSQL 14" in page
+    assert 'href="../../upgrade/7.0.0/"' in raw(demo_site, "en/releases/7.0.0")
+    assert "intouch-crm-7.0.0-linux-x64.tar.gz Core system Linux" in page
+    assert "downloads/" not in raw(demo_site, "en/releases/7.0.0"), "release notes link no download: entitlements differ"
+
+
+def test_timeline_counts_releases_per_year_against_the_promise(demo_site):
+    page = text(demo_site, "releases/timeline")
+    assert "Každý rok vydáváme nejméně 2 verze s rozsáhlejším vylepšením a přibližně 6 verzí s drobnějším vylepšením." in page
+    assert "2026 2 / 2 6 / ~6 2 splněno" in page
+    assert "2025 2 / 2 6 / ~6 2 splněno" in page
+    assert "2024 2 / 2 6 / ~6 2 splněno" in page
+
+
+SEED_CS = [
+    "+420 478 571 021, v pracovní dny od 08:00 do 16:00",
+    "support@intouch-crm.cz, kdykoliv (nonstop)",
+    "Technická pomoc se poskytuje výhradně v jazyce: čeština.",
+    "Program je možné aktualizovat z libovolné verze na jakoukoliv novější verzi.",
+    "nejméně 2 verze s rozsáhlejším vylepšením a přibližně 6 verzí s drobnějším vylepšením",
+    "Servisní zásahy u nabyvatele", "Instalace nebo aktualizace programu", "Programátorské práce",
+    "Odborné konzultace", "Doprava", "Analytické práce",
+    "Telefon: ihned E-mail: následující pracovní den",
+    "obvykle v den nahlášení, nejpozději následující pracovní den",
+    "do týdne od nahlášení", "v nejbližší možné oficiální aktualizaci",
+    "Uveďte údaje, které jednoznačně určí nabyvatele: IČ nebo název společnosti.",
+    "Uveďte, o jakého uživatele se jedná (jméno a příjmení).",
+    "Uveďte číslo verze programu, kterou právě používáte.",
+    "Bez identifikace nabyvatele a uživatele může poskytovatel poskytnutí technické podpory odmítnout.",
+]
+SEED_EN = [
+    "+420 478 571 021, on business days from 08:00 to 16:00", "support@intouch-crm.cz, at any time (non-stop)",
+    "Technical support is provided exclusively in: Czech.",
+    "Any version of the program can be upgraded to any higher version.",
+    "Servicing on the customer's premises", "Programming work", "Analytic work",
+    "Phone: right away E-mail: by the next business day",
+    "usually on the day of the report, at the latest by the next business day",
+    "within a week of the report", "in the next possible official upgrade",
+    "Give information that unambiguously identifies the customer: company ID or company name.",
+    "Without identification of the customer and the user, the provider may refuse technical support.",
+]
+
+
+@pytest.mark.parametrize(("url", "phrases"), [("support", SEED_CS), ("en/support", SEED_EN)])
+def test_support_terms_say_what_the_seed_says(demo_site, url, phrases):
+    page = text(demo_site, url)
+    missing = [phrase for phrase in phrases if phrase not in page]
+    assert not missing
+
+
+# --- customer pages ------------------------------------------------------------------------------
+
+def test_old_version_customer_sees_newer_releases_and_cumulative_steps_in_order(demo_site):
+    page = text(demo_site, "customers/strojirny-labe")
+    assert "Používáte verzi 4.3.0 z 27. května 2024." in page
+    assert "Od Vaší verze vyšlo 25 novějších verzí." in page
+    assert "Aktualizace z 4.3.0 na 9.3.0 Verzi 9.3.0 nainstalujete přímo na verzi 4.3.0." in page
+    steps = re.findall(r"\b(\d\.\d\.\d): ", page.split("Kroky, které aktualizace vyžaduje")[1].split("Návody k verzím")[0])
+    assert steps == sorted(steps, key=lambda v: tuple(map(int, v.split(".")))) and steps[0] == "5.0.0" and steps[-1] == "9.0.0"
+    guides = re.findall(r'href="../../upgrade/([\d.]+)/"', raw(demo_site, "customers/strojirny-labe"))
+    assert guides == ["5.0.0", "6.0.0", "6.2.0", "7.0.0", "8.0.0", "8.2.0", "9.0.0"]
+
+
+def test_downloads_follow_licensed_modules_and_platforms(demo_site):
+    page = raw(demo_site, "customers/strojirny-labe")  # Windows only, no Excel module
+    assert 'href="../../downloads/9.3.0/intouch-crm-9.3.0-windows-x64.zip"' in page
+    assert "downloads/9.3.0/intouch-crm-9.3.0-linux-x64.tar.gz" not in page
+    assert "downloads/9.3.0/intouch-crm-excel-9.3.0-windows.zip" not in page
+    visible = text(demo_site, "customers/strojirny-labe")
+    assert "intouch-crm-9.3.0-linux-x64.tar.gz: platforma není v licenci" in visible
+    assert "intouch-crm-excel-9.3.0-windows.zip: modul není v licenci" in visible
+    extra = raw(demo_site, "en/customers/severoceska-logistika")
+    assert 'href="../../../downloads/9.3.0/intouch-crm-excel-9.3.0-windows.zip"' in extra
+
+
+def test_customer_whose_support_ended_keeps_older_releases_and_sees_what_they_miss(demo_site):
+    page = text(demo_site, "customers/teplo-servis")
+    assert "(skončila)" in page
+    assert "Aktualizace z 6.1.1 na 6.2.0" in page
+    assert "Vaše technická podpora skončila 30. dubna 2025. Verze vydané později (16) nemáte k dispozici" in page
+    assert "intouch-crm-9.3.0-linux-x64.tar.gz: vydáno po konci podpory" in page
+    links = re.findall(r'href="../../downloads/([^"]+)"', raw(demo_site, "customers/teplo-servis"))
+    assert links == ["6.2.0/intouch-crm-6.2.0-linux-x64.tar.gz", "6.1.1/intouch-crm-6.1.1-linux-x64.tar.gz"]
+
+
+def test_customer_page_has_contract_plan_and_identification(demo_site):
+    page = text(demo_site, "en/customers/elbe-precision")
+    assert "Contract Support plan" in page
+    assert "Edition InTouch CRM Enterprise" in page
+    assert re.search(r"When you contact support, give: company ID \d{8} or name Elbe Precision Components s\.r\.o\., "
+                     r"your full name and the version you use \(9\.0\.0\)\.", page)
+    assert "within a week of the report" in page
+
+
+# --- nothing of one customer where others look ---------------------------------------------------
+
+def private_markers(customer: dict) -> list[str]:
+    return [customer["name"], customer["company_id"], f"customers/{customer['id']}"] + [
+        user["login"] for user in customer["users"]]
+
+
+def test_no_customer_in_shared_files(demo_site):
+    """Search index, sitemap, 404, and every page that is not the customer's own or staff's."""
+    for path in sorted(demo_site.rglob("*")):
+        if not path.is_file() or path.suffix not in (".html", ".json", ".xml", ".js", ".txt", ".css"):
+            continue
+        rel = path.relative_to(demo_site).as_posix()
+        content = html.unescape(path.read_text(encoding="utf-8", errors="replace"))
+        for customer in CUSTOMERS:
+            own = f"customers/{customer['id']}/" in rel or "staff/" in rel
+            if own:
+                continue
+            leaked = [marker for marker in private_markers(customer) if marker in content]
+            assert not leaked, f"{rel} contains {leaked}"
+
+
+def test_customer_and_staff_pages_are_out_of_search_and_sitemap(demo_site):
+    index = json.loads((demo_site / "search/search_index.json").read_text())
+    locations = {doc["location"] for doc in index["docs"]}
+    assert not [loc for loc in locations if "customers/" in loc or "staff/" in loc]
+    assert any(loc.startswith("releases/") for loc in locations)
+    sitemap = (demo_site / "sitemap.xml").read_text()
+    assert re.findall(r"<loc>([^<]+)</loc>", sitemap) == [
+        "https://www.anneca.cz/extranet/", "https://www.anneca.cz/extranet/support/",
+        "https://www.anneca.cz/extranet/en/", "https://www.anneca.cz/extranet/en/support/"]
+
+
+def test_navigation_is_per_language_and_never_lists_customers(demo_site):
+    page = raw(demo_site, "customers/strojirny-labe")
+    nav = re.search(r'<nav class="md-nav md-nav--primary".*?</nav>\s*</div>', page, re.S).group(0)
+    assert "customers/" not in nav and "staff/" not in nav
+    assert "Přehled vydaných verzí" in nav and "Release timeline" not in nav
+    en_nav = re.search(r'<nav class="md-nav md-nav--primary".*?</nav>\s*</div>', raw(demo_site, "en/releases"), re.S).group(0)
+    assert "Release timeline" in en_nav and "Přehled vydaných verzí" not in en_nav
