@@ -166,3 +166,13 @@ def test_no_input_raises_anything_but_problems(text):
     if not problems:
         _, problems = validate_source(source, Release, ("cs", "en"))
     assert all(str(problem).startswith("releases/x.yaml:") for problem in problems)
+
+
+def test_versions_are_unique_by_value_not_by_spelling(project):
+    text = (project.root / "releases/1.1.0.yaml").read_text().replace('version: "1.1.0"', 'version: "1.1"')
+    project.write("releases/1.1.yaml", text.replace("date: 2025-05-05", "date: 2025-05-06"))
+    project.replace("mkdocs.yml", "        root: storage", "        root: storage\n        check: false")
+    with pytest.raises(InvalidInput) as caught:
+        validate(project.config)
+    assert [str(p) for p in caught.value.problems] == [
+        "releases/1.1.yaml:1:10: version: version '1.1' is also in releases/1.1.0.yaml"]
