@@ -409,6 +409,8 @@ class Customer:
     support_until: dt.date
     installed_version: Version
     language: Language = Field(description="Preferred language of the extranet.")
+    access: Literal["active", "revoked"] = Field(
+        default="active", description="revoked: the customer's users lose access with the next deploy.")
     users: tuple[User, ...] = Field(min_length=1)
 
 

@@ -17,12 +17,11 @@ import jinja2
 import yaml
 
 from . import cadence, entitlements, versions
+from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .loading import Extranet
 from .model import Channel, Customer, Plan, Response, Severity, version_key
 from .storage import Storage
 
-PUBLIC, CUSTOMERS, CUSTOMER, STAFF = "public", "customers", "customer", "staff"
-"""Audiences: anyone; any customer's users; one customer's users; vendor staff. Staff read everything."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -22,7 +22,8 @@ from mkdocs.structure.pages import Page
 
 from .config import ExtranetConfig
 from .loading import Extranet, InvalidInput, load
-from .pages import CUSTOMER, CUSTOMERS, PUBLIC, STAFF, GeneratedPage, Renderer, load_strings
+from .access import AUDIENCES, CUSTOMER, CUSTOMERS, PUBLIC, STAFF
+from .pages import GeneratedPage, Renderer, load_strings
 from .storage import LocalStorage, Storage
 
 log = logging.getLogger("mkdocs.plugins.extranet")
@@ -157,7 +158,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         audience = self.audience_of(page)
-        if audience not in (PUBLIC, CUSTOMERS, CUSTOMER, STAFF):
+        if audience not in AUDIENCES:
             raise PluginError(f"{page.file.src_uri}: audience '{audience}' is not one of public, customers")
         page.meta["audience"] = audience
         page.meta["lang"] = self.language_of(page.file)
