@@ -38,6 +38,13 @@ class Area:
     path: str
     audience: str
     customer: str | None = None
+    prefix: bool = False
+    """True: everything under `path`; False: exactly this file or directory index."""
+
+    def matches(self, path: str) -> bool:
+        if self.prefix:
+            return path.startswith(self.path)
+        return path == self.path or (self.path.endswith("/") or self.path == "") and path == self.path + "index.html"
 
 
 def principals(extranet: Extranet) -> tuple[Principal, ...]:
@@ -65,3 +72,41 @@ def allowed(principal: Principal | None, area: Area) -> bool:
 
 def readers(principals_: Iterable[Principal], area: Area) -> tuple[Principal, ...]:
     return tuple(principal for principal in principals_ if allowed(principal, area))
+
+
+PUBLIC_FILES = (("assets/", True), ("404.html", False), ("sitemap.xml", False), ("sitemap.xml.gz", False),
+                ("robots.txt", False))
+"""Files of the theme and the site that carry nothing of any customer, so a page view costs one
+authentication, not one per stylesheet and script."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    url: str
+    """Directory URL relative to the site root, e.g. `customers/acme/` (the home page is ``)."""
+    audience: str
+    customer: str | None = None
+
+
+def areas(pages: Iterable[Page]) -> tuple[Area, ...]:
+    """The access rules of a site, most specific first; anything unlisted is for customers.
+
+    Public pages are listed exactly; a customer's or staff page protects its whole directory.
+    Defaulting to `customers` means a page nobody classified is never public by accident.
+    """
+    exact = sorted({Area(page.url, PUBLIC) for page in pages if page.audience == PUBLIC}, key=lambda a: a.path)
+    private = sorted({Area(page.url, page.audience, page.customer, prefix=True) for page in pages
+                      if page.audience in (CUSTOMER, STAFF)}, key=lambda a: a.path)
+    # Above customers' directories only staff read, so guessing another id answers as a real one does.
+    parents = sorted({Area(area.path.rstrip("/").rsplit("/", 1)[0] + "/", STAFF, prefix=True)
+                      for area in private if area.audience == CUSTOMER}, key=lambda a: a.path)
+    files = tuple(Area(path, PUBLIC, prefix=prefix) for path, prefix in PUBLIC_FILES)
+    return (*private, *parents, *exact, *files)
+
+
+def area_of(path: str, rules: Iterable[Area]) -> Area:
+    """The rule for a site-relative file path (`customers/acme/index.html`) or directory URL."""
+    for area in rules:
+        if area.matches(path):
+            return area
+    return Area("", CUSTOMERS, prefix=True)

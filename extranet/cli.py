@@ -48,6 +48,11 @@ def parser() -> argparse.ArgumentParser:
     path_cmd.add_argument("target", metavar="TO")
     path_cmd.add_argument("--json", action="store_true", help="print a JSON object")
 
+    serve_cmd = commands.add_parser("serve", help="run the built site under a real web server on 127.0.0.1")
+    serve_cmd.add_argument("--server", choices=("nginx",), default="nginx")
+    serve_cmd.add_argument("--port", type=int, default=8080)
+    serve_cmd.add_argument("--output", type=Path, help="the build output directory (default: the parent of site_dir)")
+
     schema_cmd = commands.add_parser("schema", help="write the JSON Schemas of the YAML files")
     schema_cmd.add_argument("--output", type=Path, default=None, help="directory (default: extranet/schemas)")
     schema_cmd.add_argument("--check", action="store_true", help="fail if the written schemas are out of date")
@@ -102,6 +107,8 @@ def _run(args: argparse.Namespace) -> int:
             for release, note in path.notes:
                 print(f"  {release.version}: {note[extranet.languages[0]]}")
         return 0
+    if args.command == "serve":
+        return _serve(args)
     if args.command == "schema":
         from .schema import write_schemas
 
@@ -111,6 +118,30 @@ def _run(args: argparse.Namespace) -> int:
             return 1
         return 0
     raise AssertionError(args.command)  # pragma: no cover
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from . import access, servers
+    from .building import load_site_config
+
+    extranet = validate(args.config_file)
+    output = (args.output or Path(load_site_config(args.config_file).site_dir).parent).resolve()
+    built = output / "server/access.json"
+    if not built.exists():
+        print(f"extranet serve: {output} holds no build; run `extranet build` first", file=sys.stderr)
+        return 1
+    areas = [access.Area(**area) for area in json.loads(built.read_text(encoding="utf-8"))["areas"]]
+    templates = args.config_file.resolve().parent / "site_templates"
+    with tempfile.TemporaryDirectory(prefix="extranet-serve-") as runtime:
+        try:
+            command = servers.prepare(args.server, extranet, areas, templates, output / "site", Path(runtime), args.port)
+        except servers.ServerMissing as error:
+            print(f"extranet serve: {error}", file=sys.stderr)
+            return 1
+        print(f"serving {output / 'site'} with {args.server} on http://127.0.0.1:{args.port}/ (Ctrl+C stops)")
+        return servers.run(command)
 
 
 def _path_json(path: versions.UpgradePath, guides: dict, languages: tuple[str, ...]) -> dict:

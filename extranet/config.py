@@ -35,6 +35,11 @@ class StorageConfig(base.Config):
     """Refuse to build when a manifest names a file that is not in storage (turn off only offline)."""
 
 
+class ServerConfig(base.Config):
+    root = c.Type(str, default="/srv/extranet/current")
+    """Where a deploy puts the build output on the host: `<root>/site` and `<root>/server`."""
+
+
 class ExtranetConfig(base.Config):
     languages = c.ListOfItems(c.Type(str), default=["cs", "en"])
     """Site languages; the first is served at `/`, each other under `/<language>/`."""
@@ -45,5 +50,6 @@ class ExtranetConfig(base.Config):
     templates = c.Type(str, default="site_templates")
     """Jinja2 templates of generated pages and theme overrides, relative to mkdocs.yml."""
     storage = c.SubConfig(StorageConfig)
+    server = c.SubConfig(ServerConfig)
     now = c.Optional(Instant())
     """The moment the build describes (support status, link expiry); `extranet build --now` sets it."""

@@ -7,11 +7,16 @@ staff never enter a navigation, the search index or the sitemap that another aud
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import logging
 import os
+import shutil
 from pathlib import Path
 from typing import Any
+
+import jinja2
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -22,6 +27,7 @@ from mkdocs.structure.pages import Page
 
 from .config import ExtranetConfig
 from .loading import Extranet, InvalidInput, load
+from . import access, servers
 from .access import AUDIENCES, CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .pages import GeneratedPage, Renderer, load_strings
 from .storage import LocalStorage, Storage
@@ -90,6 +96,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.extranet is not None
+        self._files = files
         renderer = Renderer(self.extranet, self.templates, self.storage, self.now)
         self.generated = {}
         for page in renderer.pages():
@@ -189,7 +196,31 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         self._urls = {file.src_uri: file.url for file in files.documentation_pages()}
+        # `material/partials/…` reaches the theme's own template where an override wraps it.
+        material = next(Path(d) for d in config.theme.dirs[1:] if (Path(d) / "partials/search.html").exists())
+        env.loader = jinja2.ChoiceLoader([env.loader, jinja2.PrefixLoader({"material": jinja2.FileSystemLoader(material)})])
         return env
+
+    # --- server files --------------------------------------------------------------------------
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Write the server files beside the web root: `<site_dir>/../server/`."""
+        assert self.extranet is not None
+        pages = [access.Page(url=self._urls[file.src_uri].removeprefix("./"), audience=file.page.meta["audience"],
+                             customer=(self.generated[file.src_uri].customer if file.src_uri in self.generated else None))
+                 for file in self._files.documentation_pages() if file.page is not None]
+        self.areas = access.areas(pages)
+        server_dir = Path(config.site_dir).parent / "server"
+        if server_dir.resolve() == Path(config.site_dir).resolve() or server_dir.resolve().is_relative_to(
+                Path(config.site_dir).resolve()):
+            raise PluginError("extranet: the server files would land inside the web root")
+        root = self.config.server.root.rstrip("/")
+        layout = servers.Layout(site=f"{root}/site", files=f"{root}/server")
+        if server_dir.exists():
+            shutil.rmtree(server_dir)
+        servers.write(server_dir, servers.render(self.extranet, self.areas, self.templates, layout))
+        (server_dir / "access.json").write_text(json.dumps(
+            {"areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n", encoding="utf-8")
 
 
 def _pages(items: list[Any]) -> list[Page]:

@@ -31,11 +31,19 @@ def raw(site: Path, url: str) -> str:
 
 # --- languages -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("url", "lang", "search"), [("", "cs", "Hledat"), ("en/", "en", "Search")])
+@pytest.mark.parametrize(("url", "lang", "search"), [("releases/", "cs", "Hledat"), ("en/releases/", "en", "Search")])
 def test_czech_at_root_english_under_en_with_the_theme_in_that_language(demo_site, url, lang, search):
     page = raw(demo_site, url)
     assert f'<html lang="{lang}"' in page
     assert f'placeholder="{search}"' in page
+
+
+@pytest.mark.parametrize(("url", "searchable"), [
+    ("", False), ("en/support/", False), ("releases/", True), ("en/guides/upgrade/", True),
+    ("customers/strojirny-labe/", True), ("staff/", True)])
+def test_search_box_only_where_its_index_is_served(demo_site, url, searchable):
+    """The index holds customers' pages; an anonymous visitor gets no search box rather than a broken one."""
+    assert ('<form class="md-search__form" name="search">' in raw(demo_site, url)) is searchable
 
 
 @pytest.mark.parametrize("url", ["releases/5.0.0/", "support/", "guides/upgrade/", "customers/teplo-servis/", ""])

@@ -1,0 +1,136 @@
+"""Server files: the access decisions of `extranet.access`, expressed for nginx, Apache and Caddy.
+
+The build writes them beside the web root, never inside it: credential files and configurations.
+Each server gets a block to include on a real host (with the deploy paths from `mkdocs.yml`) and a
+complete standalone configuration; `extranet serve` renders the same templates with local paths.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import signal
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+import jinja2
+
+from . import access
+from .access import Area, Principal
+from .loading import Extranet
+
+SERVERS = ("nginx",)
+SESSION_LIFETIME = 8 * 3600
+"""Seconds a login lasts on servers with session cookies: a working day."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Layout:
+    """Where things are, as the server sees them."""
+
+    site: str
+    """The web root."""
+    files: str
+    """The server files (this directory's content): credentials, configurations."""
+    runtime: str = "/run/extranet"
+    """Writable directory for pid files and temporary files of standalone runs."""
+    port: int = 8080
+    base: str = "/"
+    user: str | None = "www-data"
+    """The user server workers run as, when started as root."""
+
+
+def landing(extranet: Extranet, principal: Principal) -> str:
+    """Where a user lands after logging in: their customer's page in its language; staff: the overview."""
+    default = extranet.languages[0]
+    if principal.staff:
+        return "staff/"
+    customer = next(c for c in extranet.customers if c.id == principal.customer)
+    prefix = "" if customer.language == default else f"{customer.language}/"
+    return f"{prefix}customers/{customer.id}/"
+
+
+def _environment(templates: Path) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(templates / "servers"), undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+
+
+def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: Layout) -> dict[str, str]:
+    """Every server file, by its path under the server directory."""
+    people = access.principals(extranet)
+    context = {
+        "principals": people, "areas": tuple(areas), "layout": layout, "site": layout.site, "files": layout.files,
+        "runtime": layout.runtime, "port": layout.port, "base": layout.base,
+        "landing": {p.login: landing(extranet, p) for p in people},
+        "realm": f"{extranet.vendor.product} extranet", "session_lifetime": SESSION_LIFETIME,
+    }
+    env = _environment(templates)
+    files = {"htpasswd": "".join(f"{p.login}:{p.password_hash}\n" for p in people)}
+    for name, template in (("nginx/extranet-http.conf", "nginx/http.conf.j2"),
+                           ("nginx/extranet-server.conf", "nginx/server.conf.j2"),
+                           ("nginx/standalone.conf", "nginx/standalone.conf.j2"),
+                           ("nginx/session.js", "nginx/session.js.j2")):
+        files[name] = env.get_template(template).render(context)
+    return files
+
+
+def write(directory: Path, files: dict[str, str]) -> None:
+    """Write the server files; credentials readable by their owner only."""
+    for name, content in files.items():
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+        os.chmod(path, 0o600 if name == "htpasswd" else 0o644)
+
+
+# --- Running a real server locally -------------------------------------------------------------
+
+class ServerMissing(RuntimeError):
+    """The server program is not installed; the message says which package to install."""
+
+
+PACKAGES = {"nginx": ("nginx", "nginx and libnginx-mod-http-js")}
+
+
+def command(server: str, runtime: Path) -> list[str]:
+    program, package = PACKAGES[server]
+    if shutil.which(program) is None and not Path(f"/usr/sbin/{program}").exists():
+        raise ServerMissing(f"{program} is not installed (Debian: apt-get install {package})")
+    if server == "nginx":
+        return [shutil.which(program) or f"/usr/sbin/{program}", "-p", str(runtime), "-c",
+                str(runtime / "files/nginx/standalone.conf")]
+    raise ValueError(server)
+
+
+def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: Path, site: Path, runtime: Path,
+            port: int) -> list[str]:
+    """Render the server files for a local run in `runtime` and return the command that starts the server."""
+    files_dir = runtime / "files"
+    for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (runtime / sub).mkdir(parents=True, exist_ok=True)
+    import pwd
+
+    layout = Layout(site=str(site.resolve()), files=str(files_dir.resolve()), runtime=str(runtime.resolve()), port=port,
+                    user=pwd.getpwuid(os.getuid()).pw_name if os.getuid() == 0 else None)
+    write(files_dir, render(extranet, areas, templates, layout))
+    return command(server, runtime)
+
+
+def session_secret() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(48)
+
+
+def run(cmd: list[str], secret: str | None = None) -> int:
+    """Run a server in the foreground until interrupted."""
+    env = {**os.environ, "EXTRANET_SESSION_SECRET": secret or session_secret()}
+    process = subprocess.Popen(cmd, env=env)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.send_signal(signal.SIGTERM)
+        return process.wait()
+
