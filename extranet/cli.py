@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import versions
+from . import servers, versions
 from .building import BuildFailed, build, quiet_mkdocs, validate
 from .loading import InvalidInput
 
@@ -49,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
     path_cmd.add_argument("--json", action="store_true", help="print a JSON object")
 
     serve_cmd = commands.add_parser("serve", help="run the built site under a real web server on 127.0.0.1")
-    serve_cmd.add_argument("--server", choices=("nginx",), default="nginx")
+    serve_cmd.add_argument("--server", choices=servers.SERVERS, default="nginx")
     serve_cmd.add_argument("--port", type=int, default=8080)
     serve_cmd.add_argument("--output", type=Path, help="the build output directory (default: the parent of site_dir)")
 
@@ -123,7 +123,7 @@ def _run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import tempfile
 
-    from . import access, servers
+    from . import access
     from .building import load_site_config
 
     extranet = validate(args.config_file)

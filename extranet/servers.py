@@ -21,7 +21,6 @@ from . import access
 from .access import Area, Principal
 from .loading import Extranet
 
-SERVERS = ("nginx",)
 SESSION_LIFETIME = 8 * 3600
 """Seconds a login lasts on servers with session cookies: a working day."""
 
@@ -68,11 +67,9 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: L
     }
     env = _environment(templates)
     files = {"htpasswd": "".join(f"{p.login}:{p.password_hash}\n" for p in people)}
-    for name, template in (("nginx/extranet-http.conf", "nginx/http.conf.j2"),
-                           ("nginx/extranet-server.conf", "nginx/server.conf.j2"),
-                           ("nginx/standalone.conf", "nginx/standalone.conf.j2"),
-                           ("nginx/session.js", "nginx/session.js.j2")):
-        files[name] = env.get_template(template).render(context)
+    for kind in KINDS.values():
+        for name, template in kind.files.items():
+            files[f"{kind.name}/{name}"] = env.get_template(f"{kind.name}/{template}").render(context)
     return files
 
 
@@ -91,17 +88,34 @@ class ServerMissing(RuntimeError):
     """The server program is not installed; the message says which package to install."""
 
 
-PACKAGES = {"nginx": ("nginx", "nginx and libnginx-mod-http-js")}
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    """One web server: the files it needs and how to run it standalone."""
+
+    name: str
+    files: dict[str, str]
+    """Output file (under `<server dir>/<name>/`) -> template (under `site_templates/servers/<name>/`)."""
+    program: str
+    packages: str
+    """Debian packages that provide it, for the message when it is missing."""
+    arguments: tuple[str, ...]
+    """Arguments of a standalone run; `{runtime}` and `{files}` are replaced."""
+
+
+KINDS = {kind.name: kind for kind in (
+    Kind("nginx", {"extranet-http.conf": "http.conf.j2", "extranet-server.conf": "server.conf.j2",
+                   "standalone.conf": "standalone.conf.j2", "session.js": "session.js.j2"},
+         "nginx", "nginx libnginx-mod-http-js", ("-p", "{runtime}", "-c", "{files}/nginx/standalone.conf")),
+)}
+SERVERS = tuple(KINDS)
 
 
 def command(server: str, runtime: Path) -> list[str]:
-    program, package = PACKAGES[server]
-    if shutil.which(program) is None and not Path(f"/usr/sbin/{program}").exists():
-        raise ServerMissing(f"{program} is not installed (Debian: apt-get install {package})")
-    if server == "nginx":
-        return [shutil.which(program) or f"/usr/sbin/{program}", "-p", str(runtime), "-c",
-                str(runtime / "files/nginx/standalone.conf")]
-    raise ValueError(server)
+    kind = KINDS[server]
+    program = shutil.which(kind.program) or shutil.which(kind.program, path="/usr/sbin:/usr/bin:/sbin:/bin")
+    if program is None:
+        raise ServerMissing(f"{kind.program} is not installed (Debian: apt-get install {kind.packages})")
+    return [program, *(argument.format(runtime=runtime, files=runtime / "files") for argument in kind.arguments)]
 
 
 def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: Path, site: Path, runtime: Path,

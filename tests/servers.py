@@ -1,0 +1,169 @@
+"""Real web servers for tests: the demo built once, each server started once on loopback.
+
+A server that is not installed fails the tests that need it, loudly; it is never skipped.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import yaml
+
+from extranet import access, servers
+from extranet.building import build, validate
+
+from .conftest import NOW_DT, REPO
+
+REMOVED = "labe.prochazka"
+"""A demo user removed from customers.yaml before the build: their password must open nothing."""
+REVOKED = "teplo-servis"
+"""A demo customer whose access is revoked before the build."""
+CREDENTIALS = yaml.safe_load((REPO / "tests/fixtures/demo-credentials.yaml").read_text(encoding="utf-8"))
+SECRET = "test-session-secret-" + "x" * 40
+
+
+@dataclasses.dataclass(frozen=True)
+class Visitor:
+    """Someone knocking: a login and password, or nobody (anonymous)."""
+
+    name: str
+    login: str | None = None
+    password: str | None = None
+    customer: str | None = None
+    staff: bool = False
+
+    def principal(self, known: dict[str, access.Principal]) -> access.Principal | None:
+        """Who the server should take this visitor for; None for anyone it must not let in."""
+        if self.login is None or self.password is None:
+            return None
+        principal = known.get(self.login)
+        password_ok = any(c["login"] == self.login and c["password"] == self.password for c in CREDENTIALS)
+        return principal if principal is not None and password_ok else None
+
+
+def visitors() -> list[Visitor]:
+    people = [Visitor("anonymous")]
+    seen: set[object] = set()
+    for entry in CREDENTIALS:
+        key = entry["customer"] or "staff"
+        if key in seen or entry["login"] == REMOVED:
+            continue
+        seen.add(key)
+        people.append(Visitor(f"user of {key}", entry["login"], entry["password"], entry["customer"], entry["customer"] is None))
+    someone = next(entry for entry in CREDENTIALS if entry["customer"] == "pekarny-podripsko")
+    people.append(Visitor("wrong password", someone["login"], someone["password"] + "x", someone["customer"]))
+    removed = next(entry for entry in CREDENTIALS if entry["login"] == REMOVED)
+    people.append(Visitor("removed user", removed["login"], removed["password"], removed["customer"]))
+    return people
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclasses.dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen
+    runtime: Path
+
+    def request(self, path: str, headers: dict[str, str] | None = None, method: str = "GET"
+                ) -> tuple[int, dict[str, str], bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request(method, path, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        finally:
+            connection.close()
+
+    def credentials(self, visitor: Visitor) -> dict[str, str]:
+        """Request headers that present this visitor: a session cookie (nginx) or Basic auth."""
+        if visitor.login is None:
+            return {}
+        basic = {"Authorization": "Basic " + base64.b64encode(f"{visitor.login}:{visitor.password}".encode()).decode()}
+        if self.name != "nginx":
+            return basic
+        status, headers, _ = self.request("/login/", basic)
+        cookie = headers.get("set-cookie", "").split(";", 1)[0]
+        return {"Cookie": cookie} if status == 302 and cookie else {}
+
+
+@dataclasses.dataclass
+class Site:
+    root: Path
+    """The project the site was built from (the demo, one user removed, one customer revoked)."""
+    output: Path
+    areas: tuple[access.Area, ...]
+    principals: dict[str, access.Principal]
+
+    @property
+    def web_root(self) -> Path:
+        return self.output / "site"
+
+    def files(self) -> list[str]:
+        return sorted(path.relative_to(self.web_root).as_posix() for path in self.web_root.rglob("*") if path.is_file())
+
+
+def build_variant(directory: Path) -> Site:
+    """The demo with one user removed and one customer revoked, built at the fixed instant."""
+    root = directory / "project"
+    root.mkdir(parents=True)
+    for name in ("content", "releases", "site_templates"):
+        shutil.copytree(REPO / name, root / name)
+    for name in ("mkdocs.yml", "customers.yaml"):
+        shutil.copy(REPO / name, root / name)
+    text = (root / "customers.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"- login: {REMOVED}")
+    end = start + 1
+    while end < len(lines) and lines[end].startswith(" " * (len(lines[start]) - len(lines[start].lstrip()) + 2)):
+        end += 1
+    text = "".join(lines[:start] + lines[end:])
+    text = text.replace(f"  - id: {REVOKED}\n", f"  - id: {REVOKED}\n    access: revoked\n", 1)
+    (root / "customers.yaml").write_text(text, encoding="utf-8")
+    output = directory / "build"
+    build(root / "mkdocs.yml", now=NOW_DT, output=output)
+    areas = tuple(access.Area(**a) for a in json.loads((output / "server/access.json").read_text())["areas"])
+    extranet = validate(root / "mkdocs.yml")
+    return Site(root, output, areas, {p.login: p for p in access.principals(extranet)})
+
+
+def start(name: str, site: Site, runtime: Path) -> Server:
+    """Start a real server on a free loopback port and wait until it answers."""
+    extranet = validate(site.root / "mkdocs.yml")
+    port = free_port()
+    command = servers.prepare(name, extranet, site.areas, site.root / "site_templates", site.web_root, runtime, port)
+    log = open(runtime / "server.log", "wb")  # noqa: SIM115: lives as long as the server
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                               env={**os.environ, "EXTRANET_SESSION_SECRET": SECRET})
+    server = Server(name, port, process, runtime)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            server.request("/")
+            return server
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start:\n" + (runtime / "server.log").read_text(errors="replace"))
+            time.sleep(0.1)
+
+
+def stop(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
