@@ -69,7 +69,9 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: L
     files = {"htpasswd": "".join(f"{p.login}:{p.password_hash}\n" for p in people)}
     for kind in KINDS.values():
         for name, template in kind.files.items():
-            files[f"{kind.name}/{name}"] = env.get_template(f"{kind.name}/{template}").render(context)
+            template, _, variant = template.partition(":")
+            files[f"{kind.name}/{name}"] = env.get_template(f"{kind.name}/{template}").render(
+                context, private=variant == "private")
     return files
 
 
@@ -104,7 +106,8 @@ class Kind:
 
 KINDS = {kind.name: kind for kind in (
     Kind("nginx", {"extranet-http.conf": "http.conf.j2", "extranet-server.conf": "server.conf.j2",
-                   "standalone.conf": "standalone.conf.j2", "session.js": "session.js.j2"},
+                   "standalone.conf": "standalone.conf.j2", "session.js": "session.js.j2",
+                   "headers-public.conf": "headers.conf.j2", "headers-private.conf": "headers.conf.j2:private"},
          "nginx", "nginx libnginx-mod-http-js", ("-p", "{runtime}", "-c", "{files}/nginx/standalone.conf")),
 )}
 SERVERS = tuple(KINDS)
