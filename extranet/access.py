@@ -88,7 +88,7 @@ class Page:
     customer: str | None = None
 
 
-def areas(pages: Iterable[Page]) -> tuple[Area, ...]:
+def areas(pages: Iterable[Page], public_files: Iterable[str] = ()) -> tuple[Area, ...]:
     """The access rules of a site, most specific first; anything unlisted is for customers.
 
     Public pages are listed exactly; a customer's or staff page protects its whole directory.
@@ -100,7 +100,8 @@ def areas(pages: Iterable[Page]) -> tuple[Area, ...]:
     # Above customers' directories only staff read, so guessing another id answers as a real one does.
     parents = sorted({Area(area.path.rstrip("/").rsplit("/", 1)[0] + "/", STAFF, prefix=True)
                       for area in private if area.audience == CUSTOMER}, key=lambda a: a.path)
-    files = tuple(Area(path, PUBLIC, prefix=prefix) for path, prefix in PUBLIC_FILES)
+    files = tuple(Area(path, PUBLIC, prefix=prefix) for path, prefix in PUBLIC_FILES) + tuple(
+        Area(path, PUBLIC) for path in public_files)
     return (*private, *parents, *exact, *files)
 
 

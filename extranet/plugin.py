@@ -209,7 +209,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         pages = [access.Page(url=self._urls[file.src_uri].removeprefix("./"), audience=file.page.meta["audience"],
                              customer=(self.generated[file.src_uri].customer if file.src_uri in self.generated else None))
                  for file in self._files.documentation_pages() if file.page is not None]
-        self.areas = access.areas(pages)
+        # The theme's script looks for a sitemap under each language's root: a public 404, not a login.
+        self.areas = access.areas(pages, [f"{language}/sitemap.xml" for language in self.languages[1:]])
         server_dir = Path(config.site_dir).parent / "server"
         if server_dir.resolve() == Path(config.site_dir).resolve() or server_dir.resolve().is_relative_to(
                 Path(config.site_dir).resolve()):

@@ -176,3 +176,28 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("demo") / "build"
     build(REPO / "mkdocs.yml", now=NOW_DT, output=output)
     return output / "site"
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory):
+    """The demo with one user removed and one customer revoked, built once for the server tests."""
+    from .servers import build_variant
+
+    return build_variant(tmp_path_factory.mktemp("access"))
+
+
+@pytest.fixture(scope="session")
+def running(site, tmp_path_factory: pytest.TempPathFactory):
+    """Each real server started once for the whole run, on a free loopback port."""
+    from extranet import servers
+
+    from .servers import start, stop
+
+    started = {}
+    try:
+        for name in servers.SERVERS:
+            started[name] = start(name, site, tmp_path_factory.mktemp(name))
+        yield started
+    finally:
+        for server in started.values():
+            stop(server)

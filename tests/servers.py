@@ -40,6 +40,8 @@ class Visitor:
     password: str | None = None
     customer: str | None = None
     staff: bool = False
+    address: str = "127.0.0.1"
+    """The loopback address the visitor connects from: servers limit logins per client address."""
 
     def principal(self, known: dict[str, access.Principal]) -> access.Principal | None:
         """Who the server should take this visitor for; None for anyone it must not let in."""
@@ -63,7 +65,7 @@ def visitors() -> list[Visitor]:
     people.append(Visitor("wrong password", someone["login"], someone["password"] + "x", someone["customer"]))
     removed = next(entry for entry in CREDENTIALS if entry["login"] == REMOVED)
     people.append(Visitor("removed user", removed["login"], removed["password"], removed["customer"]))
-    return people
+    return [dataclasses.replace(person, address=f"127.0.0.{10 + index}") for index, person in enumerate(people)]
 
 
 def free_port() -> int:
@@ -79,9 +81,9 @@ class Server:
     process: subprocess.Popen
     runtime: Path
 
-    def request(self, path: str, headers: dict[str, str] | None = None, method: str = "GET"
-                ) -> tuple[int, dict[str, str], bytes]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+    def request(self, path: str, headers: dict[str, str] | None = None, method: str = "GET",
+                source: str = "127.0.0.1") -> tuple[int, dict[str, str], bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10, source_address=(source, 0))
         try:
             connection.request(method, path, headers=headers or {})
             response = connection.getresponse()
@@ -96,7 +98,7 @@ class Server:
         basic = {"Authorization": "Basic " + base64.b64encode(f"{visitor.login}:{visitor.password}".encode()).decode()}
         if self.name != "nginx":
             return basic
-        status, headers, _ = self.request("/login/", basic)
+        status, headers, _ = self.request("/login/", basic, source=visitor.address)
         cookie = headers.get("set-cookie", "").split(";", 1)[0]
         return {"Cookie": cookie} if status == 302 and cookie else {}
 

@@ -10,28 +10,10 @@ import yaml
 from extranet import access, servers
 
 from .conftest import REPO
-from .servers import REMOVED, REVOKED, Server, Site, Visitor, build_variant, start, stop, visitors
+from .servers import REMOVED, REVOKED, Server, Site, Visitor, visitors
 
 CUSTOMERS = yaml.safe_load((REPO / "customers.yaml").read_text(encoding="utf-8"))["customers"]
 SECURITY = {"content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"}
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return build_variant(tmp_path_factory.mktemp("access"))
-
-
-@pytest.fixture(scope="session")
-def running(site: Site, tmp_path_factory: pytest.TempPathFactory):
-    """Each server started once for the whole run."""
-    started: dict[str, Server] = {}
-    try:
-        for name in servers.SERVERS:
-            started[name] = start(name, site, tmp_path_factory.mktemp(name))
-        yield started
-    finally:
-        for server in started.values():
-            stop(server)
 
 
 def outcome(status: int, headers: dict[str, str]) -> str:
@@ -69,7 +51,7 @@ def test_access_matrix(site: Site, running: dict[str, Server], name: str, capsys
         for path in files:
             area = access.area_of(path, site.areas)
             expected = "allowed" if access.allowed(principal, area) else "denied"
-            status, response, body = server.request("/" + path, headers)
+            status, response, body = server.request("/" + path, headers, source=visitor.address)
             got = outcome(status, response)
             cells += 1
             if got != expected:
@@ -97,7 +79,7 @@ def test_removed_user_and_revoked_customer_are_shut_out(site: Site, running: dic
     assert outcome(status, headers) == "denied"
     revoked = next(c for c in yaml.safe_load((REPO / "tests/fixtures/demo-credentials.yaml").read_text())
                    if c["customer"] == REVOKED)
-    visitor = Visitor("revoked", revoked["login"], revoked["password"], REVOKED)
+    visitor = Visitor("revoked", revoked["login"], revoked["password"], REVOKED, address="127.0.0.3")
     status, headers, _ = server.request(f"/customers/{REVOKED}/", server.credentials(visitor))
     assert outcome(status, headers) == "denied"
 
@@ -113,3 +95,21 @@ def test_public_pages_need_no_login_and_private_ones_do(running: dict[str, Serve
                  "/customers/strojirny-labe/", "/staff/"):
         status, headers, _ = server.request(path)
         assert outcome(status, headers) == "denied", path
+
+
+def test_failed_logins_are_limited_per_client_address(running: dict[str, Server]):
+    """A password guesser is slowed down; a customer logging in from elsewhere is not."""
+    server = running["nginx"]
+    guesser = Visitor("guesser", "labe.dvorakova", "wrong-password", address="127.0.0.200")
+    statuses = [server.request("/login/", server_basic(guesser), source=guesser.address)[0] for _ in range(12)]
+    assert statuses[0] == 401
+    assert 429 in statuses
+    user = next(v for v in visitors() if v.customer == "elbe-precision")
+    assert server.credentials(user) != {}
+
+
+def server_basic(visitor: Visitor) -> dict[str, str]:
+    import base64
+
+    token = base64.b64encode(f"{visitor.login}:{visitor.password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}

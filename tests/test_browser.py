@@ -1,0 +1,61 @@
+"""A customer in a real browser (Debian's Chromium driven by Playwright) against real nginx."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from .conftest import REPO
+from .servers import CREDENTIALS, Server
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = REPO / "tests/artifacts"
+FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists() or shutil.which("chromium"), "Debian's chromium is not installed (apt-get install chromium)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def test_customer_logs_in_switches_language_reads_the_guide_and_logs_out(browser, running: dict[str, Server]):
+    server = running["nginx"]
+    user = next(c for c in CREDENTIALS if c["customer"] == "strojirny-labe")
+    base = f"http://127.0.0.1:{server.port}"
+    context = browser.new_context(http_credentials={"username": user["login"], "password": user["password"]},
+                                  viewport={"width": 1280, "height": 900}, locale="cs-CZ")
+    page = context.new_page()
+
+    page.goto(base + "/")
+    page.get_by_role("link", name="Přihlásit se").click()
+    page.wait_for_url(base + "/customers/strojirny-labe/")
+    assert page.locator("h1").inner_text().rstrip("¶").strip() == "Strojírny Labe a.s."
+    assert "Používáte verzi 4.3.0" in page.locator("article").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "customer-page.png"), full_page=True)
+
+    page.locator(".md-select").first.hover()
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url(base + "/en/customers/strojirny-labe/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "You use version 4.3.0" in page.locator("article").inner_text()
+
+    page.get_by_role("link", name="Detailed guide to upgrading to 5.0.0").click()
+    page.wait_for_url(base + "/en/upgrade/5.0.0/")
+    assert page.locator("h1").inner_text().strip() != ""
+
+    page.goto(base + "/en/customers/strojirny-labe/")
+    page.get_by_role("link", name="Log out").click()
+    page.wait_for_url(base + "/")
+    assert not [c for c in context.cookies() if c["name"] == "extranet_session"]
+    response = page.request.get(base + "/customers/strojirny-labe/", max_redirects=0)
+    assert response.status == 302 and "/login/" in response.headers["location"]
+    context.close()
