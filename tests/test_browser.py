@@ -26,7 +26,7 @@ def browser():
         browser.close()
 
 
-def test_customer_logs_in_switches_language_reads_the_guide_and_logs_out(browser, running: dict[str, Server]):
+def test_customer_logs_in_switches_language_reads_the_guide_searches_and_logs_out(browser, running: dict[str, Server]):
     server = running["nginx"]
     user = next(c for c in CREDENTIALS if c["customer"] == "strojirny-labe")
     base = f"http://127.0.0.1:{server.port}"
@@ -52,10 +52,36 @@ def test_customer_logs_in_switches_language_reads_the_guide_and_logs_out(browser
     page.wait_for_url(base + "/en/upgrade/5.0.0/")
     assert page.locator("h1").inner_text().strip() != ""
 
+    page.goto(base + "/releases/")
+    page.locator("input.md-search__input").click()
+    page.locator("input.md-search__input").fill("Excel")
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=15000)
+    found = " ".join(results.all_inner_texts())
+    assert "Excel" in found
+    assert "Strojírny" not in found and "customers/" not in page.locator(".md-search-result").inner_html()
+
     page.goto(base + "/en/customers/strojirny-labe/")
     page.get_by_role("link", name="Log out").click()
     page.wait_for_url(base + "/")
     assert not [c for c in context.cookies() if c["name"] == "extranet_session"]
     response = page.request.get(base + "/customers/strojirny-labe/", max_redirects=0)
     assert response.status == 302 and "/login/" in response.headers["location"]
+    context.close()
+
+
+def test_anonymous_visitor_sees_no_broken_search_and_no_login_prompt(browser, running: dict[str, Server]):
+    server = running["nginx"]
+    context = browser.new_context()
+    page = context.new_page()
+    failed = []
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+    dialogs = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    page.goto(f"http://127.0.0.1:{server.port}/en/support/")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("form[name=search]").count() == 0
+    assert page.locator("input.md-search__input").count() == 0
+    assert not [url for url in failed if "search" in url], failed
+    assert not dialogs
     context.close()
