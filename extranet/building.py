@@ -47,14 +47,19 @@ def plugin_config(config):  # noqa: ANN001, ANN201
         raise BuildFailed("mkdocs.yml: the 'extranet' plugin is not configured under 'plugins'") from None
 
 
-def validate(config_file: Path) -> Extranet:
-    """Validate the data a build would read, exactly as the build reads it."""
+def validate(config_file: Path, *, customers_file: str | None = None) -> Extranet:
+    """Validate the data a build would read, exactly as the build reads it.
+
+    `customers_file` (relative to mkdocs.yml, or absolute) stands in for the configured one: an edit
+    of customers.yaml is validated with the whole project before it replaces the file.
+    """
     config = load_site_config(config_file)
     options = plugin_config(config)
     root = config_file.resolve().parent
     storage_root = root / options.storage.root
     return load(
-        root, languages=tuple(options.languages), releases_dir=options.releases, customers_file=options.customers,
+        root, languages=tuple(options.languages), releases_dir=options.releases,
+        customers_file=customers_file or options.customers,
         content_dir=Path(config.docs_dir).relative_to(root).as_posix(),
         artifact_exists=(lambda release, artifact: (storage_root / release.version / artifact.file).is_file())
         if options.storage.check else None,

@@ -1,4 +1,4 @@
-"""The `extranet` command: validate, build, plan upgrades and publish the schema.
+"""The `extranet` command: validate, build, plan upgrades, publish the schema and manage users.
 
 Exit status: 0 success, 1 invalid input or a failed build, 2 wrong usage. Messages go to stderr
 as `file:line:column: path: message`, one per line, so editors and CI annotate them.
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import servers, versions
+from . import credentials, servers, versions
 from .building import BuildFailed, build, quiet_mkdocs, validate
 from .loading import InvalidInput
 
@@ -56,7 +56,35 @@ def parser() -> argparse.ArgumentParser:
     schema_cmd = commands.add_parser("schema", help="write the JSON Schemas of the YAML files")
     schema_cmd.add_argument("--output", type=Path, default=None, help="directory (default: extranet/schemas)")
     schema_cmd.add_argument("--check", action="store_true", help="fail if the written schemas are out of date")
+    _credential_commands(commands)
     return main
+
+
+def _credential_commands(commands: argparse._SubParsersAction) -> None:
+    """`user` (a customer's users), `staff` (vendor staff) and `customer`: edit customers.yaml in place."""
+    for command, help_ in (("user", "add a customer's user, give a user a new password, remove a user"),
+                           ("staff", "the same for vendor staff")):
+        actions = commands.add_parser(command, help=help_).add_subparsers(dest="action", required=True,
+                                                                         metavar="ACTION")
+        add = actions.add_parser("add", help="add a user with a generated password, printed once")
+        if command == "user":
+            add.add_argument("customer", metavar="CUSTOMER", help="the customer's id")
+        add.add_argument("login", metavar="LOGIN")
+        add.add_argument("--name", required=True, help="full name, as support identifies the user")
+        add.add_argument("--email", required=True)
+        passwd = actions.add_parser("passwd", help="replace the password with a generated one, printed once")
+        passwd.add_argument("login", metavar="LOGIN")
+        for cmd in (add, passwd):
+            cmd.add_argument("--password-stdin", action="store_true",
+                             help="read the password from standard input instead of generating one")
+            cmd.add_argument("--json", action="store_true", help="print a JSON object")
+        actions.add_parser("remove", help="remove the user; access ends with the next deploy").add_argument(
+            "login", metavar="LOGIN")
+    actions = commands.add_parser("customer", help="revoke or restore a customer's access").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    for action, help_ in (("revoke", "its users lose access with the next deploy (access: revoked)"),
+                          ("restore", "undo revoke: its users can log in again after the next deploy")):
+        actions.add_parser(action, help=help_).add_argument("customer", metavar="ID")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -117,6 +145,8 @@ def _run(args: argparse.Namespace) -> int:
             print("out of date: " + ", ".join(map(str, stale)) + " (run `extranet schema`)", file=sys.stderr)
             return 1
         return 0
+    if args.command in ("user", "staff", "customer"):
+        return _edit_credentials(args)
     raise AssertionError(args.command)  # pragma: no cover
 
 
@@ -142,6 +172,32 @@ def _serve(args: argparse.Namespace) -> int:
             return 1
         print(f"serving {output / 'site'} with {args.server} on http://127.0.0.1:{args.port}/ (Ctrl+C stops)")
         return servers.run(command)
+
+
+def _edit_credentials(args: argparse.Namespace) -> int:
+    """Dispatch to `extranet.credentials`; a generated password goes to stdout once, nothing secret to stderr."""
+    staff = args.command == "staff"
+    try:
+        password = credentials.read_password(sys.stdin) if getattr(args, "password_stdin", False) else None
+        if args.command == "customer":
+            change = credentials.set_access(args.config_file, args.customer, revoked=args.action == "revoke")
+        elif args.action == "add":
+            change = credentials.add_user(args.config_file, None if staff else args.customer, args.login,
+                                          name=args.name, email=args.email, password=password)
+        elif args.action == "passwd":
+            change = credentials.set_password(args.config_file, args.login, staff=staff, password=password)
+        else:
+            change = credentials.remove_user(args.config_file, args.login, staff=staff)
+    except credentials.Refused as error:
+        print(f"extranet {args.command} {args.action}: {error}", file=sys.stderr)
+        return 1
+    except InvalidInput as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(error.problems)} problem(s); nothing was changed", file=sys.stderr)
+        return 1
+    print(change.json() if getattr(args, "json", False) else change.report())
+    return 0
 
 
 def _path_json(path: versions.UpgradePath, guides: dict, languages: tuple[str, ...]) -> dict:

@@ -52,11 +52,24 @@ def test_customer_logs_in_switches_language_reads_the_guide_searches_and_logs_ou
     page.wait_for_url(base + "/en/upgrade/5.0.0/")
     assert page.locator("h1").inner_text().strip() != ""
 
-    page.goto(base + "/releases/")
-    page.locator("input.md-search__input").click()
-    page.locator("input.md-search__input").fill("Excel")
+    with page.expect_response(lambda r: r.url.endswith("/search/search_index.json")) as index:
+        page.goto(base + "/releases/")
+    assert index.value.status == 200
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.on("pageerror", lambda error: console.append(str(error)))
+    search = page.locator("input.md-search__input")
     results = page.locator(".md-search-result__item")
-    results.first.wait_for(timeout=15000)
+    for _ in range(30):  # the theme ignores a query typed before its worker has built the index
+        search.fill("")
+        search.fill("Excel")
+        try:
+            results.first.wait_for(timeout=3000)
+            break
+        except Exception:  # noqa: BLE001: retype, as a reader would
+            continue
+    assert results.count() > 0, ("search gave no result within 90 s", page.locator(".md-search-result__meta").inner_text(),
+                                 console)
     found = " ".join(results.all_inner_texts())
     assert "Excel" in found
     assert "Strojírny" not in found and "customers/" not in page.locator(".md-search-result").inner_html()
