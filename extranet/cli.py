@@ -154,16 +154,17 @@ def _serve(args: argparse.Namespace) -> int:
     import tempfile
 
     from . import access
-    from .building import load_site_config
+    from .building import load_site_config, plugin_config
 
     extranet = validate(args.config_file)
-    output = (args.output or Path(load_site_config(args.config_file).site_dir).parent).resolve()
+    config = load_site_config(args.config_file)
+    output = (args.output or Path(config.site_dir).parent).resolve()
     built = output / "server/access.json"
     if not built.exists():
         print(f"extranet serve: {output} holds no build; run `extranet build` first", file=sys.stderr)
         return 1
     areas = [access.Area(**area) for area in json.loads(built.read_text(encoding="utf-8"))["areas"]]
-    templates = args.config_file.resolve().parent / "site_templates"
+    templates = args.config_file.resolve().parent / plugin_config(config).templates
     with tempfile.TemporaryDirectory(prefix="extranet-serve-") as runtime:
         try:
             command = servers.prepare(args.server, extranet, areas, templates, output / "site", Path(runtime), args.port)
