@@ -10,7 +10,7 @@ import yaml
 from extranet import access, servers
 
 from .conftest import REPO
-from .servers import REMOVED, REVOKED, Server, Site, Visitor, visitors
+from .servers import CREDENTIALS, REMOVED, REVOKED, Server, Site, Visitor, visitors
 
 CUSTOMERS = yaml.safe_load((REPO / "customers.yaml").read_text(encoding="utf-8"))["customers"]
 SECURITY = {"content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"}
@@ -113,3 +113,17 @@ def server_basic(visitor: Visitor) -> dict[str, str]:
 
     token = base64.b64encode(f"{visitor.login}:{visitor.password}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
+
+
+def test_no_password_in_web_root_server_files_or_server_logs(site: Site, running: dict[str, Server]):
+    """Only bcrypt hashes leave customers.yaml; wrong and right passwords alike never reach a log."""
+    passwords = [entry["password"] for entry in CREDENTIALS] + [v.password for v in visitors() if v.password]
+    places = [p for p in site.output.rglob("*") if p.is_file()]
+    places += [p for server in running.values() for p in server.runtime.rglob("*") if p.is_file() and "log" in p.name]
+    assert any("log" in p.name for p in places), "no server log was looked at"
+    for path in places:
+        content = path.read_bytes()
+        found = [password for password in passwords if password.encode() in content]
+        assert not found, f"{path} contains a password"
+    htpasswd = (site.output / "server/htpasswd").read_text()
+    assert all(line.split(":", 1)[1].startswith("$2b$12$") for line in htpasswd.splitlines())
