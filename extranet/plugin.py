@@ -25,16 +25,15 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
+from . import access, servers
+from .access import AUDIENCES, CUSTOMER, CUSTOMERS, STAFF
 from .config import ExtranetConfig
 from .loading import Extranet, InvalidInput, load
-from . import access, servers
-from .access import AUDIENCES, CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .pages import GeneratedPage, Renderer, load_strings
 from .storage import LocalStorage, Storage
 
 log = logging.getLogger("mkdocs.plugins.extranet")
 
-LANGUAGE_NAMES = {"cs": "Čeština", "en": "English", "de": "Deutsch", "sk": "Slovenčina"}
 PRIVATE = (CUSTOMER, STAFF)
 """Audiences whose pages stay out of every shared navigation, index and sitemap."""
 
@@ -64,6 +63,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self.now = self.config.now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
         self.storage = self._storage()
         self.templates = self.root / self.config.templates
+        self.strings = load_strings(self.templates)
         try:
             self.extranet = self.preloaded or load(
                 self.root, languages=self.languages, releases_dir=self.config.releases,
@@ -77,7 +77,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         config.theme.dirs.insert(0, str(self.templates / "theme"))
         config.theme["language"] = self.languages[0]
         config.extra["alternate"] = [
-            {"name": LANGUAGE_NAMES.get(language, language), "lang": language,
+            {"name": self.language_name(language), "lang": language,
              "link": "" if index == 0 else f"{language}/"}
             for index, language in enumerate(self.languages)
         ]
@@ -85,6 +85,10 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         # Dates in the sitemap and gzip headers follow the stated instant, for byte-identical builds.
         os.environ["SOURCE_DATE_EPOCH"] = str(int(self.now.timestamp()))
         return config
+
+    def language_name(self, language: str) -> str:
+        """A language's name in itself, as a language switch shows it."""
+        return self.strings.get("language_name", {}).get(language, language)
 
     def _storage(self) -> Storage:
         storage = self.config.storage
@@ -136,7 +140,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             assert file.page is not None
             file.page.parent = None
             file.page.previous_page = file.page.next_page = None
-        strings = load_strings(self.templates)
+        strings = self.strings
         for language in self.languages:
             def page(path: str) -> Page | None:
                 file = files.get_file_from_path(f"{language}/{path}")
@@ -186,13 +190,10 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         rest = page.file.src_uri.removeprefix(language + "/")
         result = []
         for other in self.languages:
-            target = self._file_url(f"{other}/{rest}") or ("./" if other == self.languages[0] else f"{other}/")
-            result.append({"name": LANGUAGE_NAMES.get(other, other), "lang": other, "link": target,
+            target = self._urls.get(f"{other}/{rest}") or ("./" if other == self.languages[0] else f"{other}/")
+            result.append({"name": self.language_name(other), "lang": other, "link": target,
                            "current": other == language})
         return result
-
-    def _file_url(self, src_uri: str) -> str | None:
-        return self._urls.get(src_uri)
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         self._urls = {file.src_uri: file.url for file in files.documentation_pages()}
@@ -204,21 +205,25 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     # --- server files --------------------------------------------------------------------------
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Write the server files beside the web root: `<site_dir>/../server/`."""
+        """Write the server files beside the web root: `<site_dir>/../server/`.
+
+        Not in preview: `mkdocs serve` builds into a temporary directory and enforces nothing."""
         assert self.extranet is not None
+        if self.preview:
+            return
         pages = [access.Page(url=self._urls[file.src_uri].removeprefix("./"), audience=file.page.meta["audience"],
                              customer=(self.generated[file.src_uri].customer if file.src_uri in self.generated else None))
                  for file in self._files.documentation_pages() if file.page is not None]
         # The theme's script looks for a sitemap under each language's root: a public 404, not a login.
         self.areas = access.areas(pages, [f"{language}/sitemap.xml" for language in self.languages[1:]])
-        server_dir = Path(config.site_dir).parent / "server"
-        if server_dir.resolve() == Path(config.site_dir).resolve() or server_dir.resolve().is_relative_to(
-                Path(config.site_dir).resolve()):
-            raise PluginError("extranet: the server files would land inside the web root")
+        server_dir = Path(config.site_dir).resolve().parent / "server"
+        if server_dir.exists():
+            if not (server_dir / "access.json").exists():
+                raise PluginError(f"extranet: {server_dir} exists and was not written by extranet; "
+                                  f"set site_dir so that its parent holds only the build (e.g. build/site)")
+            shutil.rmtree(server_dir)
         root = self.config.server.root.rstrip("/")
         layout = servers.Layout(site=f"{root}/site", files=f"{root}/server")
-        if server_dir.exists():
-            shutil.rmtree(server_dir)
         servers.write(server_dir, servers.render(self.extranet, self.areas, self.templates, layout))
         (server_dir / "access.json").write_text(json.dumps(
             {"areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n", encoding="utf-8")

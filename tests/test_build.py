@@ -111,3 +111,22 @@ def test_schemas_accept_the_demo_and_reject_a_typo():
     customers["customers"][0]["suport_until"] = customers["customers"][0].pop("support_until")
     errors = list(jsonschema.Draft202012Validator(customers_schema).iter_errors(customers))
     assert errors, "the schema must flag an unknown key, as the editor will"
+
+
+def test_plain_mkdocs_build_never_replaces_a_directory_it_did_not_write(project):
+    project.replace("mkdocs.yml", "site_dir: build/site", "site_dir: site")
+    (project.root / "server").mkdir()
+    (project.root / "server/keep.txt").write_text("mine")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=project.root, capture_output=True,
+                            text=True, check=False)
+    assert result.returncode != 0
+    assert f"{project.root / 'server'} exists and was not written by extranet" in result.stderr
+    assert (project.root / "server/keep.txt").read_text() == "mine"
+
+
+def test_server_files_sit_beside_the_web_root_never_inside(project, tmp_path):
+    main(["-f", str(project.config), "build", "--now", NOW, "--output", str(tmp_path / "out")])
+    site, server = tmp_path / "out/site", tmp_path / "out/server"
+    assert (server / "htpasswd").stat().st_mode & 0o077 == 0
+    assert not [p for p in site.rglob("*") if p.name in ("htpasswd", "access.json") or p.suffix == ".conf"]
+    assert "$2b$" not in "".join(p.read_text(errors="replace") for p in site.rglob("*") if p.is_file())
