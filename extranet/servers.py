@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -51,9 +52,36 @@ def landing(extranet: Extranet, principal: Principal) -> str:
     return f"{prefix}customers/{customer.id}/"
 
 
+_CADDY_BARE = re.compile(r"[A-Za-z0-9._~/*$:@%+=,^?-]+")
+_REGEX_SPECIAL = re.compile(r"([\\.+*?()|\[\]{}^$])")
+
+
+def caddyfile_token(value: object) -> str:
+    """`value` as one Caddyfile token that Caddy reads back verbatim: bare, "quoted" or `raw`.
+
+    Braces are refused, not escaped: Caddy reads `{$VAR}` and `{placeholder}` in most fields."""
+    text = str(value)
+    if not text or any(ch in text for ch in "{}") or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise ValueError(f"cannot be written verbatim into a Caddyfile: {text!r}")
+    if _CADDY_BARE.fullmatch(text):
+        return text
+    if '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    if "`" not in text:
+        return f"`{text}`"
+    raise ValueError(f"cannot be written verbatim into a Caddyfile: {text!r}")
+
+
+def regex_literal(value: object) -> str:
+    """`value` as a regular expression (RE2, Go) that matches exactly that text."""
+    return _REGEX_SPECIAL.sub(r"\\\1", str(value))
+
+
 def _environment(templates: Path) -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(templates / "servers"), undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates / "servers"), undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    env.filters.update(caddyfile=caddyfile_token, regex=regex_literal)
+    return env
 
 
 def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: Layout) -> dict[str, str]:
@@ -75,13 +103,17 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: L
     return files
 
 
+CREDENTIALS = frozenset({"htpasswd", "caddy/accounts.caddy"})
+"""The server files that hold password hashes."""
+
+
 def write(directory: Path, files: dict[str, str]) -> None:
     """Write the server files; credentials readable by their owner only."""
     for name, content in files.items():
         path = directory / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
-        os.chmod(path, 0o600 if name == "htpasswd" else 0o644)
+        os.chmod(path, 0o600 if name in CREDENTIALS else 0o644)
 
 
 # --- Running a real server locally -------------------------------------------------------------
@@ -102,6 +134,8 @@ class Kind:
     """Debian packages that provide it, for the message when it is missing."""
     arguments: tuple[str, ...]
     """Arguments of a standalone run; `{runtime}` and `{files}` are replaced."""
+    environment: tuple[str, ...] = ()
+    """`NAME=value` settings for a standalone run (given through `env`); `{runtime}` is replaced."""
 
 
 KINDS = {kind.name: kind for kind in (
@@ -109,6 +143,12 @@ KINDS = {kind.name: kind for kind in (
                    "standalone.conf": "standalone.conf.j2", "session.js": "session.js.j2",
                    "headers-public.conf": "headers.conf.j2", "headers-private.conf": "headers.conf.j2:private"},
          "nginx", "nginx libnginx-mod-http-js", ("-p", "{runtime}", "-c", "{files}/nginx/standalone.conf")),
+    # Caddy keeps its autosaved config (with the hashes) and its data under $HOME or $XDG_*: the runtime.
+    Kind("caddy", {"extranet.caddy": "extranet.caddy.j2", "accounts.caddy": "accounts.caddy.j2",
+                   "extranet-log.caddy": "log.caddy.j2", "standalone.caddy": "standalone.caddy.j2",
+                   "fail2ban-filter.conf": "fail2ban-filter.conf.j2", "fail2ban-jail.conf": "fail2ban-jail.conf.j2"},
+         "caddy", "caddy", ("run", "--adapter", "caddyfile", "--config", "{files}/caddy/standalone.caddy"),
+         ("HOME={runtime}", "XDG_CONFIG_HOME={runtime}/config", "XDG_DATA_HOME={runtime}/data")),
 )}
 SERVERS = tuple(KINDS)
 
@@ -118,7 +158,9 @@ def command(server: str, runtime: Path) -> list[str]:
     program = shutil.which(kind.program) or shutil.which(kind.program, path="/usr/sbin:/usr/bin:/sbin:/bin")
     if program is None:
         raise ServerMissing(f"{kind.program} is not installed (Debian: apt-get install {kind.packages})")
-    return [program, *(argument.format(runtime=runtime, files=runtime / "files") for argument in kind.arguments)]
+    settings = [setting.format(runtime=runtime) for setting in kind.environment]
+    return [*(["env", *settings] if settings else []), program,
+            *(argument.format(runtime=runtime, files=runtime / "files") for argument in kind.arguments)]
 
 
 def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: Path, site: Path, runtime: Path,
@@ -145,9 +187,13 @@ def run(cmd: list[str], secret: str | None = None) -> int:
     """Run a server in the foreground until interrupted."""
     env = {**os.environ, "EXTRANET_SESSION_SECRET": secret or session_secret()}
     process = subprocess.Popen(cmd, env=env)
+    # SIGTERM to us stops the server too, instead of leaving it running without its runtime directory.
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signal.SIGTERM))
     try:
         return process.wait()
     except KeyboardInterrupt:
         process.send_signal(signal.SIGTERM)
         return process.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 

@@ -1,0 +1,180 @@
+"""Caddy specifics the access matrix does not show: the hash cache, the config Caddy really loads,
+/login/ and /logout/, paths that try to slip past the area rules, and the fail2ban filter."""
+
+from __future__ import annotations
+
+import base64
+import configparser
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from extranet import access, servers
+from extranet.building import validate
+
+from .conftest import REPO
+from .servers import CREDENTIALS, Server, Site, free_port, start, stop
+
+
+@pytest.fixture(scope="module")
+def caddy(demo_site: Path, tmp_path_factory: pytest.TempPathFactory):
+    output = demo_site.parent
+    areas = tuple(access.Area(**a) for a in json.loads((output / "server/access.json").read_text())["areas"])
+    people = {p.login: p for p in access.principals(validate(REPO / "mkdocs.yml"))}
+    server = start("caddy", Site(REPO, output, areas, people), tmp_path_factory.mktemp("caddy"))
+    yield server
+    stop(server)
+
+
+def caddy_cli(server: Server, *arguments: str) -> subprocess.CompletedProcess:
+    """Run `caddy <arguments>` as the standalone run does (same environment, through `env`)."""
+    command = servers.command("caddy", server.runtime)
+    program = next(i for i, part in enumerate(command) if part.endswith("/caddy"))
+    return subprocess.run([*command[:program + 1], *arguments], capture_output=True, text=True, timeout=60)
+
+
+def values(node: object, key: str):
+    """Every value under `key` anywhere in a JSON document."""
+    if isinstance(node, dict):
+        for name, value in node.items():
+            if name == key:
+                yield value
+            yield from values(value, key)
+    elif isinstance(node, list):
+        for item in node:
+            yield from values(item, key)
+
+
+def basic(login: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()}
+
+
+def user(customer: str | None) -> dict:
+    return next(c for c in CREDENTIALS if c["customer"] == customer)
+
+
+def test_the_config_caddy_loads_has_the_hash_cache_on_every_login_check(caddy: Server):
+    config = caddy.runtime / "files/caddy/standalone.caddy"
+    checked = caddy_cli(caddy, "validate", "--adapter", "caddyfile", "--config", str(config))
+    assert checked.returncode == 0, checked.stderr
+    adapted = caddy_cli(caddy, "adapt", "--adapter", "caddyfile", "--config", str(config))
+    assert adapted.returncode == 0, adapted.stderr
+    loaded = json.loads(adapted.stdout)
+    assert loaded["admin"] == {"disabled": True}
+    (server,) = loaded["apps"]["http"]["servers"].values()
+    assert server["listen"] == [f"127.0.0.1:{caddy.port}"] and server["automatic_https"] == {"disable": True}
+    providers = list(values(loaded, "http_basic"))
+    assert len(providers) == 1
+    (provider,) = providers
+    assert "hash_cache" in provider, "without the hash cache every request pays a bcrypt check"
+    assert provider["hash"] == {"algorithm": "bcrypt"}
+    extranet = validate(REPO / "mkdocs.yml")
+    assert {a["username"]: a["password"] for a in provider["accounts"]} == {
+        p.login: p.password_hash for p in access.principals(extranet)}
+
+
+def test_the_hashes_are_in_a_file_only_its_owner_reads(demo_site: Path):
+    directory = demo_site.parent / "server/caddy"
+    assert (directory / "accounts.caddy").stat().st_mode & 0o777 == 0o600
+    assert "$2" in (directory / "accounts.caddy").read_text()
+    for other in sorted(set(directory.iterdir()) - {directory / "accounts.caddy"}):
+        assert "$2b$" not in other.read_text() and other.stat().st_mode & 0o777 == 0o644, other.name
+
+
+def test_login_lands_each_user_on_their_page_and_logout_makes_the_browser_forget(caddy: Server):
+    extranet = validate(REPO / "mkdocs.yml")
+    for customer in (None, "strojirny-labe", "elbe-precision"):
+        entry = user(customer)
+        principal = next(p for p in access.principals(extranet) if p.login == entry["login"])
+        status, headers, _ = caddy.request("/login/", basic(entry["login"], entry["password"]))
+        assert (status, headers["location"]) == (302, "/" + servers.landing(extranet, principal))
+        assert headers["cache-control"] == "private, no-store"
+    status, headers, _ = caddy.request("/login/")
+    assert status == 401 and headers["www-authenticate"].startswith("Basic realm=")
+    realm = headers["www-authenticate"]
+    entry = user("strojirny-labe")
+    for credentials in ({}, basic(entry["login"], entry["password"])):
+        status, headers, body = caddy.request("/logout/", credentials)
+        assert status == 401 and headers["www-authenticate"] == realm, "the same realm, or browsers keep it"
+        assert b'url=/"' in body and headers["cache-control"] == "private, no-store"
+
+
+@pytest.mark.parametrize("path", [
+    "/assets/../customers/teplo-servis/", "/assets/%2e%2e/customers/teplo-servis/index.html",
+    "/assets%2f..%2fcustomers/teplo-servis/index.html", "//customers/teplo-servis/", "/support/../staff/",
+    "/support//../customers/teplo-servis/", "/en/support/%2e%2e/%2e%2e/staff/index.html",
+])
+def test_paths_that_climb_out_of_a_public_area_do_not_open_another(caddy: Server, path: str):
+    connection_user = user("strojirny-labe")
+    for credentials in ({}, basic(connection_user["login"], connection_user["password"])):
+        status, headers, body = caddy.request(path, credentials)
+        assert status in (401, 403, 404), (path, status)
+        assert b"teplo-servis" not in body and headers["cache-control"] == "private, no-store"
+
+
+def test_case_does_not_turn_a_private_path_public(caddy: Server):
+    """Caddy's `path` matcher ignores case; the areas use `path_regexp`, which does not."""
+    status, _, _ = caddy.request("/Support/")
+    assert status == 401
+
+
+def test_fail2ban_filter_counts_failed_logins_only(caddy: Server):
+    filter_conf = configparser.ConfigParser(interpolation=None)
+    filter_conf.read(caddy.runtime / "files/caddy/fail2ban-filter.conf")
+    failregex = re.compile(filter_conf["Definition"]["failregex"].replace("<HOST>", r"(?P<host>[^\"]+)"))
+    log = caddy.runtime / "access.log"
+    before = len(log.read_text().splitlines())
+    entry = user("pekarny-podripsko")
+    failures = [basic(entry["login"], "wrong"), basic("nobody", "wrong"), {"Authorization": "Bearer x"}]
+    fine = [{}, basic(entry["login"], entry["password"])]
+    for headers in failures + fine:
+        caddy.request("/releases/", headers)
+    caddy.request("/logout/", basic(entry["login"], entry["password"]))
+    caddy.request("/support/", basic(entry["login"], "wrong"))  # public: no password is checked
+    caddy.request("/customers/strojirny-labe/", basic(entry["login"], entry["password"]))  # 403
+    lines = log.read_text().splitlines()[before:]
+    assert len(lines) == len(failures) + len(fine) + 3
+    matched = [m for m in map(failregex.search, lines) if m]
+    assert len(matched) == len(failures) and {m["host"] for m in matched} == {"127.0.0.1"}
+    assert all('"Authorization":[]' in line for line in lines if "Authorization" in line), "credentials logged"
+
+
+def test_caddyfile_tokens():
+    assert servers.caddyfile_token("anneca.horakova") == "anneca.horakova"
+    assert servers.caddyfile_token("private, no-store") == '"private, no-store"'
+    assert servers.caddyfile_token('Basic realm="X"') == '`Basic realm="X"`'
+    assert servers.caddyfile_token(r"^/a\.b$") == r"`^/a\.b$`"
+    for bad in ("{$HOME}", "a{b}", "line\nbreak", "", "`\"both\"`"):
+        with pytest.raises(ValueError):
+            servers.caddyfile_token(bad)
+    assert servers.regex_literal("/a.b+c/") == r"/a\.b\+c/"
+
+
+def test_extranet_serve_runs_caddy_in_the_foreground_until_sigterm(demo_site: Path):
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "extranet.cli", "serve", "--server", "caddy", "--port", str(port),
+                                "--output", str(demo_site.parent)], cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/support/", timeout=5) as response:
+                    assert response.status == 200
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, process.stdout.read()
+                time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        process.kill()
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
