@@ -100,12 +100,21 @@ class Kind:
     """Debian packages that provide it, for the message when it is missing."""
     arguments: tuple[str, ...]
     """Arguments of a standalone run; `{runtime}` and `{files}` are replaced."""
+    as_root: tuple[str, ...] = ()
+    """Command prefix of a standalone run started as root, for servers that refuse to serve as root."""
 
 
 KINDS = {kind.name: kind for kind in (
     Kind("nginx", {"extranet-http.conf": "http.conf.j2", "extranet-server.conf": "server.conf.j2",
                    "standalone.conf": "standalone.conf.j2", "session.js": "session.js.j2"},
          "nginx", "nginx libnginx-mod-http-js", ("-p", "{runtime}", "-c", "{files}/nginx/standalone.conf")),
+    Kind("apache", {"extranet.conf": "extranet.conf.j2", "standalone.conf": "standalone.conf.j2",
+                    "session.lua": "session.lua.j2", "fail2ban-jail.conf": "fail2ban-jail.conf.j2"},
+         "apache2", "apache2", ("-d", "{runtime}", "-f", "{files}/apache/standalone.conf", "-D", "FOREGROUND"),
+         # httpd will not serve as root: run it as nobody, able to read the (root-owned, private) files.
+         as_root=("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                  "--inh-caps=-all,+dac_override,+net_bind_service", "--ambient-caps=-all,+dac_override,+net_bind_service",
+                  "--bounding-set=-all,+dac_override,+net_bind_service")),
 )}
 SERVERS = tuple(KINDS)
 
@@ -115,7 +124,8 @@ def command(server: str, runtime: Path) -> list[str]:
     program = shutil.which(kind.program) or shutil.which(kind.program, path="/usr/sbin:/usr/bin:/sbin:/bin")
     if program is None:
         raise ServerMissing(f"{kind.program} is not installed (Debian: apt-get install {kind.packages})")
-    return [program, *(argument.format(runtime=runtime, files=runtime / "files") for argument in kind.arguments)]
+    prefix = kind.as_root if os.getuid() == 0 else ()
+    return [*prefix, program, *(argument.format(runtime=runtime, files=runtime / "files") for argument in kind.arguments)]
 
 
 def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: Path, site: Path, runtime: Path,
@@ -142,9 +152,13 @@ def run(cmd: list[str], secret: str | None = None) -> int:
     """Run a server in the foreground until interrupted."""
     env = {**os.environ, "EXTRANET_SESSION_SECRET": secret or session_secret()}
     process = subprocess.Popen(cmd, env=env)
+    # SIGTERM stops the server too, instead of leaving it running without us.
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signal.SIGTERM))
     try:
         return process.wait()
     except KeyboardInterrupt:
         process.send_signal(signal.SIGTERM)
         return process.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 
 import pytest
@@ -10,7 +11,7 @@ import yaml
 from extranet import access, servers
 
 from .conftest import REPO
-from .servers import REMOVED, REVOKED, Server, Site, Visitor, build_variant, start, stop, visitors
+from .servers import CREDENTIALS, REMOVED, REVOKED, Server, Site, Visitor, build_variant, start, stop, visitors
 
 CUSTOMERS = yaml.safe_load((REPO / "customers.yaml").read_text(encoding="utf-8"))["customers"]
 SECURITY = {"content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"}
@@ -113,3 +114,22 @@ def test_public_pages_need_no_login_and_private_ones_do(running: dict[str, Serve
                  "/customers/strojirny-labe/", "/staff/"):
         status, headers, _ = server.request(path)
         assert outcome(status, headers) == "denied", path
+
+
+def test_apache_login_lands_on_the_users_page_and_logout_ends_the_session(running: dict[str, Server]):
+    """/login/ checks the password once and sends the user to their customer's page in its language
+    (or to ?next= on this site); /logout/ drops the cookie. (nginx: its login rate limit, 10/min,
+    is spent by the matrix.)"""
+    server = running["apache"]
+    entry = next(c for c in CREDENTIALS if c["customer"] == "elbe-precision")
+    basic = {"Authorization": "Basic " + base64.b64encode(f"{entry['login']}:{entry['password']}".encode()).decode()}
+    status, headers, _ = server.request("/login/", basic)
+    assert status == 302 and headers["location"].endswith("/en/customers/elbe-precision/")
+    cookie = {"Cookie": headers["set-cookie"].split(";", 1)[0]}
+    for next_, landing in (("%2Freleases%2F", "/releases/"), ("%2F%2Fevil.example%2F", "/en/customers/elbe-precision/"),
+                           ("https%3A%2F%2Fevil.example%2F", "/en/customers/elbe-precision/")):
+        status, headers, _ = server.request(f"/login/?next={next_}", basic)
+        assert status == 302 and headers["location"].endswith(landing) and "evil" not in headers["location"]
+    assert server.request("/releases/", cookie)[0] == 200
+    status, headers, _ = server.request("/logout/", cookie)
+    assert status == 302 and "max-age=0" in headers["set-cookie"].lower()
