@@ -136,6 +136,8 @@ class Kind:
     """Arguments of a standalone run; `{runtime}` and `{files}` are replaced."""
     environment: tuple[str, ...] = ()
     """`NAME=value` settings for a standalone run (given through `env`); `{runtime}` is replaced."""
+    as_root: tuple[str, ...] = ()
+    """Command prefix of a standalone run started as root, for servers that refuse to serve as root."""
 
 
 KINDS = {kind.name: kind for kind in (
@@ -149,6 +151,13 @@ KINDS = {kind.name: kind for kind in (
                    "fail2ban-filter.conf": "fail2ban-filter.conf.j2", "fail2ban-jail.conf": "fail2ban-jail.conf.j2"},
          "caddy", "caddy", ("run", "--adapter", "caddyfile", "--config", "{files}/caddy/standalone.caddy"),
          ("HOME={runtime}", "XDG_CONFIG_HOME={runtime}/config", "XDG_DATA_HOME={runtime}/data")),
+    Kind("apache", {"extranet.conf": "extranet.conf.j2", "standalone.conf": "standalone.conf.j2",
+                    "session.lua": "session.lua.j2", "fail2ban-jail.conf": "fail2ban-jail.conf.j2"},
+         "apache2", "apache2", ("-d", "{runtime}", "-f", "{files}/apache/standalone.conf", "-D", "FOREGROUND"),
+         # httpd will not serve as root: run it as nobody, able to read the (root-owned, private) files.
+         as_root=("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                  "--inh-caps=-all,+dac_override,+net_bind_service", "--ambient-caps=-all,+dac_override,+net_bind_service",
+                  "--bounding-set=-all,+dac_override,+net_bind_service")),
 )}
 SERVERS = tuple(KINDS)
 
@@ -159,8 +168,8 @@ def command(server: str, runtime: Path) -> list[str]:
     if program is None:
         raise ServerMissing(f"{kind.program} is not installed (Debian: apt-get install {kind.packages})")
     settings = [setting.format(runtime=runtime) for setting in kind.environment]
-    return [*(["env", *settings] if settings else []), program,
-            *(argument.format(runtime=runtime, files=runtime / "files") for argument in kind.arguments)]
+    prefix = [*(kind.as_root if os.getuid() == 0 else ()), *(["env", *settings] if settings else [])]
+    return [*prefix, program, *(argument.format(runtime=runtime, files=runtime / "files") for argument in kind.arguments)]
 
 
 def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: Path, site: Path, runtime: Path,

@@ -92,11 +92,11 @@ class Server:
             connection.close()
 
     def credentials(self, visitor: Visitor) -> dict[str, str]:
-        """Request headers that present this visitor: a session cookie (nginx) or Basic auth."""
+        """Request headers that present this visitor: a session cookie (nginx, Apache) or Basic auth."""
         if visitor.login is None:
             return {}
         basic = {"Authorization": "Basic " + base64.b64encode(f"{visitor.login}:{visitor.password}".encode()).decode()}
-        if self.name != "nginx":
+        if self.name not in ("nginx", "apache"):
             return basic
         status, headers, _ = self.request("/login/", basic, source=visitor.address)
         cookie = headers.get("set-cookie", "").split(";", 1)[0]

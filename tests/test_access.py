@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 
 import pytest
@@ -127,3 +128,22 @@ def test_no_password_in_web_root_server_files_or_server_logs(site: Site, running
         assert not found, f"{path} contains a password"
     htpasswd = (site.output / "server/htpasswd").read_text()
     assert all(line.split(":", 1)[1].startswith("$2b$12$") for line in htpasswd.splitlines())
+
+
+@pytest.mark.parametrize("name", ["nginx", "apache"])
+def test_login_lands_on_the_users_page_and_logout_ends_the_session(running: dict[str, Server], name: str):
+    """/login/ checks the password once and sends the user to their customer's page in its language
+    (or to ?next= on this site, never elsewhere); /logout/ drops the session cookie."""
+    server = running[name]
+    entry = next(c for c in CREDENTIALS if c["customer"] == "elbe-precision")
+    basic = {"Authorization": "Basic " + base64.b64encode(f"{entry['login']}:{entry['password']}".encode()).decode()}
+    status, headers, _ = server.request("/login/", basic, source="127.0.0.150")
+    assert status == 302 and headers["location"].endswith("/en/customers/elbe-precision/")
+    cookie = {"Cookie": headers["set-cookie"].split(";", 1)[0]}
+    for next_, landing in (("%2Freleases%2F", "/releases/"), ("%2F%2Fevil.example%2F", "/en/customers/elbe-precision/"),
+                           ("https%3A%2F%2Fevil.example%2F", "/en/customers/elbe-precision/")):
+        status, headers, _ = server.request(f"/login/?next={next_}", basic, source="127.0.0.150")
+        assert status == 302 and headers["location"].endswith(landing) and "evil" not in headers["location"]
+    assert server.request("/releases/", cookie)[0] == 200
+    status, headers, _ = server.request("/logout/", cookie)
+    assert status == 302 and "max-age=0" in headers["set-cookie"].lower()
