@@ -9,6 +9,7 @@ more than one value (a customer's plan exists, versions are unique) live in `ext
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zoneinfo
 from typing import Annotated, Any, Literal
@@ -423,7 +424,10 @@ class CustomersFile:
     customers: tuple[Customer, ...] = ()
 
 
+@functools.lru_cache(maxsize=None)
 def version_key(version: str) -> tuple[int, int, int, int]:
-    """The order of versions: numeric per part, missing parts are zero ('5.2' == '5.2.0')."""
+    """The order of versions: numeric per part, missing parts are zero ('5.2' == '5.2.0').
+
+    Cached: pages compare the same few versions hundreds of thousands of times."""
     parts = [int(part) for part in version.split(".")]
     return tuple(parts + [0] * (4 - len(parts)))  # type: ignore[return-value]

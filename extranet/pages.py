@@ -36,7 +36,8 @@ class GeneratedPage:
 
 def load_strings(templates: Path) -> dict[str, dict[str, str]]:
     """The interface texts of generated pages, per key and language (`site_templates/strings.yaml`)."""
-    return yaml.safe_load((templates / "strings.yaml").read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load((templates / "strings.yaml").read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (safe)
 
 
 def page_path(language: str, path: str) -> str:
@@ -67,6 +68,7 @@ class Renderer:
         self.latest = self.releases[-1]
         self.entitlements = {customer.id: entitlements.entitlement(extranet.vendor, customer, self.releases)
                              for customer in extranet.customers}
+        self._plan_terms: dict[tuple[str, str], str] = {}
         self.cadence = {plan_id: cadence.by_year(self.releases, plan.cadence, self.today)
                         for plan_id, plan in extranet.plans.items()}
 
@@ -101,12 +103,21 @@ class Renderer:
             return text.format(**values) if values else text
 
         return {
+            "plan_terms": lambda plan: self.plan_terms(plan, language),
             "lang": language, "t": t, "x": self.extranet, "vendor": self.extranet.vendor, "today": self.today,
             "releases": self.releases, "latest": self.latest, "guides": self.extranet.guides,
             "date": lambda value: _date(value, language), "now": self.now,
             "module_names": {module.id: module.name[language] for module in self.extranet.vendor.modules},
             "platform_names": {platform.id: platform.name for platform in self.extranet.vendor.platforms},
         }
+
+    def plan_terms(self, plan: Plan, language: str) -> str:
+        """A plan's channels and response table, rendered once per plan and language."""
+        key = (plan.id, language)
+        if key not in self._plan_terms:
+            self._plan_terms[key] = self.env.get_template("plan_terms.md.j2").render(
+                **self._context(language), plan=plan).strip()
+        return self._plan_terms[key]
 
     def _page(self, language: str, path: str, template: str, audience: str, owner: str | None = None,
               **context: Any) -> GeneratedPage:

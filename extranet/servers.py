@@ -87,7 +87,15 @@ def _environment(templates: Path) -> jinja2.Environment:
 def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: Layout) -> dict[str, str]:
     """Every server file, by its path under the server directory."""
     people = access.principals(extranet)
+    # Per customer id, who may read that customer's area (staff first, then its users): grouped once
+    # here, since filtering the principals per area in a template is quadratic in customers.
+    staff = [p for p in people if p.staff]
+    readers: dict[str, list[Principal]] = {}
+    for principal in people:
+        if not principal.staff:
+            readers.setdefault(principal.customer, list(staff)).append(principal)  # type: ignore[arg-type]
     context = {
+        "staff": staff, "readers": readers,
         "principals": people, "areas": tuple(areas), "layout": layout, "site": layout.site, "files": layout.files,
         "runtime": layout.runtime, "port": layout.port, "base": layout.base,
         "landing": {p.login: landing(extranet, p) for p in people},

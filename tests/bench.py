@@ -586,6 +586,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs per side for each size (default: 2, 2, 1 for 50, 500, 2000)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated projects in this directory")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--no-auth", action="store_true", help="skip the per-server login throughput")
     args = parser.parse_args(argv)
     runs = args.runs or [1 if size >= 2000 else 2 for size in args.sizes]
     if len(runs) == 1:
@@ -617,8 +618,17 @@ def main(argv: list[str] | None = None) -> int:
     if load > (os.cpu_count() or 1):
         print(f"\nnote: the machine was busy (load average {load:.1f} on {os.cpu_count()} CPUs): other work slows "
               f"both sides unevenly; compare 'cpu x' with 'time x', and run again when it is idle")
+    document: dict[str, Any] = {"build": [r.as_json() for r in results]}
+    if not args.no_auth:
+        from .bench_auth import measure as measure_auth
+
+        print("\nlogin under load: authenticated vs public requests/s per server (wrk, loopback, same run)")
+        document["auth"] = measure_auth()
+        for name, figures in document["auth"].items():
+            print(f"  {name:7} auth {figures['auth_rps']:>9.0f}/s  public {figures['public_rps']:>9.0f}/s  "
+                  f"ratio {figures['ratio']:.2f}  ({'holds' if figures['ratio'] >= 0.7 else 'MISSES'} the 0.7 target)")
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps({"build": [r.as_json() for r in results]}, indent=2) + "\n", encoding="utf-8")
+    args.output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {args.output}")
     return 0
 
