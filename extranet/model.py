@@ -31,62 +31,41 @@ def _custom(kind: str, message: str, **context: Any) -> PydanticCustomError:
 
 # --- Scalars -----------------------------------------------------------------------------------
 
-_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$")
+def _matching(pattern: str, kind: str, message: str, **field: Any) -> Any:
+    """A text type that must match `pattern`; the schema carries the pattern, errors the message."""
+    regex = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not regex.match(value):
+            raise _custom(kind, message, value=value)
+        return value
+
+    return Annotated[str, Field(json_schema_extra={"pattern": pattern}, **field), AfterValidator(check)]
 
 
-def _slug(value: str) -> str:
-    if not _SLUG.match(value):
-        raise _custom(
-            "slug", "'{value}' is not an id (expected lowercase letters, digits and inner '-' or '_')",
-            value=value,
-        )
-    return value
-
-
-Slug = Annotated[str, Field(min_length=1, max_length=64, json_schema_extra={"pattern": _SLUG.pattern}),
-                 AfterValidator(_slug)]
+Slug = _matching(r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$", "slug",
+                 "'{value}' is not an id (expected lowercase letters, digits and inner '-' or '_')",
+                 min_length=1, max_length=64)
 """An identifier that also appears in URLs and file names."""
 
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}$", description="ISO 639-1 language code, e.g. cs")]
 
-_VERSION = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)){1,3}$")
+Version = _matching(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)){1,3}$", "version",
+                    "'{value}' is not a version (expected numbers separated by dots, e.g. '5.2.0')",
+                    description="A release version, e.g. '5.2.0'; quote it in YAML.")
 
-
-def _version(value: str) -> str:
-    if not _VERSION.match(value):
-        raise _custom(
-            "version", "'{value}' is not a version (expected numbers separated by dots, e.g. '5.2.0')",
-            value=value,
-        )
-    return value
-
-
-Version = Annotated[str, Field(json_schema_extra={"pattern": _VERSION.pattern},
-                               description="A release version, e.g. '5.2.0'; quote it in YAML."),
-                    AfterValidator(_version)]
-
-
-def _sha256(value: str) -> str:
-    if not re.fullmatch(r"[0-9a-f]{64}", value):
-        raise _custom("sha256", "'{value}' is not a sha256 digest (expected 64 lowercase hex digits)",
-                      value=value)
-    return value
-
-
-Sha256 = Annotated[str, Field(json_schema_extra={"pattern": "^[0-9a-f]{64}$"}), AfterValidator(_sha256)]
+Sha256 = _matching(r"^[0-9a-f]{64}$", "sha256", "'{value}' is not a sha256 digest (expected 64 lowercase hex digits)")
 
 
 def _company_id(value: str) -> str:
     """IČO: 8 digits, the last a mod-11 check digit, the same rule as a legal entity's DIČ."""
-    if not re.fullmatch(r"[0-9]{8}", value):
-        raise _custom("company_id", "'{value}' is not a valid IČO (expected 8 digits)", value=value)
     if _cz_dic.calc_check_digit_legal(value[:-1]) != value[-1]:
         raise _custom("company_id", "'{value}' is not a valid IČO (check digit)", value=value)
     return value
 
 
-CompanyId = Annotated[str, Field(json_schema_extra={"pattern": "^[0-9]{8}$"},
-                                 description="Czech company ID (IČO), 8 digits with a check digit; quote it."),
+CompanyId = Annotated[_matching(r"^[0-9]{8}$", "company_id", "'{value}' is not a valid IČO (expected 8 digits)",
+                                description="Czech company ID (IČO), 8 digits with a check digit; quote it."),
                       AfterValidator(_company_id)]
 
 _BCRYPT = re.compile(r"^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$")
@@ -107,38 +86,14 @@ PasswordHash = Annotated[str, Field(json_schema_extra={"pattern": _BCRYPT.patter
                                     description="bcrypt hash (cost >= 10); set it with `extranet user`."),
                          AfterValidator(_password_hash)]
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+Email = _matching(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "email", "'{value}' is not an e-mail address")
+
+Login = _matching(r"^[a-z0-9][a-z0-9._-]{1,63}$", "login",
+                  "'{value}' is not a login (expected 2-64 lowercase letters, digits, '.', '_', '-')")
 
 
-def _email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise _custom("email", "'{value}' is not an e-mail address", value=value)
-    return value
-
-
-Email = Annotated[str, Field(json_schema_extra={"format": "email"}), AfterValidator(_email)]
-
-_LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-
-
-def _login(value: str) -> str:
-    if not _LOGIN.match(value):
-        raise _custom("login", "'{value}' is not a login (expected 2-64 lowercase letters, digits, '.', '_', '-')",
-                      value=value)
-    return value
-
-
-Login = Annotated[str, Field(json_schema_extra={"pattern": _LOGIN.pattern}), AfterValidator(_login)]
-
-
-def _file_name(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]*", value) or ".." in value:
-        raise _custom("file_name", "'{value}' is not a plain file name (letters, digits, '.', '_', '+', '-')",
-                      value=value)
-    return value
-
-
-FileName = Annotated[str, AfterValidator(_file_name)]
+FileName = _matching(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._+-]*$", "file_name",
+                     "'{value}' is not a plain file name (letters, digits, '.', '_', '+', '-')")
 
 
 def _time_of_day(value: Any) -> Any:
