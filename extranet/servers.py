@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pwd
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -186,8 +188,6 @@ def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: P
     files_dir = runtime / "files"
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (runtime / sub).mkdir(parents=True, exist_ok=True)
-    import pwd
-
     layout = Layout(site=str(site.resolve()), files=str(files_dir.resolve()), runtime=str(runtime.resolve()), port=port,
                     user=pwd.getpwuid(os.getuid()).pw_name if os.getuid() == 0 else None)
     write(files_dir, render(extranet, areas, templates, layout))
@@ -195,8 +195,6 @@ def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: P
 
 
 def session_secret() -> str:
-    import secrets
-
     return secrets.token_urlsafe(48)
 
 
