@@ -73,6 +73,7 @@ class Renderer:
                         for plan_id, plan in extranet.plans.items()}
 
     def pages(self) -> Iterator[GeneratedPage]:
+        overview = self._overview()
         for language in self.extranet.languages:
             yield self._page(language, "index.md", "home.md.j2", PUBLIC)
             yield self._page(language, "support/index.md", "support.md.j2", PUBLIC)
@@ -82,7 +83,7 @@ class Renderer:
                 yield self._page(language, f"releases/{release.version}.md", "release.md.j2", CUSTOMERS, release=release)
             for customer in self.extranet.customers:
                 yield self._customer_page(language, customer)
-            yield self._page(language, "staff/index.md", "staff.md.j2", STAFF, overview=self._overview())
+            yield self._page(language, "staff/index.md", "staff.md.j2", STAFF, overview=overview)
 
     def site_root(self, language: str, path: str) -> str:
         """The relative way from a page's URL up to the site root, for links MkDocs does not resolve."""

@@ -56,7 +56,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     # --- configuration and model ---------------------------------------------------------------
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        self.root = Path(config.config_file_path).parent
+        self.root = Path(config.config_file_path).resolve().parent
         self.languages = tuple(self.config.languages)
         if not self.languages:
             raise PluginError("extranet: 'languages' must name at least one language")

@@ -130,3 +130,11 @@ def test_server_files_sit_beside_the_web_root_never_inside(project, tmp_path):
     assert (server / "htpasswd").stat().st_mode & 0o077 == 0
     assert not [p for p in site.rglob("*") if p.name in ("htpasswd", "access.json") or p.suffix == ".conf"]
     assert "$2b$" not in "".join(p.read_text(errors="replace") for p in site.rglob("*") if p.is_file())
+
+
+def test_plain_mkdocs_build_with_a_relative_config_path(project):
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", "mkdocs.yml"], cwd=project.root,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert (project.root / "build/site/customers/alpha/index.html").is_file()
+    assert (project.root / "build/server/access.json").is_file()
