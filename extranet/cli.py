@@ -165,14 +165,16 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     areas = [access.Area(**area) for area in json.loads(built.read_text(encoding="utf-8"))["areas"]]
     templates = args.config_file.resolve().parent / plugin_config(config).templates
+    secret = servers.session_secret()
     with tempfile.TemporaryDirectory(prefix="extranet-serve-") as runtime:
         try:
-            command = servers.prepare(args.server, extranet, areas, templates, output / "site", Path(runtime), args.port)
+            command = servers.prepare(args.server, extranet, areas, templates, output / "site", Path(runtime), args.port,
+                                      secret)
         except servers.ServerMissing as error:
             print(f"extranet serve: {error}", file=sys.stderr)
             return 1
         print(f"serving {output / 'site'} with {args.server} on http://127.0.0.1:{args.port}/ (Ctrl+C stops)")
-        return servers.run(command)
+        return servers.run(command, secret)
 
 
 def _edit_credentials(args: argparse.Namespace) -> int:

@@ -42,6 +42,8 @@ class Layout:
     base: str = "/"
     user: str | None = "www-data"
     """The user server workers run as, when started as root."""
+    secret_file: str = "/etc/extranet/nginx-session.conf"
+    """nginx's session secret: outside the build, so it survives deploys and the build holds no secret."""
 
 
 def landing(extranet: Extranet, principal: Principal) -> str:
@@ -99,7 +101,7 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: L
     context = {
         "staff": staff, "readers": readers,
         "principals": people, "areas": tuple(areas), "layout": layout, "site": layout.site, "files": layout.files,
-        "runtime": layout.runtime, "port": layout.port, "base": layout.base,
+        "runtime": layout.runtime, "port": layout.port, "base": layout.base, "secret_file": layout.secret_file,
         "landing": {p.login: landing(extranet, p) for p in people},
         "realm": f"{extranet.vendor.product} extranet", "session_lifetime": SESSION_LIFETIME,
     }
@@ -183,13 +185,21 @@ def command(server: str, runtime: Path) -> list[str]:
 
 
 def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: Path, site: Path, runtime: Path,
-            port: int) -> list[str]:
-    """Render the server files for a local run in `runtime` and return the command that starts the server."""
+            port: int, secret: str) -> list[str]:
+    """Render the server files for a local run in `runtime` and return the command that starts the server.
+
+    `secret` signs sessions: nginx reads it from a file written here, Apache from the environment
+    (`run` passes it)."""
     files_dir = runtime / "files"
+    runtime.mkdir(parents=True, exist_ok=True)
+    secret_file = runtime / "nginx-session.conf"
+    secret_file.write_text(f'map "" $extranet_secret {{ default "{secret}"; }}\n', encoding="utf-8")
+    os.chmod(secret_file, 0o600)
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (runtime / sub).mkdir(parents=True, exist_ok=True)
     layout = Layout(site=str(site.resolve()), files=str(files_dir.resolve()), runtime=str(runtime.resolve()), port=port,
-                    user=pwd.getpwuid(os.getuid()).pw_name if os.getuid() == 0 else None)
+                    user=pwd.getpwuid(os.getuid()).pw_name if os.getuid() == 0 else None,
+                    secret_file=str(secret_file.resolve()))
     write(files_dir, render(extranet, areas, templates, layout))
     return command(server, runtime)
 
@@ -198,9 +208,9 @@ def session_secret() -> str:
     return secrets.token_urlsafe(48)
 
 
-def run(cmd: list[str], secret: str | None = None) -> int:
+def run(cmd: list[str], secret: str) -> int:
     """Run a server in the foreground until interrupted."""
-    env = {**os.environ, "EXTRANET_SESSION_SECRET": secret or session_secret()}
+    env = {**os.environ, "EXTRANET_SESSION_SECRET": secret}
     process = subprocess.Popen(cmd, env=env)
     # SIGTERM to us stops the server too, instead of leaving it running without its runtime directory.
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signal.SIGTERM))

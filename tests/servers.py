@@ -87,7 +87,11 @@ class Server:
         try:
             connection.request(method, path, headers=headers or {})
             response = connection.getresponse()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+            headers: dict[str, str] = {}
+            for name, value in response.getheaders():  # several Set-Cookie headers: one per line
+                name = name.lower()
+                headers[name] = f"{headers[name]}\n{value}" if name in headers else value
+            return response.status, headers, response.read()
         finally:
             connection.close()
 
@@ -99,8 +103,13 @@ class Server:
         if self.name not in ("nginx", "apache"):
             return basic
         status, headers, _ = self.request("/login/", basic, source=visitor.address)
-        cookie = headers.get("set-cookie", "").split(";", 1)[0]
+        cookie = session_cookie(headers)
         return {"Cookie": cookie} if status == 302 and cookie else {}
+
+
+def session_cookie(headers: dict[str, str]) -> str:
+    """The Cookie header a browser would send back after this response's Set-Cookie headers."""
+    return "; ".join(line.split(";", 1)[0] for line in headers.get("set-cookie", "").splitlines() if line)
 
 
 @dataclasses.dataclass
@@ -147,7 +156,8 @@ def start(name: str, site: Site, runtime: Path) -> Server:
     """Start a real server on a free loopback port and wait until it answers."""
     extranet = validate(site.root / "mkdocs.yml")
     port = free_port()
-    command = servers.prepare(name, extranet, site.areas, site.root / "site_templates", site.web_root, runtime, port)
+    command = servers.prepare(name, extranet, site.areas, site.root / "site_templates", site.web_root, runtime, port,
+                              SECRET)
     log = open(runtime / "server.log", "wb")  # noqa: SIM115: lives as long as the server
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                env={**os.environ, "EXTRANET_SESSION_SECRET": SECRET})

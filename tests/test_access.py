@@ -11,7 +11,7 @@ import yaml
 from extranet import access, servers
 
 from .conftest import REPO
-from .servers import CREDENTIALS, REMOVED, REVOKED, Server, Site, Visitor, visitors
+from .servers import CREDENTIALS, REMOVED, REVOKED, Server, Site, Visitor, session_cookie, visitors
 
 CUSTOMERS = yaml.safe_load((REPO / "customers.yaml").read_text(encoding="utf-8"))["customers"]
 SECURITY = {"content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"}
@@ -139,7 +139,7 @@ def test_login_lands_on_the_users_page_and_logout_ends_the_session(running: dict
     basic = {"Authorization": "Basic " + base64.b64encode(f"{entry['login']}:{entry['password']}".encode()).decode()}
     status, headers, _ = server.request("/login/", basic, source="127.0.0.150")
     assert status == 302 and headers["location"].endswith("/en/customers/elbe-precision/")
-    cookie = {"Cookie": headers["set-cookie"].split(";", 1)[0]}
+    cookie = {"Cookie": session_cookie(headers)}
     for next_, landing in (("%2Freleases%2F", "/releases/"), ("%2F%2Fevil.example%2F", "/en/customers/elbe-precision/"),
                            ("https%3A%2F%2Fevil.example%2F", "/en/customers/elbe-precision/")):
         status, headers, _ = server.request(f"/login/?next={next_}", basic, source="127.0.0.150")
@@ -147,3 +147,24 @@ def test_login_lands_on_the_users_page_and_logout_ends_the_session(running: dict
     assert server.request("/releases/", cookie)[0] == 200
     status, headers, _ = server.request("/logout/", cookie)
     assert status == 302 and "max-age=0" in headers["set-cookie"].lower()
+
+
+def test_a_forged_or_expired_nginx_session_opens_nothing(running: dict[str, Server]):
+    """The signature covers login and expiry: claiming staff, extending the session or guessing fails."""
+    server = running["nginx"]
+    customer = next(v for v in visitors() if v.customer == "elbe-precision")
+    cookies = dict(part.split("=", 1) for part in server.credentials(customer)["Cookie"].split("; "))
+    assert server.request("/en/customers/elbe-precision/", {"Cookie": _cookie(cookies)})[0] == 200
+    staff = next(c["login"] for c in CREDENTIALS if c["customer"] is None)
+    for forged in ({**cookies, "extranet_login": staff},
+                   {**cookies, "extranet_exp": str(int(cookies["extranet_exp"]) + 3600)},
+                   {**cookies, "extranet_sig": cookies["extranet_sig"][:-2] + "AA"},
+                   {**cookies, "extranet_exp": "1000000000"}):
+        status, headers, _ = server.request("/staff/", {"Cookie": _cookie(forged)})
+        assert outcome(status, headers) == "denied"
+        status, headers, _ = server.request("/en/customers/elbe-precision/", {"Cookie": _cookie(forged)})
+        assert outcome(status, headers) == "denied", forged
+
+
+def _cookie(values: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in values.items())
