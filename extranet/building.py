@@ -22,6 +22,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
+from . import storage
 from .loading import Extranet, InvalidInput, load
 
 log = logging.getLogger("extranet")
@@ -56,20 +57,19 @@ def validate(config_file: Path, *, customers_file: str | None = None) -> Extrane
     config = load_site_config(config_file)
     options = plugin_config(config)
     root = config_file.resolve().parent
-    storage_root = root / options.storage.root
+    backend = storage.from_config(root, options.storage)
     return load(
         root, languages=tuple(options.languages), releases_dir=options.releases,
         customers_file=customers_file or options.customers,
         content_dir=Path(config.docs_dir).relative_to(root).as_posix(),
-        artifact_exists=(lambda release, artifact: (storage_root / release.version / artifact.file).is_file())
-        if options.storage.check else None,
+        artifact_exists=backend.exists if options.storage.check else None,
     )
 
 
 def build(config_file: Path, *, now: dt.datetime | None = None, output: Path | None = None) -> Path:
     """Validate, build into a sibling temporary directory, then swap it in; return the output directory.
 
-    The output directory holds `site/` (the web root); server files join it later, beside the web root.
+    The output directory holds `site/` (the web root) and, beside it, `server/` (the server files).
     """
     extranet = validate(config_file)
     config_file = config_file.resolve()

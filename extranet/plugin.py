@@ -25,12 +25,12 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from . import access, servers
+from . import access, servers, storage
 from .access import AUDIENCES, CUSTOMER, CUSTOMERS, STAFF
 from .config import ExtranetConfig
 from .loading import Extranet, InvalidInput, load
 from .pages import GeneratedPage, Renderer, load_strings
-from .storage import LocalStorage, Storage
+from .storage import Storage
 
 log = logging.getLogger("mkdocs.plugins.extranet")
 
@@ -91,10 +91,10 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         return self.strings.get("language_name", {}).get(language, language)
 
     def _storage(self) -> Storage:
-        storage = self.config.storage
-        if storage.backend == "local":
-            return LocalStorage(self.root / storage.root)
-        raise PluginError(f"extranet: unknown storage backend '{storage.backend}'")  # pragma: no cover
+        try:
+            return storage.from_config(self.root, self.config.storage)
+        except ValueError as error:  # pragma: no cover: the config's Choice refuses it first
+            raise PluginError(f"extranet: {error}") from None
 
     # --- files ---------------------------------------------------------------------------------
 

@@ -48,3 +48,10 @@ class LocalStorage:
 
     def link(self, release: Release, artifact: Artifact, now: dt.datetime) -> Link:
         return Link(self.prefix + object_key(release, artifact))
+
+
+def from_config(root: Path, options) -> Storage:  # noqa: ANN001 (the plugin's StorageConfig)
+    """The backend `mkdocs.yml` configures, with paths relative to `root` (the config's folder)."""
+    if options.backend == "local":
+        return LocalStorage(root / options.root)
+    raise ValueError(f"unknown storage backend '{options.backend}'")
