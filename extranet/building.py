@@ -57,7 +57,10 @@ def validate(config_file: Path, *, customers_file: str | None = None) -> Extrane
     config = load_site_config(config_file)
     options = plugin_config(config)
     root = config_file.resolve().parent
-    backend = storage.from_config(root, options.storage)
+    try:
+        backend = storage.from_config(root, options.storage)
+    except storage.LinkError as error:
+        raise BuildFailed(f"mkdocs.yml: {error}") from None
     return load(
         root, languages=tuple(options.languages), releases_dir=options.releases,
         customers_file=customers_file or options.customers,

@@ -53,6 +53,16 @@ def parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--port", type=int, default=8080)
     serve_cmd.add_argument("--output", type=Path, help="the build output directory (default: the parent of site_dir)")
 
+    link_cmd = commands.add_parser("link", help="print one signed, expiring download URL (e.g. to send by e-mail)")
+    link_cmd.add_argument("--backend", choices=("s3",), required=True)
+    link_cmd.add_argument("--bucket", required=True)
+    link_cmd.add_argument("--key", required=True, help="the object's key, e.g. 9.3.0/intouch-crm-9.3.0-linux-x64.tar.gz")
+    link_cmd.add_argument("--region", required=True)
+    link_cmd.add_argument("--expires", type=int, required=True, metavar="SECONDS", help="lifetime, at most 604800")
+    link_cmd.add_argument("--now", type=_instant, help="sign as of this instant (ISO-8601 with offset)")
+    link_cmd.add_argument("--endpoint-url", help="an S3-compatible endpoint; none for AWS")
+    link_cmd.add_argument("--addressing-style", choices=("auto", "virtual", "path"), default="auto")
+
     schema_cmd = commands.add_parser("schema", help="write the JSON Schemas of the YAML files")
     schema_cmd.add_argument("--output", type=Path, default=None, help="directory (default: extranet/schemas)")
     schema_cmd.add_argument("--check", action="store_true", help="fail if the written schemas are out of date")
@@ -90,6 +100,7 @@ def _credential_commands(commands: argparse._SubParsersAction) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.INFO)
+    logging.getLogger("botocore").setLevel(logging.WARNING)
     try:
         return _run(args)
     except InvalidInput as error:
@@ -137,6 +148,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "serve":
         return _serve(args)
+    if args.command == "link":
+        return _link(args)
     if args.command == "schema":
         from .schema import write_schemas
 
@@ -148,6 +161,25 @@ def _run(args: argparse.Namespace) -> int:
     if args.command in ("user", "staff", "customer"):
         return _edit_credentials(args)
     raise AssertionError(args.command)  # pragma: no cover
+
+
+def _link(args: argparse.Namespace) -> int:
+    """Credentials come from the standard AWS environment variables, never from arguments."""
+    from botocore.exceptions import NoCredentialsError
+
+    from .storage import LinkError, S3Storage
+
+    now = args.now or dt.datetime.now(dt.timezone.utc)
+    try:
+        bucket = S3Storage(args.bucket, args.region, args.expires, args.endpoint_url, args.addressing_style)
+        print(bucket.presign(args.key, now, filename=args.key.rsplit("/", 1)[-1]))
+    except LinkError as error:
+        print(f"extranet link: {error}", file=sys.stderr)
+        return 1
+    except NoCredentialsError:
+        print("extranet link: no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -27,8 +27,22 @@ class Instant(c.OptionallyRequired[dt.datetime]):
 
 
 class StorageConfig(base.Config):
-    backend = c.Choice(("local",), default="local")
-    """Where artifacts live; `local` is a directory on the web server's disk, outside the web root."""
+    backend = c.Choice(("local", "s3", "cloudfront"), default="local")
+    """Where artifacts live: `local` (a directory on the web server's disk, outside the web root),
+    `s3` (a bucket: AWS or any S3-compatible store) or `cloudfront` (a distribution before a bucket)."""
+    link_lifetime = c.Type(int, default=3 * 24 * 3600)
+    """Seconds a download link stays valid; the nightly rebuild renews them. At most 7 days on s3."""
+    bucket = c.Type(str, default="")
+    region = c.Type(str, default="eu-central-1")
+    endpoint_url = c.Optional(c.Type(str))
+    """An S3-compatible endpoint; none for AWS."""
+    addressing_style = c.Choice(("auto", "virtual", "path"), default="auto")
+    prefix = c.Type(str, default="")
+    """Prepended to `<version>/<file>` in the bucket."""
+    url = c.Type(str, default="")
+    """cloudfront: the distribution's base URL."""
+    key_pair_id_env = c.Type(str, default="EXTRANET_CLOUDFRONT_KEY_PAIR_ID")
+    private_key_env = c.Type(str, default="EXTRANET_CLOUDFRONT_PRIVATE_KEY_FILE")
     root = c.Type(str, default="releases/artifacts")
     """local: the directory holding `<version>/<file>`, relative to mkdocs.yml."""
     check = c.Type(bool, default=True)

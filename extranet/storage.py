@@ -7,10 +7,15 @@ signed and expiring links (and the object-storage backends) plug in behind the s
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import dataclasses
 import datetime as dt
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import quote
 
 from .model import Artifact, Release
 
@@ -50,8 +55,126 @@ class LocalStorage:
         return Link(self.prefix + object_key(release, artifact))
 
 
+MAX_S3_LIFETIME = 7 * 24 * 3600
+"""SigV4 presigned URLs live at most seven days."""
+
+
+class LinkError(ValueError):
+    """A link that cannot be made, with the reason for the maintainer."""
+
+
+@contextlib.contextmanager
+def _signing_clock(now: dt.datetime) -> Iterator[None]:
+    """Sign as of `now`: botocore reads the time in one function and offers no parameter for it."""
+    import botocore.auth
+
+    original = botocore.auth.get_current_datetime
+    utc = now.astimezone(dt.timezone.utc)
+    botocore.auth.get_current_datetime = lambda remove_tzinfo=True: utc.replace(tzinfo=None) if remove_tzinfo else utc
+    try:
+        yield
+    finally:
+        botocore.auth.get_current_datetime = original
+
+
+@dataclasses.dataclass(frozen=True)
+class S3Storage:
+    """Artifacts in an S3 bucket (AWS or any S3-compatible store); links are SigV4 presigned GETs.
+
+    Credentials come from the standard AWS environment (never from the repository)."""
+
+    bucket: str
+    region: str
+    lifetime: int
+    endpoint_url: str | None = None
+    addressing_style: str = "auto"
+    prefix: str = ""
+
+    def __post_init__(self) -> None:
+        if not 0 < self.lifetime <= MAX_S3_LIFETIME:
+            raise LinkError(f"link lifetime {self.lifetime} s is beyond SigV4's limit of {MAX_S3_LIFETIME} s (7 days)")
+
+    def key(self, release: Release, artifact: Artifact) -> str:
+        return self.prefix + object_key(release, artifact)
+
+    def client(self):  # noqa: ANN201 (botocore's S3 client)
+        import boto3
+        from botocore.config import Config
+
+        # A session of its own: boto3's default session would keep credentials across uses.
+        return boto3.session.Session().client(
+            "s3", region_name=self.region, endpoint_url=self.endpoint_url,
+            config=Config(signature_version="s3v4", s3={"addressing_style": self.addressing_style}))
+
+    def exists(self, release: Release, artifact: Artifact) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client().head_object(Bucket=self.bucket, Key=self.key(release, artifact))
+        except ClientError:
+            return False
+        return True
+
+    def link(self, release: Release, artifact: Artifact, now: dt.datetime) -> Link:
+        return Link(self.presign(self.key(release, artifact), now, artifact.file), now + dt.timedelta(seconds=self.lifetime))
+
+    def presign(self, key: str, now: dt.datetime, filename: str | None = None) -> str:
+        """A GET of `key`, valid from `now` for the lifetime; saved under `filename`."""
+        params = {"Bucket": self.bucket, "Key": key}
+        if filename:
+            params["ResponseContentDisposition"] = f"attachment; filename=\"{filename}\""
+        with _signing_clock(now):
+            return self.client().generate_presigned_url("get_object", Params=params, ExpiresIn=self.lifetime)
+
+
+@dataclasses.dataclass(frozen=True)
+class CloudFrontStorage:
+    """Artifacts behind a CloudFront distribution; links are signed URLs with a canned policy.
+
+    The key pair id and the private key file are named by environment variables, so no secret is
+    ever in the repository or in mkdocs.yml."""
+
+    url: str
+    """The distribution's base URL, e.g. https://downloads.example.com/."""
+    lifetime: int
+    key_pair_id: str
+    private_key: bytes
+    origin: S3Storage | None = None
+    """The bucket behind the distribution, to check that artifacts exist."""
+
+    def exists(self, release: Release, artifact: Artifact) -> bool:
+        return self.origin.exists(release, artifact) if self.origin is not None else True
+
+    def link(self, release: Release, artifact: Artifact, now: dt.datetime) -> Link:
+        expires = now + dt.timedelta(seconds=self.lifetime)
+        resource = self.url.rstrip("/") + "/" + quote(object_key(release, artifact))
+        return Link(self.sign(resource, expires), expires)
+
+    def sign(self, resource: str, expires: dt.datetime) -> str:
+        from botocore.signers import CloudFrontSigner
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        key = serialization.load_pem_private_key(self.private_key, password=None)
+        signer = CloudFrontSigner(self.key_pair_id, lambda message: key.sign(message, padding.PKCS1v15(), hashes.SHA1()))
+        return signer.generate_presigned_url(resource, date_less_than=expires.astimezone(dt.timezone.utc))
+
+
 def from_config(root: Path, options) -> Storage:  # noqa: ANN001 (the plugin's StorageConfig)
     """The backend `mkdocs.yml` configures, with paths relative to `root` (the config's folder)."""
     if options.backend == "local":
         return LocalStorage(root / options.root)
+    bucket = S3Storage(options.bucket, options.region, options.link_lifetime, options.endpoint_url,
+                       options.addressing_style, options.prefix) if options.bucket else None
+    if options.backend == "s3":
+        if bucket is None:
+            raise LinkError("storage: the s3 backend needs a bucket")
+        return bucket
+    if options.backend == "cloudfront":
+        key_file = os.environ.get(options.private_key_env, "")
+        key_pair = os.environ.get(options.key_pair_id_env, "")
+        if not key_file or not key_pair:
+            raise LinkError(f"storage: cloudfront needs ${options.key_pair_id_env} and ${options.private_key_env} "
+                            f"(a key pair id and the path of its private key file) in the environment")
+        return CloudFrontStorage(options.url, options.link_lifetime, key_pair, Path(key_file).read_bytes(), bucket)
     raise ValueError(f"unknown storage backend '{options.backend}'")
