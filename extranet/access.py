@@ -70,10 +70,6 @@ def allowed(principal: Principal | None, area: Area) -> bool:
     return False
 
 
-def readers(principals_: Iterable[Principal], area: Area) -> tuple[Principal, ...]:
-    return tuple(principal for principal in principals_ if allowed(principal, area))
-
-
 PUBLIC_FILES = (("assets/", True), ("404.html", False), ("sitemap.xml", False), ("sitemap.xml.gz", False),
                 ("robots.txt", False))
 """Files of the theme and the site that carry nothing of any customer, so a page view costs one

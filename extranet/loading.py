@@ -348,12 +348,9 @@ class Extranet:
     sources: Mapping[str, Source] = dataclasses.field(repr=False, compare=False)
     """Release version (and 'customers') -> where its values stand, for later messages."""
 
-    def release(self, version: str) -> Release:
-        key = version_key(version)
-        for release in self.releases:
-            if version_key(release.version) == key:
-                return release
-        raise KeyError(version)
+    def url_prefix(self, language: str) -> str:
+        """Where a language is served: the first at the site root, each other under `<language>/`."""
+        return "" if language == self.languages[0] else f"{language}/"
 
 
 ArtifactExists = Callable[[Release, Any], bool]

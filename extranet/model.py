@@ -220,9 +220,6 @@ class Vendor:
 
 # --- Support plans -----------------------------------------------------------------------------
 
-RuleName = Literal["immediate", "same_business_day", "next_business_day", "next_release"]
-
-
 @model
 class Rule:
     """When a response is due, counted from the report (see `extranet.calendar`)."""

@@ -69,6 +69,7 @@ class Renderer:
         self.entitlements = {customer.id: entitlements.entitlement(extranet.vendor, customer, self.releases)
                              for customer in extranet.customers}
         self._plan_terms: dict[tuple[str, str], str] = {}
+        self._contexts: dict[str, dict[str, Any]] = {}
         self.cadence = {plan_id: cadence.by_year(self.releases, plan.cadence, self.today)
                         for plan_id, plan in extranet.plans.items()}
 
@@ -89,11 +90,15 @@ class Renderer:
         """The relative way from a page's URL up to the site root, for links MkDocs does not resolve."""
         url = path.removesuffix("index.md").removesuffix(".md")
         url = url if url.endswith("/") or not url else url + "/"
-        if language != self.extranet.languages[0]:
-            url = f"{language}/{url}"
-        return "../" * url.count("/")
+        return "../" * (self.extranet.url_prefix(language) + url).count("/")
 
     def _context(self, language: str) -> dict[str, Any]:
+        """What every template of a language sees; built once per language, not once per page."""
+        if language not in self._contexts:
+            self._contexts[language] = self._build_context(language)
+        return self._contexts[language]
+
+    def _build_context(self, language: str) -> dict[str, Any]:
         strings = self.strings
 
         def t(key: str, **values: Any) -> str:

@@ -115,7 +115,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         return files
 
     def _serve_under_language(self, file: File) -> None:
-        """`cs/x.md` is served as `x/`; `en/x.md` stays `en/x/`."""
+        """`cs/x.md` is served as `x/`; `en/x.md` stays `en/x/` (see `Extranet.url_prefix`)."""
         default = self.languages[0] + "/"
         if file.src_uri.startswith(default):
             dest = file.dest_uri.removeprefix(default)

@@ -48,12 +48,10 @@ class Layout:
 
 def landing(extranet: Extranet, principal: Principal) -> str:
     """Where a user lands after logging in: their customer's page in its language; staff: the overview."""
-    default = extranet.languages[0]
     if principal.staff:
         return "staff/"
     customer = next(c for c in extranet.customers if c.id == principal.customer)
-    prefix = "" if customer.language == default else f"{customer.language}/"
-    return f"{prefix}customers/{customer.id}/"
+    return f"{extranet.url_prefix(customer.language)}customers/{customer.id}/"
 
 
 _CADDY_BARE = re.compile(r"[A-Za-z0-9._~/*$:@%+=,^?-]+")
