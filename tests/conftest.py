@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,21 @@ def running(site, tmp_path_factory: pytest.TempPathFactory):
     finally:
         for server in started.values():
             stop(server)
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """moto in server mode, started once; its URL. It checks neither signatures nor expiry."""
+    from .endpoints import moto
+
+    with moto(tmp_path_factory.mktemp("moto") / "moto.log") as url:
+        yield url
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Throwaway AWS credentials in the environment, for boto3 against the test endpoints."""
+    from .endpoints import CREDENTIALS
+
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)

@@ -1,0 +1,64 @@
+"""S3 endpoints for the tests, each started once per run, and what each of them does not check.
+
+- moto in server mode (`moto_server`, from PyPI's moto[server]) stores objects faithfully but checks
+  neither presigned signatures nor expiry: use it for what gets uploaded, listed and deleted.
+- s3rver (npm) refuses a presigned URL past its expiry ("Request has expired") but does not verify
+  V4 signatures: use it for expiry only. Signature correctness is shown offline in test_links.py.
+
+A missing endpoint program fails the test with the command that installs it; nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "eu-central-1"}
+"""Throwaway credentials: test endpoints accept any."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait(url: str, process: subprocess.Popen, name: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with status {process.returncode} before answering on {url}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers, even if not with 200
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{name} did not answer on {url} within {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def moto(log: Path) -> Iterator[str]:
+    """moto in server mode on a free loopback port; yields its endpoint URL."""
+    program = shutil.which("moto_server", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    if program is None:
+        raise RuntimeError("moto_server is not installed: pip install 'moto[server]' (make test does)")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as output:
+        process = subprocess.Popen([program, "-H", "127.0.0.1", "-p", str(port)], stdout=output, stderr=subprocess.STDOUT)
+    try:
+        _wait(f"{url}/moto-api/", process, "moto_server")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
