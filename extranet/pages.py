@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import yaml
 
-from . import cadence, entitlements, versions
+from . import cadence, entitlements, feeds, versions
 from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .loading import Extranet
 from .model import Channel, Customer, Plan, Response, Severity, version_key
@@ -47,8 +47,11 @@ def page_path(language: str, path: str) -> str:
 class Renderer:
     """Renders every generated page of one extranet at one instant."""
 
-    def __init__(self, extranet: Extranet, templates: Path, storage: Storage, now: dt.datetime):
+    def __init__(self, extranet: Extranet, templates: Path, storage: Storage, now: dt.datetime, *,
+                 feeds: bool = False):
         self.extranet = extranet
+        self.has_feeds = feeds
+        """Whether the build writes feeds (it needs `site_url`): pages then link them."""
         self.storage = storage
         self.now = now
         self.today = now.date()
@@ -86,6 +89,34 @@ class Renderer:
                 yield self._customer_page(language, customer)
             yield self._page(language, "staff/index.md", "staff.md.j2", STAFF, overview=overview)
 
+    def feeds(self, url_of: Callable[[str], str], site_url: str) -> Iterator[feeds.Feed]:
+        """The Atom feeds of every language: new releases for all customers, and per customer.
+
+        `url_of(source)` is the site-relative URL MkDocs gives a page (`cs/releases/9.3.0.md`)."""
+        x = self.extranet
+        for language in x.languages:
+            context = self._context(language)
+            texts = feeds.Texts(language, context["t"], context["date"], context["module_names"],
+                                context["platform_names"])
+
+            def url(page: str, language: str = language) -> str:
+                return feeds.absolute(site_url, url_of(page_path(language, page)))
+
+            def own(path: str, language: str = language) -> str:
+                return feeds.absolute(site_url, x.url_prefix(language) + path)
+
+            path = feeds.RELEASES_PATH
+            yield feeds.releases_feed(path=page_path(language, path), self_url=own(path), releases=self.releases,
+                                      vendor=x.vendor, texts=texts, url=url, guides=dict(x.guides))
+            for customer in x.customers:
+                entitlement = self.entitlements[customer.id]
+                path = feeds.customer_path(customer.id)
+                yield feeds.customer_feed(
+                    path=page_path(language, path), self_url=own(path), customer=customer,
+                    newer=[entitlement.of(r) for r in versions.newer(self.releases, customer.installed_version)],
+                    installed=versions.find(self.releases, customer.installed_version), vendor=x.vendor,
+                    texts=texts, url=url, guides=dict(x.guides))
+
     def site_root(self, language: str, path: str) -> str:
         """The relative way from a page's URL up to the site root, for links MkDocs does not resolve."""
         url = path.removesuffix("index.md").removesuffix(".md")
@@ -112,7 +143,7 @@ class Renderer:
             "plan_terms": lambda plan: self.plan_terms(plan, language),
             "lang": language, "t": t, "x": self.extranet, "vendor": self.extranet.vendor, "today": self.today,
             "releases": self.releases, "latest": self.latest, "guides": self.extranet.guides,
-            "date": lambda value: _date(value, language), "now": self.now,
+            "date": lambda value: _date(value, language), "now": self.now, "feeds": self.has_feeds,
             "module_names": {module.id: module.name[language] for module in self.extranet.vendor.modules},
             "platform_names": {platform.id: platform.name for platform in self.extranet.vendor.platforms},
         }

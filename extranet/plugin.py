@@ -25,7 +25,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from . import access, servers, storage
+from . import access, feeds, servers, storage
 from .access import AUDIENCES, CUSTOMER, CUSTOMERS, STAFF
 from .config import ExtranetConfig
 from .loading import Extranet, InvalidInput, load
@@ -48,6 +48,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self.generated: dict[str, GeneratedPage] = {}
         self.navs: dict[str, Navigation] = {}
         self._urls: dict[str, str] = {}
+        self.feeds: dict[tuple[str, str | None], feeds.Feed] = {}
+        """(language, customer or None) -> the feed; empty without `site_url` (feeds need absolute links)."""
         self.preview = False
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -101,7 +103,10 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.extranet is not None
         self._files = files
-        renderer = Renderer(self.extranet, self.templates, self.storage, self.now)
+        site_url = config.site_url or ""
+        if not site_url:
+            log.info("extranet: no site_url in mkdocs.yml, so no Atom feeds (they need absolute links)")
+        renderer = Renderer(self.extranet, self.templates, self.storage, self.now, feeds=bool(site_url))
         self.generated = {}
         for page in renderer.pages():
             if files.get_file_from_path(page.path) is not None:
@@ -112,6 +117,13 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             self.generated[page.path] = page
         for file in files:
             self._serve_under_language(file)
+        self.feeds = {}
+        if site_url:
+            for feed in renderer.feeds(lambda src: files.get_file_from_path(src).url, site_url):
+                file = File.generated(config, feed.path, content=feed.content)
+                self._serve_under_language(file)
+                files.append(file)
+                self.feeds[(feed.language, feed.customer)] = dataclasses.replace(feed, path=file.dest_uri)
         return files
 
     def _serve_under_language(self, file: File) -> None:
@@ -182,7 +194,19 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         language = page.meta.get("lang", self.languages[0])
         context["nav"] = self.navs[language]
         context["extranet_alternates"] = self._alternates(page)
+        context["extranet_feeds"] = self._feeds_for(page)
         return context
+
+    def _feeds_for(self, page: Page) -> list[dict[str, str]]:
+        """The feeds this page's reader may fetch: `<link rel="alternate">` never points at a 403."""
+        audience, language = page.meta["audience"], page.meta["lang"]
+        if audience == access.PUBLIC:
+            return []
+        found = [self.feeds.get((language, None))]
+        generated = self.generated.get(page.file.src_uri)
+        if audience == CUSTOMER and generated is not None:
+            found.append(self.feeds.get((language, generated.customer)))
+        return [{"title": feed.title, "url": feed.path} for feed in found if feed is not None]
 
     def _alternates(self, page: Page) -> list[dict[str, str]]:
         """The same page in each language, so switching language keeps the reader's place."""
@@ -216,6 +240,12 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                  for file in self._files.documentation_pages() if file.page is not None]
         # The theme's script looks for a sitemap under each language's root: a public 404, not a login.
         self.areas = access.areas(pages, [f"{language}/sitemap.xml" for language in self.languages[1:]])
+        for feed in self.feeds.values():
+            area = access.area_of(feed.path, self.areas)
+            intended = (CUSTOMER, feed.customer) if feed.customer else (CUSTOMERS, None)
+            if (area.audience, area.customer) != intended:  # a moved feed must fail, never leak
+                raise PluginError(f"extranet: the feed {feed.path} would be served to {area.audience} "
+                                  f"{area.customer or ''}, not to {intended[0]} {intended[1] or ''}".rstrip())
         server_dir = Path(config.site_dir).resolve().parent / "server"
         if server_dir.exists():
             if not (server_dir / "access.json").exists():
