@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import jinja2
@@ -51,6 +52,9 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self.feeds: dict[tuple[str, str | None], feeds.Feed] = {}
         """(language, customer or None) -> the feed; empty without `site_url` (feeds need absolute links)."""
         self.preview = False
+        self.progress: Callable[[str, int, int], None] = lambda stage, done, total: None
+        """Set by `extranet build` to show what the build is doing: (stage, done, total)."""
+        self._pages_done = self._pages_total = 0
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.preview = command == "serve"
@@ -124,6 +128,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                 self._serve_under_language(file)
                 files.append(file)
                 self.feeds[(feed.language, feed.customer)] = dataclasses.replace(feed, path=file.dest_uri)
+        self._pages_done, self._pages_total = 0, len(files.documentation_pages())
         return files
 
     def _serve_under_language(self, file: File) -> None:
@@ -219,6 +224,11 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                            "current": other == language})
         return result
 
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        self._pages_done += 1
+        self.progress("pages", self._pages_done, self._pages_total)
+        return output
+
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         self._urls = {file.src_uri: file.url for file in files.documentation_pages()}
         # `material/partials/…` reaches the theme's own template where an override wraps it.
@@ -235,6 +245,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         assert self.extranet is not None
         if self.preview:
             return
+        self.progress("server files", 0, 1)
         pages = [access.Page(url=self._urls[file.src_uri].removeprefix("./"), audience=file.page.meta["audience"],
                              customer=(self.generated[file.src_uri].customer if file.src_uri in self.generated else None))
                  for file in self._files.documentation_pages() if file.page is not None]
@@ -257,6 +268,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         servers.write(server_dir, servers.render(self.extranet, self.areas, self.templates, layout))
         (server_dir / "access.json").write_text(json.dumps(
             {"areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n", encoding="utf-8")
+        self.progress("server files", 1, 1)
 
 
 def _pages(items: list[Any]) -> list[Page]:
