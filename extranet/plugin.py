@@ -252,11 +252,9 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         # The theme's script looks for a sitemap under each language's root: a public 404, not a login.
         self.areas = access.areas(pages, [f"{language}/sitemap.xml" for language in self.languages[1:]])
         for feed in self.feeds.values():
-            area = access.area_of(feed.path, self.areas)
-            intended = (CUSTOMER, feed.customer) if feed.customer else (CUSTOMERS, None)
-            if (area.audience, area.customer) != intended:  # a moved feed must fail, never leak
-                raise PluginError(f"extranet: the feed {feed.path} would be served to {area.audience} "
-                                  f"{area.customer or ''}, not to {intended[0]} {intended[1] or ''}".rstrip())
+            wrong = access.served_as(feed.path, CUSTOMER if feed.customer else CUSTOMERS, feed.customer, self.areas)
+            if wrong:
+                raise PluginError(f"extranet: the feed {wrong}")
         server_dir = Path(config.site_dir).resolve().parent / "server"
         if server_dir.exists():
             if not (server_dir / "access.json").exists():

@@ -157,3 +157,31 @@ def test_a_customer_reads_its_own_feed_and_no_other(site: Site, running: dict[st
     assert status == 200
     status, response, _ = server.request("/releases/feed.atom")
     assert outcome(status, response) == "denied"
+
+
+def test_a_feed_outside_its_audience_fails_the_build(monkeypatch):
+    """The feed's area is checked against its audience: a customer feed moved out of the customer's
+    directory (here: into the shared releases folder) would be readable by every customer."""
+    from extranet import access
+
+    rules = access.areas([access.Page("customers/alpha/", access.CUSTOMER, "alpha"),
+                          access.Page("", access.PUBLIC)])
+    assert access.served_as("customers/alpha/feed.atom", access.CUSTOMER, "alpha", rules) is None
+    assert access.served_as("releases/feed.atom", access.CUSTOMERS, None, rules) is None
+    assert access.served_as("releases/alpha.atom", access.CUSTOMER, "alpha", rules) == (
+        "releases/alpha.atom would be served to customers, not to customer alpha")
+    assert access.served_as("customers/feed.atom", access.CUSTOMERS, None, rules) == (
+        "customers/feed.atom would be served to staff, not to customers")
+
+
+def test_a_build_whose_customer_feed_would_be_shared_fails(tmp_path: Path, monkeypatch, caplog):
+    from extranet import feeds
+    from extranet.building import BuildFailed
+
+    project = Project(tmp_path / "p")
+    project.replace("mkdocs.yml", "site_name: Test extranet\n", f"site_name: Test extranet\nsite_url: {SITE_URL}\n")
+    monkeypatch.setattr(feeds, "customer_path", lambda customer: f"releases/{customer}.atom")
+    with pytest.raises(BuildFailed):
+        build(project.config, now=NOW_DT, output=tmp_path / "out")
+    assert "extranet: the feed releases/alpha.atom would be served to customers, not to customer alpha" in caplog.text
+    assert not (tmp_path / "out").exists()
