@@ -364,8 +364,12 @@ def load(
     customers_file: str = "customers.yaml",
     content_dir: str = "content",
     artifact_exists: ArtifactExists | None = None,
+    drafts: bool = False,
 ) -> Extranet:
-    """Load and validate everything below `root`; raise `InvalidInput` with every problem found."""
+    """Load and validate everything below `root`; raise `InvalidInput` with every problem found.
+
+    `drafts`: `TODO` placeholders are no problem (the live preview of a release being written);
+    a placeholder where an id is expected still is."""
     problems: list[Problem] = []
     releases: list[tuple[Source, Release]] = []
     release_files = sorted((root / releases_dir).glob("*.yaml"))
@@ -375,8 +379,12 @@ def load(
         if not found:
             placeholders = _placeholders(source)
             release, found = validate_source(source, Release, languages)
-            marked = {placeholder.path for placeholder in placeholders}
-            problems += placeholders + [problem for problem in found if problem.path not in marked]
+            if drafts:
+                problems += found
+                placeholders = []
+            else:
+                marked = {placeholder.path for placeholder in placeholders}
+                problems += placeholders + [problem for problem in found if problem.path not in marked]
             if release is not None and not placeholders:
                 releases.append((source, release))
     customers_source, found = _read(root / customers_file, root)
@@ -389,7 +397,8 @@ def load(
     problems += _check_releases(releases)
     # A manifest with problems of its own still has a guide: the guide is not reported as well.
     guides, found = _check_content(root / content_dir, root, languages,
-                                   {r.version for _, r in releases} | {path.stem for path in release_files})
+                                   {r.version for _, r in releases} | {path.stem for path in release_files},
+                                   drafts=drafts)
     problems += found
     if customers is not None:
         problems += _check_customers(customers_source, customers, languages, {version_key(r.version) for _, r in releases})
@@ -585,7 +594,7 @@ GUIDES = "upgrade"
 
 
 def _check_content(content: Path, root: Path, languages: tuple[str, ...],
-                   versions: set[str]) -> tuple[dict[str, str], list[Problem]]:
+                   versions: set[str], *, drafts: bool = False) -> tuple[dict[str, str], list[Problem]]:
     """Every Markdown page exists in every language, so the language switch always keeps the page."""
     problems: list[Problem] = []
     pages: dict[str, set[str]] = {}
@@ -598,7 +607,7 @@ def _check_content(content: Path, root: Path, languages: tuple[str, ...],
                                         f"a page must be under a language folder ({', '.join(languages)})"))
                 continue
             pages.setdefault(rest, set()).add(language)
-            problems += _page_placeholders(path, root)
+            problems += [] if drafts else _page_placeholders(path, root)
     guides = {}
     for page, present in sorted(pages.items()):
         for language in languages:

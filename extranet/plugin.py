@@ -76,6 +76,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                 customers_file=self.config.customers,
                 content_dir=Path(config.docs_dir).relative_to(self.root).as_posix(),
                 artifact_exists=self.storage.exists if self.config.storage.check else None,
+                drafts=self.preview,  # `mkdocs serve` previews a release whose TODOs are not yet written
             )
         except InvalidInput as error:
             raise PluginError(f"{len(error.problems)} problem(s) in the extranet's data:\n{error}") from None

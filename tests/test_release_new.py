@@ -228,3 +228,17 @@ def test_dates_increase_within_a_line_too(project: Project):
     assert problems(project) == [
         "releases/1.0.2.yaml:2:7: date: 2025-11-30 is before 2025-12-01 of the lower version 1.0.1 "
         "(dates must increase with versions)"]
+
+
+def test_the_live_preview_shows_a_draft_release(project: Project, tmp_path: Path, capsys):
+    """`mkdocs serve` loads with drafts=True: a maintainer previews the release while writing it;
+    `extranet validate` and the build still refuse the TODOs."""
+    from extranet.loading import load
+
+    given = files(tmp_path, "app-3.0.0.tar.gz")
+    assert run(project, "release", "new", "3.0.0", *given, "--date", "2026-01-05") == 0
+    project.write_bytes("storage/3.0.0/app-3.0.0.tar.gz", Path(given[0]).read_bytes())
+    draft = load(project.root, languages=("cs", "en"), drafts=True)
+    assert draft.releases[-1].title == {"cs": "TODO: the name of 3.0.0 (cs)", "en": "TODO: the name of 3.0.0 (en)"}
+    assert draft.guides["3.0.0"] == "upgrade/3.0.0.md"
+    assert len(problems(project)) == 10  # 4 texts in the manifest, 3 lines in each of the 2 guides
