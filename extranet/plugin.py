@@ -13,8 +13,8 @@ import json
 import logging
 import os
 import shutil
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -125,6 +125,9 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self.feeds = {}
         if site_url:
             for feed in renderer.feeds(lambda src: files.get_file_from_path(src).url, site_url):
+                if files.get_file_from_path(feed.path) is not None:
+                    raise PluginError(f"extranet: {config.docs_dir}/{feed.path} collides with a generated feed; "
+                                      f"rename or remove it")
                 file = File.generated(config, feed.path, content=feed.content)
                 self._serve_under_language(file)
                 files.append(file)
