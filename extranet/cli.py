@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import credentials, servers, versions
+from . import credentials, servers, storage, versions
 from .building import BuildFailed, build, quiet_mkdocs, validate
 from .loading import InvalidInput
 
@@ -196,17 +196,24 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"extranet serve: {output} holds no build; run `extranet build` first", file=sys.stderr)
         return 1
     areas = [access.Area(**area) for area in json.loads(built.read_text(encoding="utf-8"))["areas"]]
-    templates = args.config_file.resolve().parent / plugin_config(config).templates
+    options = plugin_config(config)
+    root = args.config_file.resolve().parent
     secret = servers.session_secret()
+    downloads, download_secret = None, ""
+    if options.storage.backend == "local":
+        downloads, download_secret = root / options.storage.root, storage.download_secret(options.storage.secret_env)
     with tempfile.TemporaryDirectory(prefix="extranet-serve-") as runtime:
         try:
-            command = servers.prepare(args.server, extranet, areas, templates, output / "site", Path(runtime), args.port,
-                                      secret)
+            command = servers.prepare(args.server, extranet, areas, root / options.templates, output / "site",
+                                      Path(runtime), args.port, secret, downloads, download_secret)
         except servers.ServerMissing as error:
             print(f"extranet serve: {error}", file=sys.stderr)
             return 1
         print(f"serving {output / 'site'} with {args.server} on http://127.0.0.1:{args.port}/ (Ctrl+C stops)")
-        return servers.run(command, secret)
+        if downloads and args.server == "caddy":
+            print("note: Caddy cannot check signed download links; downloads/ answers 404 (use nginx or apache)",
+                  file=sys.stderr)
+        return servers.run(command, secret, download_secret)
 
 
 def _edit_credentials(args: argparse.Namespace) -> int:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 import jinja2
 import yaml
@@ -47,9 +50,10 @@ def page_path(language: str, path: str) -> str:
 class Renderer:
     """Renders every generated page of one extranet at one instant."""
 
-    def __init__(self, extranet: Extranet, templates: Path, storage: Storage, now: dt.datetime):
+    def __init__(self, extranet: Extranet, templates: Path, storage: Storage, now: dt.datetime, site_url: str = ""):
         self.extranet = extranet
         self.storage = storage
+        self.site_url = site_url
         self.now = now
         self.today = now.date()
         self.strings = load_strings(templates)
@@ -63,6 +67,9 @@ class Renderer:
         )
         self.env.filters["size"] = _size
         self.env.filters["href"] = lambda url, root: url if "://" in url else root + url
+        # For a `curl` line: a link relative to the site root, made absolute on the configured site_url.
+        self.env.filters["absolute"] = lambda url: url if "://" in url else urljoin(self.site_url or "/", url)
+        self.env.filters["shell"] = shlex.quote
         self.env.globals["responses"] = responses
         self.releases = extranet.releases
         self.latest = self.releases[-1]
@@ -113,6 +120,7 @@ class Renderer:
             "lang": language, "t": t, "x": self.extranet, "vendor": self.extranet.vendor, "today": self.today,
             "releases": self.releases, "latest": self.latest, "guides": self.extranet.guides,
             "date": lambda value: _date(value, language), "now": self.now,
+            "moment": lambda value, zone: _moment(value, zone, language),
             "module_names": {module.id: module.name[language] for module in self.extranet.vendor.modules},
             "platform_names": {platform.id: platform.name for platform in self.extranet.vendor.platforms},
         }
@@ -142,10 +150,12 @@ class Renderer:
         newer = [entitlement.of(release) for release in versions.newer(self.releases, installed.version)]
         links = {(entry.release.version, artifact.id): self.storage.link(entry.release, artifact, self.now)
                  for entry in [entitlement.of(installed), *newer] for artifact in entry.downloadable}
+        expiries = [link.expires for link in links.values() if link.expires is not None]
         return self._page(
             language, f"customers/{customer.id}/index.md", "customer.md.j2", CUSTOMER, customer.id,
             customer=customer, plan=self.extranet.plans[customer.plan], entitlement=entitlement,
             installed=installed, upgrade=path, newer=newer, links=links,
+            links_expire=min(expiries) if expiries else None,
             active=entitlements.support_active(customer, self.today),
         )
 
@@ -192,3 +202,10 @@ def _date(value: dt.date, language: str) -> str:
     if language == "cs":
         return f"{value.day}. {_CS_MONTHS[value.month - 1]} {value.year}"
     return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"
+
+
+def _moment(value: dt.datetime, zone: str, language: str) -> str:
+    """An instant in a time zone (the support calendar's), with its UTC offset: readers elsewhere convert."""
+    local = value.astimezone(ZoneInfo(zone))
+    offset = local.strftime("%z")
+    return f"{_date(local.date(), language)}, {local:%H:%M} (UTC{offset[:3]}:{offset[3:]})"

@@ -101,7 +101,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.extranet is not None
         self._files = files
-        renderer = Renderer(self.extranet, self.templates, self.storage, self.now)
+        renderer = Renderer(self.extranet, self.templates, self.storage, self.now, config.site_url or "")
         self.generated = {}
         for page in renderer.pages():
             if files.get_file_from_path(page.path) is not None:
@@ -223,7 +223,9 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                                   f"set site_dir so that its parent holds only the build (e.g. build/site)")
             shutil.rmtree(server_dir)
         root = self.config.server.root.rstrip("/")
-        layout = servers.Layout(site=f"{root}/site", files=f"{root}/server")
+        local = self.config.storage.backend == "local"
+        layout = servers.Layout(site=f"{root}/site", files=f"{root}/server",
+                                downloads=self.config.server.downloads.rstrip("/") if local else None)
         servers.write(server_dir, servers.render(self.extranet, self.areas, self.templates, layout))
         (server_dir / "access.json").write_text(json.dumps(
             {"areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n", encoding="utf-8")
