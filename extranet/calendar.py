@@ -261,7 +261,7 @@ def _fold(line: str) -> Iterator[str]:
         first = False
 
 
-def ics(plan: Plan, now: dt.datetime, language: str, title: str, domain: str) -> str:
+def ics(plan: Plan, now: dt.datetime, language: str, name: str, closed: str, domain: str) -> str:
     """The days support is closed (public and company holidays on working weekdays) as an RFC 5545
     calendar of all-day events, for calendar apps.
 
@@ -270,11 +270,11 @@ def ics(plan: Plan, now: dt.datetime, language: str, title: str, domain: str) ->
     first, last = export_years(now)
     stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//{domain}//extranet support calendar//{language.upper()}",
-             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_ics_text(plan.name[language] + ': ' + title)}",
+             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_ics_text(name)}",
              f"X-WR-TIMEZONE:{plan.calendar.timezone}"]
-    for day, name in cal.closures(dt.date(first, 1, 1), dt.date(last, 12, 31), language):
+    for day, holiday in cal.closures(dt.date(first, 1, 1), dt.date(last, 12, 31), language):
         lines += ["BEGIN:VEVENT", f"UID:{day:%Y%m%d}-{plan.id}-closed@{domain}", f"DTSTAMP:{stamp}",
                   f"DTSTART;VALUE=DATE:{day:%Y%m%d}", f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}",
-                  f"SUMMARY:{_ics_text(title + ': ' + name)}", "TRANSP:TRANSPARENT", "END:VEVENT"]
+                  f"SUMMARY:{_ics_text(closed + ': ' + holiday)}", "TRANSP:TRANSPARENT", "END:VEVENT"]
     lines.append("END:VCALENDAR")
     return "".join(folded + "\r\n" for line in lines for folded in _fold(line))

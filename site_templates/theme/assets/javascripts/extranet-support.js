@@ -161,19 +161,19 @@
   function status(box, cal) {
     var lang = box.dataset.lang;
     var w = cal.wall(Date.now());
-    box.querySelectorAll(".extranet-status").forEach(function (span) {
+    document.querySelectorAll('.extranet-status[data-plan="' + cal.data.plan + '"]').forEach(function (span) {
       var channel = cal.data.channels.filter(function (c) { return c.id === span.dataset.channel; })[0];
       if (!channel) return;
-      if (channel.hours === "always") { span.textContent = box.dataset.textAlways; span.dataset.open = "true"; return; }
+      if (channel.hours === "always") { span.textContent = " (" + box.dataset.textAlways + ")"; span.dataset.open = "true"; return; }
       try {
         if (cal.isOpen(w.day, w.minutes)) {
-          span.textContent = fill(box.dataset.textOpen, { time: cal.data.closes });
+          span.textContent = " (" + fill(box.dataset.textOpen, { time: cal.data.closes }) + ")";
           span.dataset.open = "true";
           return;
         }
         var day = cal.isBusinessDay(w.day) && w.minutes < cal.opens ? w.day : cal.nextBusinessDay(w.day);
         var when = formatter(lang, cal.data.timezone, true).format(new Date(cal.instant(day, cal.opens)));
-        span.textContent = fill(box.dataset.textOpens, { when: when });
+        span.textContent = " (" + fill(box.dataset.textOpens, { when: when }) + ")";
         span.dataset.open = "false";
       } catch (error) {
         if (!(error instanceof OutOfRange)) throw error;
@@ -187,7 +187,8 @@
     function compose() {
       var lines = [], subject = form.dataset.subject, values = {};
       Array.prototype.forEach.call(form.querySelectorAll("[data-mail-label]"), function (field) {
-        var value = field.tagName === "SELECT" ? field.options[field.selectedIndex].text : field.value.trim();
+        var option = field.tagName === "SELECT" ? field.options[field.selectedIndex] : null;
+        var value = option ? (option.value ? option.dataset.mail || option.text : "") : field.value.trim();
         values[field.name] = value;
         if (field.tagName === "TEXTAREA") lines.push("", field.dataset.mailLabel + ":", value);
         else lines.push(field.dataset.mailLabel + ": " + value);
