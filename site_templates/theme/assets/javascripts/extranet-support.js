@@ -188,7 +188,8 @@
       var lines = [], subject = form.dataset.subject, values = {};
       Array.prototype.forEach.call(form.querySelectorAll("[data-mail-label]"), function (field) {
         var option = field.tagName === "SELECT" ? field.options[field.selectedIndex] : null;
-        var value = option ? (option.value ? option.dataset.mail || option.text : "") : field.value.trim();
+        var value = option ? (option.value ? option.dataset.mail || option.text : "")
+          : field.value.trim().replace(/\r?\n/g, "\r\n"); /* e-mail lines end in CRLF (RFC 6068) */
         values[field.name] = value;
         if (field.tagName === "TEXTAREA") lines.push("", field.dataset.mailLabel + ":", value);
         else lines.push(field.dataset.mailLabel + ": " + value);
