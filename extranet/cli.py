@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import credentials, servers, versions
+from . import calendar, credentials, servers, versions
 from .building import BuildFailed, build, quiet_mkdocs, validate
 from .loading import InvalidInput
 
@@ -186,8 +186,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _sla_deadline(args: argparse.Namespace) -> int:
-    from . import calendar
-
     extranet = validate(args.config_file)
 
     def refuse(message: str) -> int:
@@ -226,22 +224,19 @@ def _sla_deadline(args: argparse.Namespace) -> int:
     return 0
 
 
-def _due_json(due) -> dict:
+def _due_json(due: calendar.Deadline) -> dict:
     """`deadline`: an ISO-8601 instant in the plan's offset; for next_release the planned date, or null."""
     if due.at is not None:
         value: str | None = due.at.isoformat()
     else:
         value = due.release.date.isoformat() if due.release else None
-    from .calendar import rule_text
-
-    return {"deadline": value, "rule": rule_text(due.rule),
+    return {"deadline": value, "rule": calendar.rule_text(due.rule),
             "release": None if due.release is None else {"version": due.release.version,
                                                          "date": due.release.date.isoformat()}}
 
 
-def _due_text(due) -> str:
-    from .calendar import rule_text
-
+def _due_text(due: calendar.Deadline) -> str:
+    rule_text = calendar.rule_text
     if due.at is not None:
         return f"{due.at.isoformat()} ({due.at:%a %d %b %Y %H:%M} {due.at.tzname()}; {rule_text(due.rule)})"
     if due.release is not None:

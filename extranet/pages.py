@@ -2,21 +2,21 @@
 
 Each page carries its audience (who may read it) and language; the plugin turns the pages into
 MkDocs files and the audience into server rules. Nothing here decides anything: entitlements,
-upgrade paths and cadence come from their modules, so a page can only show what they computed.
+upgrade paths, cadence and the support calendar come from their modules, so a page can only show
+what they computed.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import yaml
-
-import urllib.parse
 
 from . import cadence, entitlements, versions
 from . import calendar as support_calendar

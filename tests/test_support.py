@@ -371,3 +371,26 @@ def test_the_report_form_carries_every_identification_field(demo_site: Path, pat
     assert fields["body"][0].split("\r\n") == [
         "IČ: 36828840", "Název společnosti: Strojírny Labe a.s.", "Jméno a příjmení: ", "Verze programu: 4.3.0",
         "Závažnost: ", "", "Popis problému:", ""]
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("customers/strojirny-labe/index.html", [
+        "Telefon : +420 478 571 021 , v pracovní dny od 08:00 do 16:00", "E-mail : support@intouch-crm.cz , kdykoliv",
+        "Technická pomoc se poskytuje výhradně v jazyce: čeština.", "Nefunguje export nástěnky do PDF.",
+        "Součástí technické podpory například nejsou: Servisní zásahy u nabyvatele", "Analytické práce",
+        "24. prosince 2026: Štědrý den", "Kdy dostanete odpověď", "Nahlásit problém"]),
+    ("en/customers/strojirny-labe/index.html", [
+        "Phone : +420 478 571 021 , on business days from 08:00 to 16:00", "Technical support is provided "
+        "exclusively in: Czech.", "Exporting a dashboard to PDF does not work.",
+        "Technical support for example does not include: Servicing on the customer's premises", "Analytic work",
+        "24 December 2026: Christmas Eve", "When you will get an answer", "Report a problem"]),
+])
+def test_a_customers_support_section_has_the_same_terms_calendar_and_calculator(demo_site: Path, path: str,
+                                                                                  expected: list[str]):
+    page = article(demo_site, path)
+    text = text_of(page)
+    for item in expected:
+        assert item in text, item
+    assert page.count('class="extranet-status"') == 2
+    assert 'data-calendar="../../support/enterprise/calendar.json"' in page or \
+        'data-calendar="../../../support/enterprise/calendar.json"' in page
