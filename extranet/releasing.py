@@ -62,6 +62,8 @@ class Scaffold:
     artifacts: tuple[ArtifactFile, ...]
     missing_in_storage: str | None
     """The local storage directory the files still have to be put in (None: nothing to do there)."""
+    planned: str | None = None
+    """The customers file, when it still announces this version in `vendor.planned_releases`."""
 
     def report(self) -> str:
         lines = [f"wrote {path}" for path in self.written]
@@ -69,6 +71,8 @@ class Scaffold:
         lines.append("next:")
         if self.missing_in_storage:
             lines.append(f"  put the files in {self.missing_in_storage}")
+        if self.planned:
+            lines.append(f"  remove it from vendor.planned_releases in {self.planned}: it is released now")
         lines.append("  replace every TODO (`extranet validate` lists each with its line), then `extranet validate`")
         return "\n".join(lines)
 
@@ -139,16 +143,17 @@ def _guess(name: str, version: str, previous: Source | None, modules: Sequence[s
                    "not guessed: fill in the TODOs")
 
 
-def _vendor_ids(root: Path, customers_file: str) -> tuple[list[str], list[str]]:
+def _vendor(root: Path, customers_file: str) -> tuple[list[str], list[str], list[str]]:
+    """The vendor's module and platform ids and its planned versions, as far as the file reads."""
     source, problems = _read(root / customers_file, root)
     vendor = source.data.get("vendor") if isinstance(source.data, dict) and not problems else None
     if not isinstance(vendor, dict):
-        return [], []
+        return [], [], []
 
-    def ids(key: str) -> list[str]:
-        return [str(item["id"]) for item in vendor.get(key) or () if isinstance(item, dict) and "id" in item]
+    def values(key: str, field: str) -> list[str]:
+        return [str(item[field]) for item in vendor.get(key) or () if isinstance(item, dict) and field in item]
 
-    return ids("modules"), ids("platforms")
+    return values("modules", "id"), values("platforms", "id"), values("planned_releases", "version")
 
 
 _PLAIN = re.compile(r"^[a-z][a-z0-9._+-]*$")
@@ -254,7 +259,7 @@ def new(config_file: Path, version: str, files: Sequence[Path], *, date: dt.date
         raise Refused(f"kind '{kind}' is not one of {', '.join(KINDS)}")
     lower = [source for v, source in existing if version_key(v) < version_key(version)]
     previous = lower[-1] if lower else None
-    modules, platforms = _vendor_ids(root, options.customers)
+    modules, platforms, planned = _vendor(root, options.customers)
     artifacts, names = [], set()
     for path in files:
         if not path.is_file():
@@ -309,4 +314,12 @@ def new(config_file: Path, version: str, files: Sequence[Path], *, date: dt.date
         directory = root / options.storage.root / version
         if not all((directory / a.name).is_file() for a in artifacts):
             missing = f"{options.storage.root}/{version}/"
-    return Scaffold(tuple(targets), tuple(artifacts), missing)
+    announced = any(_same(other, version) for other in planned)
+    return Scaffold(tuple(targets), tuple(artifacts), missing, options.customers if announced else None)
+
+
+def _same(a: str, b: str) -> bool:
+    try:
+        return version_key(a) == version_key(b)
+    except ValueError:
+        return False

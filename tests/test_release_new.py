@@ -165,6 +165,10 @@ def test_demo_naming_and_the_general_guide_link(tmp_path: Path, capsys):
     assert "  - id: excel-windows\n    module: excel\n    platform: windows\n" in text
     assert ('  - id: "TODO: a unique id, e.g. module-platform"\n    module: "TODO: one of core, excel"\n'
             '    platform: "TODO: one of windows, linux"\n    file: readme.pdf\n') in text
+    assert capsys.readouterr().out.splitlines()[-3:] == [
+        "  put the files in releases/artifacts/10.0.0/",
+        "  remove it from vendor.planned_releases in customers.yaml: it is released now",
+        "  replace every TODO (`extranet validate` lists each with its line), then `extranet validate`"]
     guide = (root / "content/cs/upgrade/10.0.0.md").read_text(encoding="utf-8")
     assert guide.splitlines()[:4] == [
         "# Aktualizace na verzi 10.0.0", "",
