@@ -107,3 +107,15 @@ def area_of(path: str, rules: Iterable[Area]) -> Area:
         if area.matches(path):
             return area
     return Area("", CUSTOMERS, prefix=True)
+
+
+def served_as(path: str, audience: str, customer: str | None, rules: Iterable[Area]) -> str | None:
+    """None when the rules serve a generated file (a feed) to exactly `audience` (and `customer`);
+    otherwise what is wrong. A file that is not a page, like a customer's feed, is protected by the
+    area it lies in: the build checks that this is the one intended, so a moved file fails the
+    build instead of reaching the wrong readers."""
+    area = area_of(path, rules)
+    if (area.audience, area.customer) == (audience, customer):
+        return None
+    return (f"{path} would be served to {area.audience}{' ' + area.customer if area.customer else ''}, "
+            f"not to {audience}{' ' + customer if customer else ''}")

@@ -15,7 +15,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from mkdocs.commands.build import build as mkdocs_build
@@ -69,12 +69,23 @@ def validate(config_file: Path, *, customers_file: str | None = None) -> Extrane
     )
 
 
-def build(config_file: Path, *, now: dt.datetime | None = None, output: Path | None = None) -> Path:
+Progress = Callable[[str, int, int], None]
+"""(stage, done, total): `loading`, `pages`, `server files`; for a terminal's progress display."""
+
+
+def build(config_file: Path, *, now: dt.datetime | None = None, output: Path | None = None,
+          progress: Progress | None = None, extranet: Extranet | None = None) -> Path:
     """Validate, build into a sibling temporary directory, then swap it in; return the output directory.
 
     The output directory holds `site/` (the web root) and, beside it, `server/` (the server files).
+    `extranet`: the project as `validate(config_file)` just returned it, so it is not loaded twice.
     """
-    extranet = validate(config_file)
+    if extranet is None:
+        if progress is not None:
+            progress("loading", 0, 1)
+        extranet = validate(config_file)
+    if progress is not None:
+        progress("loading", 1, 1)
     config_file = config_file.resolve()
     base = load_site_config(config_file)
     site_dir = Path(base.site_dir)
@@ -86,6 +97,8 @@ def build(config_file: Path, *, now: dt.datetime | None = None, output: Path | N
         if now is not None:
             plugin_config(config).now = now
         config.plugins["extranet"].preloaded = extranet
+        if progress is not None:
+            config.plugins["extranet"].progress = progress
         try:
             mkdocs_build(config)
         except (MkDocsException, Abort) as error:

@@ -1,15 +1,20 @@
-"""The `extranet` command: validate, build, plan upgrades, publish the schema and manage users.
+"""The `extranet` command: validate, build, scaffold releases, plan upgrades, publish the schema and manage users.
 
-Exit status: 0 success, 1 invalid input or a failed build, 2 wrong usage. Messages go to stderr
-as `file:line:column: path: message`, one per line, so editors and CI annotate them.
+Messages go to stderr as `file:line:column: path: message`, one per line, so editors and CI
+annotate them. `validate` and `build` take `--quiet` (errors only) and `--json` (one JSON object on
+stdout: status, counts, output paths, problems with file, line, column, path and message); on a
+terminal, `build` shows what it is doing on stderr.
 """
+
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import logging
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +22,15 @@ from pathlib import Path
 from . import calendar, credentials, servers, storage, versions
 from .building import BuildFailed, build, quiet_mkdocs, validate
 from .loading import InvalidInput
+
+EXIT_STATUS = """\
+exit status:
+  0    success
+  1    invalid input (every problem is listed), a failed build (the previous site is left
+       untouched), a refused edit or scaffold, or an internal error
+  2    wrong usage (unknown command or option, missing argument)
+  130  interrupted (Ctrl+C)
+"""
 
 
 def _instant(value: str) -> dt.datetime:
@@ -38,14 +52,19 @@ def _report_time(value: str) -> dt.datetime:
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="extranet", description=__doc__.splitlines()[0])
+    main = argparse.ArgumentParser(prog="extranet", description=__doc__.splitlines()[0], epilog=EXIT_STATUS,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     main.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
                       help="the site's mkdocs.yml (default: ./mkdocs.yml)")
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("validate", help="check releases, customers and content; report every problem")
+    validate_cmd = commands.add_parser("validate", help="check releases, customers and content; report every problem",
+                                       epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _output_options(validate_cmd)
 
-    build_cmd = commands.add_parser("build", help="validate, then build the site atomically")
+    build_cmd = commands.add_parser("build", help="validate, then build the site atomically", epilog=EXIT_STATUS,
+                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    _output_options(build_cmd)
     build_cmd.add_argument("--now", type=_instant, help="the instant the site describes (ISO-8601 with offset); "
                                                         "the same inputs and --now give byte-identical output")
     build_cmd.add_argument("--output", type=Path, help="output directory (default: the parent of site_dir)")
@@ -87,7 +106,43 @@ def parser() -> argparse.ArgumentParser:
     schema_cmd.add_argument("--output", type=Path, default=None, help="directory (default: extranet/schemas)")
     schema_cmd.add_argument("--check", action="store_true", help="fail if the written schemas are out of date")
     _credential_commands(commands)
+    _release_commands(commands)
     return main
+
+
+def _output_options(command: argparse.ArgumentParser) -> None:
+    group = command.add_mutually_exclusive_group()
+    group.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    group.add_argument("--json", action="store_true",
+                       help="print one JSON object on stdout: status, counts, output paths, problems (for CI)")
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date as YYYY-MM-DD") from None
+
+
+def _release_commands(commands: argparse._SubParsersAction) -> None:
+    from .releasing import KINDS
+
+    actions = commands.add_parser("release", help="scaffold a new release").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    new = actions.add_parser(
+        "new", help="write releases/VERSION.yaml for the given files (and upgrade-guide stubs for a major release)",
+        description="Scaffold a release manifest with today's date and one artifact per FILE (size and sha256 "
+                    "computed; id, module and platform guessed from the previous release's file names or the "
+                    "file's name). Texts only a maintainer can write are TODO placeholders, which `extranet "
+                    "validate` reports until they are replaced.")
+    new.add_argument("version", metavar="VERSION", help="e.g. 9.4.0; a lower version than the latest only as "
+                                                       "the next patch of an existing line (9.2.2 after 9.3.0)")
+    new.add_argument("files", metavar="FILE", nargs="*", type=Path, help="the release's downloadable files")
+    new.add_argument("--date", type=_day, help="release date as YYYY-MM-DD (default: today)")
+    new.add_argument("--kind", choices=KINDS, help="default: from the version (x.0.0 major, x.y.0 minor, else patch)")
+    new.add_argument("--guide", action=argparse.BooleanOptionalAction, default=None,
+                     help="write upgrade-guide stubs in every language (default: for a major release only, as the "
+                          "demo's guides are)")
 
 
 def _credential_commands(commands: argparse._SubParsersAction) -> None:
@@ -121,14 +176,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.INFO)
     logging.getLogger("botocore").setLevel(logging.WARNING)
+    as_json = getattr(args, "json", False) and args.command in ("validate", "build")
+    warnings = _Collect() if as_json else None
+    if warnings is not None:
+        logging.getLogger("mkdocs").addHandler(warnings)
     try:
         return _run(args)
     except InvalidInput as error:
+        if as_json:
+            _print_json(args.command, "invalid", problems=[dataclasses.asdict(p) for p in error.problems])
+            return 1
         for problem in error.problems:
             print(problem, file=sys.stderr)
         print(f"{len(error.problems)} problem(s); nothing was built", file=sys.stderr)
         return 1
     except BuildFailed as error:
+        if as_json:
+            assert warnings is not None
+            _print_json(args.command, "failed", problems=[*map(_message, warnings.messages), _message(str(error))])
+            return 1
         print(f"build failed: {error}", file=sys.stderr)
         return 1
     except versions.UpgradeError as error:
@@ -140,22 +206,88 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001: a maintainer gets one line, not a traceback
         if getattr(args, "verbose", False):
             raise
-        print(f"extranet {args.command}: internal error: {type(error).__name__}: {error} "
-              f"(run with --verbose for details)", file=sys.stderr)
+        message = f"internal error: {type(error).__name__}: {error}"
+        if as_json:
+            _print_json(args.command, "error", problems=[_message(message)])
+            return 1
+        print(f"extranet {args.command}: {message} (run with --verbose for details)", file=sys.stderr)
         return 1
+    finally:
+        if warnings is not None:
+            logging.getLogger("mkdocs").removeHandler(warnings)
+
+
+class _Collect(logging.Handler):
+    """MkDocs' warnings during a `--json` build: in strict mode they are what failed it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _message(text: str) -> dict[str, object]:
+    """A problem with no place in a file, in the same shape as those that have one."""
+    return {"file": None, "line": None, "column": None, "path": None, "message": text}
+
+
+def _print_json(command: str, status: str, **fields: object) -> None:
+    print(json.dumps({"command": command, "status": status, **fields, **({} if "problems" in fields else
+                                                                         {"problems": []})},
+                     ensure_ascii=False, indent=2))
+
+
+def _counts(extranet) -> dict[str, int]:  # noqa: ANN001 (Extranet)
+    return {"releases": len(extranet.releases), "customers": len(extranet.customers), "plans": len(extranet.plans)}
+
+
+class _Progress:
+    """What the build is doing, as one tqdm bar per stage on stderr; only shown on a terminal.
+
+    It also remembers the stages' totals, which the `--json` report counts."""
+
+    def __init__(self, show: bool):
+        self.show = show
+        self.totals: dict[str, int] = {}
+        self.stage: str | None = None
+        self.bar = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        self.totals[stage] = total
+        if not self.show:
+            return
+        if stage != self.stage:
+            self.close()
+            from tqdm import tqdm
+
+            self.stage = stage
+            # get_terminal_size: a terminal that reports no width (0 columns) still gets a bar.
+            self.bar = tqdm(total=total, desc=stage, file=sys.stderr, leave=False,
+                            ncols=shutil.get_terminal_size().columns,
+                            bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {elapsed}" if total > 1 else "{desc}…")
+        self.bar.update(done - self.bar.n)  # redraws at most every 0.1 s (tqdm's mininterval)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "validate":
         extranet = validate(args.config_file)
-        print(f"ok: {len(extranet.releases)} releases, {len(extranet.customers)} customers, "
-              f"{len(extranet.plans)} support plan(s)")
+        if args.json:
+            _print_json("validate", "ok", counts=_counts(extranet))
+        elif not args.quiet:
+            print(f"ok: {len(extranet.releases)} releases, {len(extranet.customers)} customers, "
+                  f"{len(extranet.plans)} support plan(s)")
         return 0
     if args.command == "build":
-        with quiet_mkdocs(logging.INFO if args.verbose else logging.WARNING):
-            output = build(args.config_file, now=args.now, output=args.output)
-        print(f"built {output}")
-        return 0
+        return _build(args)
+    if args.command == "release":
+        return _release(args)
     if args.command == "upgrade-path":
         extranet = validate(args.config_file)
         path = versions.upgrade_path(extranet.releases, args.source, args.target)
@@ -183,6 +315,38 @@ def _run(args: argparse.Namespace) -> int:
     if args.command in ("user", "staff", "customer"):
         return _edit_credentials(args)
     raise AssertionError(args.command)  # pragma: no cover
+
+
+def _build(args: argparse.Namespace) -> int:
+    progress = _Progress(show=sys.stderr.isatty() and not (args.quiet or args.json))
+    try:
+        progress("loading", 0, 1)
+        extranet = validate(args.config_file)
+        with quiet_mkdocs(logging.INFO if args.verbose else logging.WARNING):
+            output = build(args.config_file, now=args.now, output=args.output, progress=progress, extranet=extranet)
+    finally:
+        progress.close()
+    if args.json:
+        site = output / "site"
+        _print_json("build", "ok", counts={**_counts(extranet), "pages": progress.totals.get("pages", 0),
+                                           "files": sum(1 for path in site.rglob("*") if path.is_file())},
+                    output={"directory": str(output), "site": str(site), "server": str(output / "server")})
+    elif not args.quiet:
+        print(f"built {output}")
+    return 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    from . import releasing
+
+    try:
+        scaffold = releasing.new(args.config_file, args.version, args.files, date=args.date or dt.date.today(),
+                                 kind=args.kind, with_guide=args.guide)
+    except releasing.Refused as error:
+        print(f"extranet release new: {error}; nothing was written", file=sys.stderr)
+        return 1
+    print(scaffold.report())
+    return 0
 
 
 def _sla_deadline(args: argparse.Namespace) -> int:

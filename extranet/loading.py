@@ -364,8 +364,12 @@ def load(
     customers_file: str = "customers.yaml",
     content_dir: str = "content",
     artifact_exists: ArtifactExists | None = None,
+    drafts: bool = False,
 ) -> Extranet:
-    """Load and validate everything below `root`; raise `InvalidInput` with every problem found."""
+    """Load and validate everything below `root`; raise `InvalidInput` with every problem found.
+
+    `drafts`: `TODO` placeholders are no problem (the live preview of a release being written);
+    a placeholder where an id is expected still is."""
     problems: list[Problem] = []
     releases: list[tuple[Source, Release]] = []
     release_files = sorted((root / releases_dir).glob("*.yaml"))
@@ -373,9 +377,15 @@ def load(
         source, found = _read(path, root)
         problems += found
         if not found:
+            placeholders = _placeholders(source)
             release, found = validate_source(source, Release, languages)
-            problems += found
-            if release is not None:
+            if drafts:
+                problems += found
+                placeholders = []
+            else:
+                marked = {placeholder.path for placeholder in placeholders}
+                problems += placeholders + [problem for problem in found if problem.path not in marked]
+            if release is not None and not placeholders:
                 releases.append((source, release))
     customers_source, found = _read(root / customers_file, root)
     problems += found
@@ -385,7 +395,10 @@ def load(
         problems += found
     releases.sort(key=lambda pair: version_key(pair[1].version))
     problems += _check_releases(releases)
-    guides, found = _check_content(root / content_dir, root, languages, {r.version for _, r in releases})
+    # A manifest with problems of its own still has a guide: the guide is not reported as well.
+    guides, found = _check_content(root / content_dir, root, languages,
+                                   {r.version for _, r in releases} | {path.stem for path in release_files},
+                                   drafts=drafts)
     problems += found
     if customers is not None:
         problems += _check_customers(customers_source, customers, languages, {version_key(r.version) for _, r in releases})
@@ -425,11 +438,34 @@ def _read(path: Path, root: Path) -> tuple[Source, list[Problem]]:
     return parse_yaml(text, name)
 
 
+PLACEHOLDER = "TODO"
+"""What `extranet release new` writes where only a maintainer knows the answer; never valid."""
+
+
+def _placeholders(source: Source) -> list[Problem]:
+    """Every value still reading `TODO…`, so an unfinished scaffold can never be merged."""
+    return [source.problem(loc, f"still a placeholder from `extranet release new`: {text}")
+            for loc, text in source.texts.items() if text.lstrip().startswith(PLACEHOLDER)]
+
+
+def _line(release: Release) -> tuple[int, int]:
+    return version_key(release.version)[:2]
+
+
 def _check_releases(releases: list[tuple[Source, Release]]) -> list[Problem]:
+    """Versions unique and matching their file names; dates increasing with versions.
+
+    Dates increase from one line (major.minor) to the next, and within a line from patch to patch;
+    a patch of an older line may come out after a newer line opened (9.2.2 after 9.3.0)."""
     problems = []
     seen: dict[tuple[int, ...], Source] = {}
-    previous: Release | None = None
+    previous_opener: Release | None = None
+    previous_in_line: dict[tuple[int, int], Release] = {}
     for source, release in releases:
+        previous = previous_in_line.get(_line(release))
+        if previous is None:
+            previous = previous_opener
+            previous_opener = release
         key = version_key(release.version)
         stem = Path(source.file).stem
         if stem != release.version:
@@ -441,7 +477,7 @@ def _check_releases(releases: list[tuple[Source, Release]]) -> list[Problem]:
         if previous is not None and release.date < previous.date:
             problems.append(source.problem(("date",), f"{release.date} is before {previous.date} of the lower version "
                                                       f"{previous.version} (dates must increase with versions)"))
-        previous = release
+        previous_in_line[_line(release)] = release
         ids: set[str] = set()
         files: set[str] = set()
         for index, artifact in enumerate(release.artifacts):
@@ -573,12 +609,27 @@ def _duplicates(source: Source, items: list[tuple[Loc, str]], what: str) -> list
     return problems
 
 
+def _page_placeholders(path: Path, root: Path) -> list[Problem]:
+    """Lines of a page that still begin with `TODO:` (guide stubs of `extranet release new`)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []  # MkDocs reports an unreadable page itself
+    name = path.relative_to(root).as_posix()
+    return [Problem(name, number, match.start(1) + 1, "", f"still a placeholder: {line[match.start(1):].strip()}")
+            for number, line in enumerate(lines, 1) if (match := _PAGE_PLACEHOLDER.match(line))]
+
+
+_PAGE_PLACEHOLDER = re.compile(r"^\s*(?:[-*+]\s+|\d+\.\s+)?(TODO:)")
+"""`TODO:` at the start of a line, or of a list item."""
+
+
 GUIDES = "upgrade"
 """Per-release upgrade guides live at `content/<language>/upgrade/<version>.md`."""
 
 
 def _check_content(content: Path, root: Path, languages: tuple[str, ...],
-                   versions: set[str]) -> tuple[dict[str, str], list[Problem]]:
+                   versions: set[str], *, drafts: bool = False) -> tuple[dict[str, str], list[Problem]]:
     """Every Markdown page exists in every language, so the language switch always keeps the page."""
     problems: list[Problem] = []
     pages: dict[str, set[str]] = {}
@@ -591,6 +642,7 @@ def _check_content(content: Path, root: Path, languages: tuple[str, ...],
                                         f"a page must be under a language folder ({', '.join(languages)})"))
                 continue
             pages.setdefault(rest, set()).add(language)
+            problems += [] if drafts else _page_placeholders(path, root)
     guides = {}
     for page, present in sorted(pages.items()):
         for language in languages:

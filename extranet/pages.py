@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import shlex
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 import yaml
 
-from . import cadence, entitlements, versions
+from . import cadence, entitlements, feeds, versions
 from . import calendar as support_calendar
 from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .loading import Extranet
@@ -81,6 +81,7 @@ class Renderer:
         self.extranet = extranet
         self.storage = storage
         self.site_url = site_url
+        """Absolute links (feeds, curl lines) start here; without it there are no feeds."""
         self.now = now
         self.today = now.date()
         self.strings = load_strings(templates)
@@ -167,6 +168,37 @@ class Renderer:
         body = "\r\n".join(lines)
         return f"mailto:{email}?subject={_uri(subject)}&body={_uri(body)}"
 
+    def feeds(self, url_of: Callable[[str], str]) -> Iterator[feeds.Feed]:
+        """The Atom feeds of every language: new releases for all customers, and per customer.
+
+        `url_of(source)` is the site-relative URL MkDocs gives a page (`cs/releases/9.3.0.md`); links
+        are absolute on `site_url`, so there are none without it."""
+        x, site_url = self.extranet, self.site_url
+        if not site_url:
+            return
+        for language in x.languages:
+            context = self._context(language)
+            texts = feeds.Texts(language, context["t"], context["date"], context["module_names"],
+                                context["platform_names"])
+
+            def url(page: str, language: str = language) -> str:
+                return feeds.absolute(site_url, url_of(page_path(language, page)))
+
+            def own(path: str, language: str = language) -> str:
+                return feeds.absolute(site_url, x.url_prefix(language) + path)
+
+            path = feeds.RELEASES_PATH
+            yield feeds.releases_feed(path=page_path(language, path), self_url=own(path), releases=self.releases,
+                                      vendor=x.vendor, texts=texts, url=url, guides=dict(x.guides))
+            for customer in x.customers:
+                entitlement = self.entitlements[customer.id]
+                path = feeds.customer_path(customer.id)
+                yield feeds.customer_feed(
+                    path=page_path(language, path), self_url=own(path), customer=customer,
+                    newer=[entitlement.of(r) for r in versions.newer(self.releases, customer.installed_version)],
+                    installed=versions.find(self.releases, customer.installed_version), vendor=x.vendor,
+                    texts=texts, url=url, guides=dict(x.guides))
+
     def site_root(self, language: str, path: str) -> str:
         """The relative way from a page's URL up to the site root, for links MkDocs does not resolve."""
         url = path.removesuffix("index.md").removesuffix(".md")
@@ -199,7 +231,7 @@ class Renderer:
             "closures": lambda plan: self.closures(plan, language),
             "lang": language, "t": t, "x": self.extranet, "vendor": self.extranet.vendor, "today": self.today,
             "releases": self.releases, "latest": self.latest, "guides": self.extranet.guides,
-            "date": lambda value: _date(value, language), "now": self.now,
+            "date": lambda value: _date(value, language), "now": self.now, "feeds": bool(self.site_url),
             "moment": lambda value, zone: _moment(value, zone, language),
             "module_names": {module.id: module.name[language] for module in self.extranet.vendor.modules},
             "platform_names": {platform.id: platform.name for platform in self.extranet.vendor.platforms},

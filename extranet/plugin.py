@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from . import access, servers, storage
+from . import access, feeds, servers, storage
 from .access import AUDIENCES, CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .config import ExtranetConfig
 from .loading import Extranet, InvalidInput, load
@@ -48,7 +49,12 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self.generated: dict[str, GeneratedPage] = {}
         self.navs: dict[str, Navigation] = {}
         self._urls: dict[str, str] = {}
+        self.feeds: dict[tuple[str, str | None], feeds.Feed] = {}
+        """(language, customer or None) -> the feed; empty without `site_url` (feeds need absolute links)."""
         self.preview = False
+        self.progress: Callable[[str, int, int], None] = lambda stage, done, total: None
+        """Set by `extranet build` to show what the build is doing: (stage, done, total)."""
+        self._pages_done = self._pages_total = 0
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.preview = command == "serve"
@@ -70,6 +76,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                 customers_file=self.config.customers,
                 content_dir=Path(config.docs_dir).relative_to(self.root).as_posix(),
                 artifact_exists=self.storage.exists if self.config.storage.check else None,
+                drafts=self.preview,  # `mkdocs serve` previews a release whose TODOs are not yet written
             )
         except InvalidInput as error:
             raise PluginError(f"{len(error.problems)} problem(s) in the extranet's data:\n{error}") from None
@@ -101,7 +108,10 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.extranet is not None
         self._files = files
-        renderer = Renderer(self.extranet, self.templates, self.storage, self.now, config.site_url or "")
+        site_url = config.site_url or ""
+        if not site_url:
+            log.info("extranet: no site_url in mkdocs.yml, so no Atom feeds (they need absolute links)")
+        renderer = Renderer(self.extranet, self.templates, self.storage, self.now, site_url)
         self.generated = {}
         for page in renderer.pages():
             if files.get_file_from_path(page.path) is not None:
@@ -123,6 +133,17 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             self._serve_under_language(file)
         self.public_files = [file.dest_uri for file in public]
         """Generated files anyone may fetch (the support calendars), listed exactly in the access rules."""
+        self.feeds = {}
+        if site_url:
+            for feed in renderer.feeds(lambda src: files.get_file_from_path(src).url):
+                if files.get_file_from_path(feed.path) is not None:
+                    raise PluginError(f"extranet: {config.docs_dir}/{feed.path} collides with a generated feed; "
+                                      f"rename or remove it")
+                file = File.generated(config, feed.path, content=feed.content)
+                self._serve_under_language(file)
+                files.append(file)
+                self.feeds[(feed.language, feed.customer)] = dataclasses.replace(feed, path=file.dest_uri)
+        self._pages_done, self._pages_total = 0, len(files.documentation_pages())
         return files
 
     def _serve_under_language(self, file: File) -> None:
@@ -193,7 +214,19 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         language = page.meta.get("lang", self.languages[0])
         context["nav"] = self.navs[language]
         context["extranet_alternates"] = self._alternates(page)
+        context["extranet_feeds"] = self._feeds_for(page)
         return context
+
+    def _feeds_for(self, page: Page) -> list[dict[str, str]]:
+        """The feeds this page's reader may fetch: `<link rel="alternate">` never points at a 403."""
+        audience, language = page.meta["audience"], page.meta["lang"]
+        if audience == access.PUBLIC:
+            return []
+        found = [self.feeds.get((language, None))]
+        generated = self.generated.get(page.file.src_uri)
+        if audience == CUSTOMER and generated is not None:
+            found.append(self.feeds.get((language, generated.customer)))
+        return [{"title": feed.title, "url": feed.path} for feed in found if feed is not None]
 
     def _alternates(self, page: Page) -> list[dict[str, str]]:
         """The same page in each language, so switching language keeps the reader's place."""
@@ -205,6 +238,11 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             result.append({"name": self.language_name(other), "lang": other, "link": target,
                            "current": other == language})
         return result
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        self._pages_done += 1
+        self.progress("pages", self._pages_done, self._pages_total)
+        return output
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         self._urls = {file.src_uri: file.url for file in files.documentation_pages()}
@@ -222,12 +260,17 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         assert self.extranet is not None
         if self.preview:
             return
+        self.progress("server files", 0, 1)
         pages = [access.Page(url=self._urls[file.src_uri].removeprefix("./"), audience=file.page.meta["audience"],
                              customer=(self.generated[file.src_uri].customer if file.src_uri in self.generated else None))
                  for file in self._files.documentation_pages() if file.page is not None]
         # The theme's script looks for a sitemap under each language's root: a public 404, not a login.
         self.areas = access.areas(pages, [f"{language}/sitemap.xml" for language in self.languages[1:]]
                                   + self.public_files)
+        for feed in self.feeds.values():
+            wrong = access.served_as(feed.path, CUSTOMER if feed.customer else CUSTOMERS, feed.customer, self.areas)
+            if wrong:
+                raise PluginError(f"extranet: the feed {wrong}")
         server_dir = Path(config.site_dir).resolve().parent / "server"
         if server_dir.exists():
             if not (server_dir / "access.json").exists():
@@ -241,6 +284,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         servers.write(server_dir, servers.render(self.extranet, self.areas, self.templates, layout))
         (server_dir / "access.json").write_text(json.dumps(
             {"areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n", encoding="utf-8")
+        self.progress("server files", 1, 1)
 
 
 def _pages(items: list[Any]) -> list[Page]:
