@@ -1,4 +1,4 @@
-"""The `extranet` command: validate, build, plan upgrades, publish the schema and manage users.
+"""The `extranet` command: validate, build, publish artifacts, plan upgrades, sign links and manage users.
 
 Exit status: 0 success, 1 invalid input or a failed build, 2 wrong usage. Messages go to stderr
 as `file:line:column: path: message`, one per line, so editors and CI annotate them.
@@ -35,13 +35,24 @@ def parser() -> argparse.ArgumentParser:
                       help="the site's mkdocs.yml (default: ./mkdocs.yml)")
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("validate", help="check releases, customers and content; report every problem")
+    validate_cmd = commands.add_parser("validate", help="check releases, customers and content; report every problem")
+    offline = "do not ask the storage whether each artifact is there (overrides storage.check in mkdocs.yml)"
+    validate_cmd.add_argument("--offline", action="store_true", help=offline)
 
     build_cmd = commands.add_parser("build", help="validate, then build the site atomically")
     build_cmd.add_argument("--now", type=_instant, help="the instant the site describes (ISO-8601 with offset); "
                                                         "the same inputs and --now give byte-identical output")
     build_cmd.add_argument("--output", type=Path, help="output directory (default: the parent of site_dir)")
     build_cmd.add_argument("-v", "--verbose", action="store_true", help="show MkDocs' own messages")
+    build_cmd.add_argument("--offline", action="store_true", help=offline)
+
+    publish_cmd = commands.add_parser(
+        "publish", help="upload every release's artifacts to the configured storage (verified, idempotent)",
+        description="Check each artifact's size and sha256 against its release manifest, then upload it to the "
+                    "storage configured in mkdocs.yml unless it is already there with that sha256. Exit 0 when "
+                    "every artifact is in storage; 1 with every failure listed otherwise.")
+    publish_cmd.add_argument("--from", dest="source", type=Path, metavar="DIR",
+                             help="directory holding <version>/<file> (default: releases/artifacts next to mkdocs.yml)")
 
     path_cmd = commands.add_parser("upgrade-path", help="the releases an upgrade installs and what it asks of you")
     path_cmd.add_argument("source", metavar="FROM")
@@ -106,7 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidInput as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
-        print(f"{len(error.problems)} problem(s); nothing was built", file=sys.stderr)
+        done = "published" if args.command == "publish" else "built"
+        print(f"{len(error.problems)} problem(s); nothing was {done}", file=sys.stderr)
         return 1
     except BuildFailed as error:
         print(f"build failed: {error}", file=sys.stderr)
@@ -127,13 +139,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "validate":
-        extranet = validate(args.config_file)
+        extranet = validate(args.config_file, check_storage=False if args.offline else None)
         print(f"ok: {len(extranet.releases)} releases, {len(extranet.customers)} customers, "
               f"{len(extranet.plans)} support plan(s)")
         return 0
     if args.command == "build":
         with quiet_mkdocs(logging.INFO if args.verbose else logging.WARNING):
-            output = build(args.config_file, now=args.now, output=args.output)
+            output = build(args.config_file, now=args.now, output=args.output,
+                           check_storage=False if args.offline else None)
         print(f"built {output}")
         return 0
     if args.command == "upgrade-path":
@@ -150,6 +163,8 @@ def _run(args: argparse.Namespace) -> int:
         return _serve(args)
     if args.command == "link":
         return _link(args)
+    if args.command == "publish":
+        return _publish(args)
     if args.command == "schema":
         from .schema import write_schemas
 
@@ -180,6 +195,17 @@ def _link(args: argparse.Namespace) -> int:
         print("extranet link: no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)", file=sys.stderr)
         return 1
     return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    """Failures go to stderr as `file:line:column: path: message`, all of them; the summary to stdout."""
+    from .publishing import publish
+
+    summary = publish(args.config_file, args.source)
+    for problem in summary.failures:
+        print(problem, file=sys.stderr)
+    print(summary.report())
+    return 1 if summary.failures else 0
 
 
 def _serve(args: argparse.Namespace) -> int:
