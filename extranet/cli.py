@@ -201,7 +201,11 @@ def _publish(args: argparse.Namespace) -> int:
     """Failures go to stderr as `file:line:column: path: message`, all of them; the summary to stdout."""
     from .publishing import publish
 
-    summary = publish(args.config_file, args.source)
+    try:
+        summary = publish(args.config_file, args.source)
+    except BuildFailed as error:
+        print(f"extranet publish: {error}", file=sys.stderr)
+        return 1
     for problem in summary.failures:
         print(problem, file=sys.stderr)
     print(summary.report())

@@ -64,6 +64,7 @@ class Publishable(Protocol):
 
     def describe(self, release: Release, artifact: Artifact) -> str: ...
 
+
 _INSTALLER_TYPES = {
     ".msi": "application/x-msi",
     ".exe": "application/vnd.microsoft.portable-executable",
@@ -99,13 +100,11 @@ def content_type(filename: str) -> str:
 CHUNK = 1024 * 1024
 
 
-def file_sha256(path: Path, progress: Progress | None = None) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         while chunk := stream.read(CHUNK):
             digest.update(chunk)
-            if progress:
-                progress(len(chunk))
     return digest.hexdigest()
 
 

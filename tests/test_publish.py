@@ -15,7 +15,6 @@ import io
 import itertools
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import boto3
 import pytest
@@ -51,7 +50,8 @@ def s3_client(endpoint: str):  # noqa: ANN201
 def bucket(moto_endpoint, aws_credentials) -> str:
     """A new, empty bucket on moto for each test."""
     name = f"artifacts-{next(_buckets)}"
-    s3_client(moto_endpoint).create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    s3_client(moto_endpoint).create_bucket(Bucket=name,
+                                           CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
     return name
 
 
@@ -216,6 +216,12 @@ def test_the_progress_bar_is_drawn_on_a_terminal_only(project):
     run(project.config, project.root / "storage", progress_to=pipe)
     assert terminal.getvalue().startswith("\rpublish:   0%|          | 0.00/90.0 [00:00<?, ?B/s]")
     assert pipe.getvalue() == ""
+
+
+def test_a_source_directory_that_is_not_there_is_one_clear_error(project, capsys):
+    assert publish(project, source="missing") == 1
+    assert capsys.readouterr() == (
+        "", "extranet publish: missing: no such directory (expected <version>/<file> in it)\n")
 
 
 def test_publish_reads_releases_artifacts_next_to_mkdocs_yml_by_default(project, capsys):
