@@ -330,3 +330,14 @@ def test_a_valid_link_returns_the_exact_bytes(s3rver_project, s3rver_endpoint):
     assert len(body) == artifact.size
     assert headers["Content-Disposition"] == f'attachment; filename="{artifact.file}"'
     assert headers["Content-Type"] == "application/gzip"
+
+
+def test_a_missing_s3rver_fails_with_how_to_install_it(monkeypatch, tmp_path):
+    """Never a skip: without s3rver the endpoint fixture raises this, and the tests that need it fail."""
+    from . import endpoints
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(endpoints.sys, "executable", str(tmp_path / "venv/bin/python"))
+    monkeypatch.setattr(endpoints, "__file__", str(tmp_path / "repo/tests/endpoints.py"))
+    with pytest.raises(RuntimeError, match=r"s3rver is not installed: `make test` installs it .*s3rver@3\.7\.1"):
+        endpoints.s3rver_program()
