@@ -60,7 +60,9 @@ def test_customer_logs_in_switches_language_reads_the_guide_searches_and_logs_ou
     page.on("pageerror", lambda error: console.append(str(error)))
     search = page.locator("input.md-search__input")
     results = page.locator(".md-search-result__item")
-    for _ in range(30):  # the theme ignores a query typed before its worker has built the index
+    for attempt in range(30):  # the theme ignores a query typed before its worker has built the index
+        if attempt and attempt % 5 == 0:  # a loaded machine can leave the worker stuck: reload, as a reader would
+            page.reload()
         search.fill("")
         search.fill("Excel")
         try:
