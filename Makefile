@@ -12,8 +12,12 @@ $(VENV)/.site: pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.test: $(VENV)/.site
+# s3rver (npm), an S3 endpoint that checks presigned URLs' expiry, from its lock file (integrity hashes).
+$(VENV)/.test: $(VENV)/.site tests/s3rver/package.json tests/s3rver/package-lock.json
 	$(BIN)/pip install --quiet -e '.[test]'
+	mkdir -p $(VENV)/node
+	cp tests/s3rver/package.json tests/s3rver/package-lock.json $(VENV)/node/
+	npm ci --prefix $(VENV)/node --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## Build the demo extranet into build/site (web root); NOW=2026-11-23T12:00:00+01:00 pins the instant.

@@ -48,11 +48,13 @@ def plugin_config(config):  # noqa: ANN001, ANN201
         raise BuildFailed("mkdocs.yml: the 'extranet' plugin is not configured under 'plugins'") from None
 
 
-def validate(config_file: Path, *, customers_file: str | None = None) -> Extranet:
+def validate(config_file: Path, *, customers_file: str | None = None, check_storage: bool | None = None) -> Extranet:
     """Validate the data a build would read, exactly as the build reads it.
 
     `customers_file` (relative to mkdocs.yml, or absolute) stands in for the configured one: an edit
     of customers.yaml is validated with the whole project before it replaces the file.
+    `check_storage` overrides `storage.check`: False skips asking the storage whether each artifact
+    is there (offline work, or `extranet publish`, which is about to put them there).
     """
     config = load_site_config(config_file)
     options = plugin_config(config)
@@ -65,7 +67,7 @@ def validate(config_file: Path, *, customers_file: str | None = None) -> Extrane
         root, languages=tuple(options.languages), releases_dir=options.releases,
         customers_file=customers_file or options.customers,
         content_dir=Path(config.docs_dir).relative_to(root).as_posix(),
-        artifact_exists=backend.exists if options.storage.check else None,
+        artifact_exists=backend.exists if (options.storage.check if check_storage is None else check_storage) else None,
     )
 
 
@@ -74,16 +76,18 @@ Progress = Callable[[str, int, int], None]
 
 
 def build(config_file: Path, *, now: dt.datetime | None = None, output: Path | None = None,
-          progress: Progress | None = None, extranet: Extranet | None = None) -> Path:
+          progress: Progress | None = None, extranet: Extranet | None = None,
+          check_storage: bool | None = None) -> Path:
     """Validate, build into a sibling temporary directory, then swap it in; return the output directory.
 
     The output directory holds `site/` (the web root) and, beside it, `server/` (the server files).
     `extranet`: the project as `validate(config_file)` just returned it, so it is not loaded twice.
+    `check_storage` overrides `storage.check` (see `validate`).
     """
     if extranet is None:
         if progress is not None:
             progress("loading", 0, 1)
-        extranet = validate(config_file)
+        extranet = validate(config_file, check_storage=check_storage)
     if progress is not None:
         progress("loading", 1, 1)
     config_file = config_file.resolve()

@@ -1,4 +1,5 @@
-"""The `extranet` command: validate, build, scaffold releases, plan upgrades, publish the schema and manage users.
+"""The `extranet` command: validate, build, publish artifacts, scaffold releases, plan upgrades, sign links
+and manage users.
 
 Messages go to stderr as `file:line:column: path: message`, one per line, so editors and CI
 annotate them. `validate` and `build` take `--quiet` (errors only) and `--json` (one JSON object on
@@ -61,6 +62,8 @@ def parser() -> argparse.ArgumentParser:
     validate_cmd = commands.add_parser("validate", help="check releases, customers and content; report every problem",
                                        epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
     _output_options(validate_cmd)
+    offline = "do not ask the storage whether each artifact is there (overrides storage.check in mkdocs.yml)"
+    validate_cmd.add_argument("--offline", action="store_true", help=offline)
 
     build_cmd = commands.add_parser("build", help="validate, then build the site atomically", epilog=EXIT_STATUS,
                                     formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -69,6 +72,15 @@ def parser() -> argparse.ArgumentParser:
                                                         "the same inputs and --now give byte-identical output")
     build_cmd.add_argument("--output", type=Path, help="output directory (default: the parent of site_dir)")
     build_cmd.add_argument("-v", "--verbose", action="store_true", help="show MkDocs' own messages")
+    build_cmd.add_argument("--offline", action="store_true", help=offline)
+
+    publish_cmd = commands.add_parser(
+        "publish", help="upload every release's artifacts to the configured storage (verified, idempotent)",
+        description="Check each artifact's size and sha256 against its release manifest, then upload it to the "
+                    "storage configured in mkdocs.yml unless it is already there with that sha256. Exit 0 when "
+                    "every artifact is in storage; 1 with every failure listed otherwise.")
+    publish_cmd.add_argument("--from", dest="source", type=Path, metavar="DIR",
+                             help="directory holding <version>/<file> (default: releases/artifacts next to mkdocs.yml)")
 
     path_cmd = commands.add_parser("upgrade-path", help="the releases an upgrade installs and what it asks of you")
     path_cmd.add_argument("source", metavar="FROM")
@@ -188,7 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         for problem in error.problems:
             print(problem, file=sys.stderr)
-        print(f"{len(error.problems)} problem(s); nothing was built", file=sys.stderr)
+        done = "published" if args.command == "publish" else "built"
+        print(f"{len(error.problems)} problem(s); nothing was {done}", file=sys.stderr)
         return 1
     except BuildFailed as error:
         if as_json:
@@ -277,7 +290,7 @@ class _Progress:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "validate":
-        extranet = validate(args.config_file)
+        extranet = validate(args.config_file, check_storage=False if args.offline else None)
         if args.json:
             _print_json("validate", "ok", counts=_counts(extranet))
         elif not args.quiet:
@@ -302,6 +315,8 @@ def _run(args: argparse.Namespace) -> int:
         return _serve(args)
     if args.command == "link":
         return _link(args)
+    if args.command == "publish":
+        return _publish(args)
     if args.command == "sla":
         return _sla_deadline(args)
     if args.command == "schema":
@@ -321,7 +336,7 @@ def _build(args: argparse.Namespace) -> int:
     progress = _Progress(show=sys.stderr.isatty() and not (args.quiet or args.json))
     try:
         progress("loading", 0, 1)
-        extranet = validate(args.config_file)
+        extranet = validate(args.config_file, check_storage=False if args.offline else None)
         with quiet_mkdocs(logging.INFO if args.verbose else logging.WARNING):
             output = build(args.config_file, now=args.now, output=args.output, progress=progress, extranet=extranet)
     finally:
@@ -425,6 +440,21 @@ def _link(args: argparse.Namespace) -> int:
         print("extranet link: no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)", file=sys.stderr)
         return 1
     return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    """Failures go to stderr as `file:line:column: path: message`, all of them; the summary to stdout."""
+    from .publishing import publish
+
+    try:
+        summary = publish(args.config_file, args.source)
+    except BuildFailed as error:
+        print(f"extranet publish: {error}", file=sys.stderr)
+        return 1
+    for problem in summary.failures:
+        print(problem, file=sys.stderr)
+    print(summary.report())
+    return 1 if summary.failures else 0
 
 
 def _serve(args: argparse.Namespace) -> int:

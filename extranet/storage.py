@@ -12,10 +12,13 @@ import base64
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
+import mimetypes
 import os
 import secrets
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
@@ -41,6 +44,72 @@ def object_key(release: Release, artifact: Artifact) -> str:
     return f"{release.version}/{artifact.file}"
 
 
+# --- Publishing: what each backend holds and how a file gets there ------------------------------
+
+class StorageError(Exception):
+    """An operation on the storage failed; the message says what and where, for the maintainer."""
+
+
+Progress = Callable[[int], None]
+"""Called with the number of bytes just transferred, for a progress bar."""
+
+
+class Publishable(Protocol):
+    """What `extranet publish` needs of a backend; each backend does it in its own class."""
+
+    def stored_sha256(self, release: Release, artifact: Artifact) -> str | None: ...
+
+    def holds(self, release: Release, artifact: Artifact, source: Path) -> bool: ...
+
+    def upload(self, release: Release, artifact: Artifact, source: Path, sha256: str,
+               progress: Progress | None = None) -> None: ...
+
+    def describe(self, release: Release, artifact: Artifact) -> str: ...
+
+
+_INSTALLER_TYPES = {
+    ".msi": "application/x-msi",
+    ".exe": "application/vnd.microsoft.portable-executable",
+    ".deb": "application/vnd.debian.binary-package",
+    ".rpm": "application/x-rpm",
+    ".dmg": "application/x-apple-diskimage",
+    ".jar": "application/java-archive",
+}
+_COMPRESSED_TYPES = {"gzip": "application/gzip", "bzip2": "application/x-bzip2", "xz": "application/x-xz",
+                     "compress": "application/x-compress", "br": "application/x-brotli"}
+
+
+@functools.cache
+def _mime_types() -> mimetypes.MimeTypes:
+    return mimetypes.MimeTypes()  # Python's own table only, not the machine's /etc/mime.types: the same everywhere
+
+
+def content_type(filename: str) -> str:
+    """The Content-Type an artifact is stored with.
+
+    A `.tar.gz` is `application/gzip`, never `application/x-tar` with `Content-Encoding: gzip`: that
+    encoding would make browsers and `curl --compressed` unpack the download, and its sha256 would
+    no longer match the manifest."""
+    suffix = os.path.splitext(filename)[1].lower()
+    if suffix in _INSTALLER_TYPES:
+        return _INSTALLER_TYPES[suffix]
+    kind, encoding = _mime_types().guess_type(filename, strict=False)
+    if encoding:
+        return _COMPRESSED_TYPES.get(encoding, "application/octet-stream")
+    return kind or "application/octet-stream"
+
+
+CHUNK = 1024 * 1024
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 @dataclasses.dataclass(frozen=True)
 class LocalStorage:
     """Artifacts in a directory on the web server's disk, outside the web root, served under `downloads/`.
@@ -59,6 +128,50 @@ class LocalStorage:
 
     def path(self, release: Release, artifact: Artifact) -> Path:
         return self.root / object_key(release, artifact)
+
+    def stored_sha256(self, release: Release, artifact: Artifact) -> str | None:
+        """The sha256 of the file in storage, None if there is none."""
+        path = self.path(release, artifact)
+        try:
+            return file_sha256(path) if path.is_file() else None
+        except OSError as error:
+            raise StorageError(f"cannot read {path}: {error.strerror}") from None
+
+    def holds(self, release: Release, artifact: Artifact, source: Path) -> bool:
+        """Whether `source` is the stored file itself (the storage root is the source directory)."""
+        path = self.path(release, artifact)
+        with contextlib.suppress(OSError):
+            return path.is_file() and os.path.samefile(path, source)
+        return False
+
+    def upload(self, release: Release, artifact: Artifact, source: Path, sha256: str,
+               progress: Progress | None = None) -> None:
+        """Copy `source` in atomically: readers see the old file or the whole new one, never a part.
+
+        `sha256` is the already verified digest; a file system keeps no metadata to store it in."""
+        target = self.path(release, artifact)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+            try:
+                with os.fdopen(handle, "wb") as output, source.open("rb") as stream:
+                    while chunk := stream.read(CHUNK):
+                        output.write(chunk)
+                        if progress:
+                            progress(len(chunk))
+                    output.flush()
+                    os.fsync(output.fileno())
+                os.chmod(temporary, 0o644)
+                os.replace(temporary, target)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+                raise
+        except OSError as error:
+            raise StorageError(f"cannot write {target}: {error.strerror}") from None
+
+    def describe(self, release: Release, artifact: Artifact) -> str:
+        return str(self.path(release, artifact))
 
     def exists(self, release: Release, artifact: Artifact) -> bool:
         return self.path(release, artifact).is_file()
@@ -122,6 +235,24 @@ def _signing_clock(now: dt.datetime) -> Iterator[None]:
         botocore.auth.get_current_datetime = original
 
 
+def _boto_error(error: BaseException) -> str:
+    """`NoSuchBucket: The specified bucket does not exist (HTTP 404)` rather than botocore's long
+    sentence; boto3's transfer manager wraps the ClientError it got, so look inside."""
+    from botocore.exceptions import ClientError, NoCredentialsError
+
+    cause = error
+    while not isinstance(cause, (ClientError, NoCredentialsError)) and (cause.__cause__ or cause.__context__):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, NoCredentialsError):
+        return "no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+    if not isinstance(cause, ClientError):
+        return str(error)
+    details = cause.response.get("Error", {})
+    status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    text = ": ".join(part for part in (details.get("Code"), details.get("Message")) if part) or str(cause)
+    return f"{text} (HTTP {status})" if status else text
+
+
 @dataclasses.dataclass(frozen=True)
 class S3Storage:
     """Artifacts in an S3 bucket (AWS or any S3-compatible store); links are SigV4 presigned GETs.
@@ -141,6 +272,46 @@ class S3Storage:
 
     def key(self, release: Release, artifact: Artifact) -> str:
         return self.prefix + object_key(release, artifact)
+
+    @functools.cached_property
+    def _publishing_client(self):  # noqa: ANN202
+        """One client for a whole publish run: making one costs tens of milliseconds."""
+        return self.client()
+
+    def stored_sha256(self, release: Release, artifact: Artifact) -> str | None:
+        """The sha256 recorded in the object's metadata (`x-amz-meta-sha256`) by `upload`; None if
+        there is no object, "" if there is one without it (it was put there some other way)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            head = self._publishing_client.head_object(Bucket=self.bucket, Key=self.key(release, artifact))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise StorageError(f"{self.describe(release, artifact)}: {_boto_error(error)}") from None
+        except BotoCoreError as error:
+            raise StorageError(f"{self.describe(release, artifact)}: {_boto_error(error)}") from None
+        return head.get("Metadata", {}).get("sha256", "")
+
+    def holds(self, release: Release, artifact: Artifact, source: Path) -> bool:
+        return False
+
+    def upload(self, release: Release, artifact: Artifact, source: Path, sha256: str,
+               progress: Progress | None = None) -> None:
+        """Put the object with its Content-Type and its sha256 in `x-amz-meta-sha256`, which
+        `stored_sha256` reads back; boto3's transfer manager goes multipart for big files."""
+        from boto3.exceptions import S3UploadFailedError
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        extra = {"ContentType": content_type(artifact.file), "Metadata": {"sha256": sha256}}
+        try:
+            self._publishing_client.upload_file(str(source), self.bucket, self.key(release, artifact),
+                                                ExtraArgs=extra, Callback=progress)
+        except (BotoCoreError, ClientError, S3UploadFailedError, OSError) as error:
+            raise StorageError(f"{self.describe(release, artifact)}: {_boto_error(error)}") from None
+
+    def describe(self, release: Release, artifact: Artifact) -> str:
+        return f"s3://{self.bucket}/{self.key(release, artifact)}"
 
     def client(self):  # noqa: ANN201 (botocore's S3 client)
         import boto3
@@ -189,6 +360,26 @@ class CloudFrontStorage:
 
     def exists(self, release: Release, artifact: Artifact) -> bool:
         return self.origin.exists(release, artifact) if self.origin is not None else True
+
+    def _bucket(self) -> S3Storage:
+        """Publishing goes to the bucket behind the distribution."""
+        if self.origin is None:
+            raise StorageError("cloudfront: publishing needs the distribution's origin bucket "
+                               "(storage.bucket in mkdocs.yml)")
+        return self.origin
+
+    def stored_sha256(self, release: Release, artifact: Artifact) -> str | None:
+        return self._bucket().stored_sha256(release, artifact)
+
+    def holds(self, release: Release, artifact: Artifact, source: Path) -> bool:
+        return False
+
+    def upload(self, release: Release, artifact: Artifact, source: Path, sha256: str,
+               progress: Progress | None = None) -> None:
+        self._bucket().upload(release, artifact, source, sha256, progress)
+
+    def describe(self, release: Release, artifact: Artifact) -> str:
+        return self._bucket().describe(release, artifact)
 
     def link(self, release: Release, artifact: Artifact, now: dt.datetime) -> Link:
         expires = now + dt.timedelta(seconds=self.lifetime)

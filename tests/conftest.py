@@ -217,6 +217,17 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def s3rver_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """s3rver (npm) started once, with the bucket `endpoints.S3RVER_BUCKET`; its URL. It refuses an
+    expired presigned URL but does not verify V4 signatures. Missing, it fails the test: never skips."""
+    from .endpoints import s3rver
+
+    directory = tmp_path_factory.mktemp("s3rver")
+    with s3rver(directory / "data", directory / "s3rver.log") as url:
+        yield url
+
+
 @pytest.fixture
 def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Throwaway AWS credentials in the environment, for boto3 against the test endpoints."""

@@ -62,3 +62,44 @@ def moto(log: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+S3RVER_VERSION = "3.7.1"
+"""Pinned in tests/s3rver/package.json and its lock file; `make test` installs it into .venv/node."""
+S3RVER_BUCKET = "extranet-test"
+S3RVER_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER",
+                      "AWS_DEFAULT_REGION": "eu-central-1"}
+"""s3rver knows one access key id, S3RVER (it refuses others as InvalidAccessKeyId) and checks no V4
+signature, so the secret matters to nobody."""
+
+
+def s3rver_program() -> str:
+    """s3rver from the running venv's `node/` (where `make test` puts it), the repository's .venv, or PATH."""
+    here = Path(__file__).resolve().parent.parent
+    places = [Path(sys.executable).parent.parent / "node/node_modules/.bin", here / ".venv/node/node_modules/.bin"]
+    program = shutil.which("s3rver", path=os.pathsep.join([*map(str, places), os.environ.get("PATH", "")]))
+    if program is None:
+        raise RuntimeError(f"s3rver is not installed: `make test` installs it (npm ci --prefix .venv/node with "
+                           f"tests/s3rver/package*.json), or `npm install --prefix {places[0].parent.parent} "
+                           f"s3rver@{S3RVER_VERSION}`")
+    return program
+
+
+@contextlib.contextmanager
+def s3rver(directory: Path, log: Path) -> Iterator[str]:
+    """s3rver on a free loopback port with the bucket S3RVER_BUCKET; yields its endpoint URL.
+
+    Buckets are addressed by path (`--no-vhost-buckets`; S3Storage's addressing_style "path")."""
+    program = s3rver_program()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as output:
+        process = subprocess.Popen([program, "--directory", str(directory), "--address", "127.0.0.1",
+                                    "--port", str(port), "--no-vhost-buckets", "--configure-bucket", S3RVER_BUCKET],
+                                   stdout=output, stderr=subprocess.STDOUT)
+    try:
+        _wait(f"{url}/", process, "s3rver")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
