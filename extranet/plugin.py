@@ -226,7 +226,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         layout = servers.Layout(site=f"{root}/site", files=f"{root}/server")
         servers.write(server_dir, servers.render(self.extranet, self.areas, self.templates, layout))
         (server_dir / "access.json").write_text(json.dumps(
-            {"areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n", encoding="utf-8")
+            {"root": root, "areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n",
+            encoding="utf-8")
 
 
 def _pages(items: list[Any]) -> list[Page]:
