@@ -281,3 +281,95 @@ def test_current_that_is_a_real_directory_is_left_alone(tmp_path: Path, target: 
     assert capsys.readouterr().err == (
         f"extranet deploy: {target}/current is not a symlink; move it away (a deploy manages it)\n")
     assert (target / "current").is_dir() and not (target / "current").is_symlink()
+
+
+# --- extranet deploy --s3 against moto ----------------------------------------------------------
+# moto checks neither signatures nor expiry. Neither matters here: what these tests prove is what a
+# sync does to a bucket (which objects it uploads, leaves and deletes) and what S3 stores with each
+# (bytes, Content-Type, Cache-Control), as seen through the S3 API; not that AWS accepts our requests.
+
+@pytest.fixture
+def bucket(moto_endpoint: str, aws_credentials, request) -> tuple[str, object]:
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="eu-central-1")
+    name = "site-" + request.node.name.replace("_", "-")[:40].lower().rstrip("-")
+    client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    return name, client
+
+
+def sync(output: Path, name: str, endpoint: str, *extra: str) -> int:
+    return deploy("--s3", name, "--endpoint-url", endpoint, "--region", "eu-central-1", "--output", output, *extra)
+
+
+def objects(client, name: str) -> dict[str, str]:
+    listing = client.list_objects_v2(Bucket=name).get("Contents", [])
+    return {item["Key"]: item["ETag"].strip('"') for item in listing}
+
+
+def test_s3_sync_refuses_a_site_with_private_pages(builds, bucket, moto_endpoint: str, capsys) -> None:
+    name, client = bucket
+    output = builds[MARKERS[0]]
+    assert sync(output, name, moto_endpoint) == 1
+    private = [path for path in sorted(p.relative_to(output / "site").as_posix()
+                                       for p in (output / "site").rglob("*") if p.is_file())
+               if path.startswith(("customers/", "en/customers/", "releases/", "en/releases/", "guides/",
+                                   "en/guides/", "upgrade/", "en/upgrade/", "staff/", "en/staff/", "search/"))]
+    assert capsys.readouterr().err == (
+        f"extranet deploy: {output}/site has {len(private)} file(s) for customers or staff only (e.g. "
+        "customers/alpha/index.html); a bucket serves every object to anyone with its URL, so they would be public. "
+        "Deploy with --target behind nginx, Apache or Caddy, or pass --allow-private if something in front of "
+        "the bucket enforces the logins\n")
+    assert objects(client, name) == {}
+
+
+def test_s3_sync_uploads_what_changed_and_deletes_what_is_gone(builds, bucket, moto_endpoint: str, tmp_path: Path,
+                                                                capsys) -> None:
+    import hashlib
+
+    name, client = bucket
+    client.put_object(Bucket=name, Key="artifacts/app-1.0.0.tar.gz", Body=b"outside the prefix")
+    output = tmp_path / "build"
+    shutil.copytree(builds[MARKERS[0]], output)
+    files = sorted(p.relative_to(output / "site").as_posix() for p in (output / "site").rglob("*") if p.is_file())
+    capsys.readouterr()
+    # A real build has customers' pages: --allow-private is the documented way past the refusal.
+    args = ("--prefix", "extranet", "--allow-private")
+
+    assert sync(output, name, moto_endpoint, *args) == 0
+    first = capsys.readouterr().out.splitlines()
+    assert first[0] == f"s3://{name}/extranet: {len(files)} uploaded, 0 deleted, 0 unchanged"
+    stored = objects(client, name)
+    assert sorted(stored) == sorted(["artifacts/app-1.0.0.tar.gz", *(f"extranet/{path}" for path in files)])
+    assert not any(key.startswith("extranet/server/") or "htpasswd" in key for key in stored)
+    for path in files:
+        assert stored[f"extranet/{path}"] == hashlib.md5((output / "site" / path).read_bytes()).hexdigest()
+
+    assert sync(output, name, moto_endpoint, *args) == 0
+    assert capsys.readouterr().out == f"s3://{name}/extranet: 0 uploaded, 0 deleted, {len(files)} unchanged\n"
+
+    page = output / "site/en/support/index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", "<p>changed</p></body>"), encoding="utf-8")
+    (output / "site/sitemap.xml.gz").unlink()
+    assert sync(output, name, moto_endpoint, *args) == 0
+    assert capsys.readouterr().out == (
+        f"s3://{name}/extranet: 1 uploaded, 1 deleted, {len(files) - 2} unchanged\n"
+        "  upload extranet/en/support/index.html\n"
+        "  delete extranet/sitemap.xml.gz\n")
+    assert client.get_object(Bucket=name, Key="extranet/en/support/index.html")["Body"].read() == page.read_bytes()
+    assert "extranet/sitemap.xml.gz" not in objects(client, name)
+    assert "artifacts/app-1.0.0.tar.gz" in objects(client, name)
+
+    def stored_headers(path: str) -> tuple[str, str]:
+        head = client.head_object(Bucket=name, Key=f"extranet/{path}")
+        return head["ContentType"], head["CacheControl"]
+
+    stylesheet = next(path for path in files if path.startswith("assets/stylesheets/main.") and path.endswith(".css"))
+    script = next(path for path in files if path.startswith("assets/javascripts/bundle.") and path.endswith(".js"))
+    assert stored_headers("index.html") == ("text/html; charset=utf-8", "public, max-age=0, must-revalidate")
+    assert stored_headers(stylesheet) == ("text/css; charset=utf-8", "public, max-age=31536000, immutable")
+    assert stored_headers(script) == ("text/javascript; charset=utf-8", "public, max-age=31536000, immutable")
+    assert stored_headers("search/search_index.json") == ("application/json; charset=utf-8",
+                                                          "public, max-age=0, must-revalidate")
+    assert stored_headers("sitemap.xml") == ("text/xml; charset=utf-8", "public, max-age=0, must-revalidate")
+    assert stored_headers("assets/images/favicon.png") == ("image/png", "public, max-age=86400")
