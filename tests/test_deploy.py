@@ -103,18 +103,26 @@ def test_switch_and_rollback_under_load_fail_no_request(builds, tmp_path: Path, 
     assert f"root {target}/current/site;" in (runtime / "files/nginx/extranet-server.conf").read_text()
     process = _start(command, runtime, port)
     requests = Requests(port)
+    during = []
+    """Requests answered while each deploy ran: each switch and reload happened under load."""
+
+    def deploy_under_load(*arguments: object) -> None:
+        before = requests.count
+        assert deploy(*arguments, *options) == 0
+        during.append(requests.count - before)
+
     try:
         assert deploy("--output", builds[alpha], *options) == 0
         first = os.readlink(target / "current")
         requests.start()
         requests.wait_for(alpha)
-        assert deploy("--output", builds[bravo], *options) == 0
+        deploy_under_load("--output", builds[bravo])
         requests.wait_for(bravo)
         second = os.readlink(target / "current")
-        assert deploy("--output", builds[alpha], *options) == 0
+        deploy_under_load("--output", builds[alpha])
         requests.wait_for(alpha)
         third = os.readlink(target / "current")
-        assert deploy("--rollback", *options) == 0
+        deploy_under_load("--rollback")
         requests.wait_for(bravo)
     finally:
         requests.done.set()
@@ -123,9 +131,10 @@ def test_switch_and_rollback_under_load_fail_no_request(builds, tmp_path: Path, 
         process.wait(timeout=10)
     assert requests.failures == []
     assert requests.seen == [alpha, bravo, alpha, bravo]
-    assert requests.count >= 1000, f"only {requests.count} requests ran during the deploys"
+    assert min(during) >= 20, f"too few requests while deploying: {during}"
     with capsys.disabled():
-        print(f"\n{requests.count} requests during 3 switches and 3 reloads, {len(requests.failures)} failed")
+        print(f"\n{requests.count} requests ({' + '.join(map(str, during))} while the 3 deploys ran), "
+              f"{len(requests.failures)} failed")
     assert os.readlink(target / "current") == second
     assert len({first, second, third}) == 3
     assert [f"releases/{name}" for name in deploying.releases(target)] == [first, second, third]
