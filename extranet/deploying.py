@@ -81,8 +81,10 @@ class Outcome:
 
 
 def release_name(now: dt.datetime, taken: set[str]) -> str:
-    """`20261123T170102Z`, or with `-2`, `-3`... when deploys fall within one second."""
-    stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    """`20261123T170102Z`, or with `-2`, `-3`... when deploys fall within one second.
+
+    Never earlier than a kept deploy (a clock set back): names order the deploys for rollback."""
+    stamp = max([now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"), *(_order(name)[0] for name in taken)])
     name, n = stamp, 1
     while name in taken:
         n += 1

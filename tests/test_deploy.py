@@ -232,6 +232,12 @@ def test_two_deploys_in_one_second_get_two_directories(tmp_path: Path, target: P
     for n in range(3):
         deploying.deploy(fake_build(tmp_path / f"b{n}", target / "current", f"build {n}"), target, options, now=now)
     assert deploying.releases(target) == ["20261123T170102Z", "20261123T170102Z-2", "20261123T170102Z-3"]
+    # A clock set back still makes the newest deploy the last in order.
+    deploying.deploy(fake_build(tmp_path / "b3", target / "current", "build 3"), target, options,
+                     now=now - dt.timedelta(hours=1))
+    assert deploying.releases(target)[-1] == "20261123T170102Z-4"
+    assert served(target) == "build 3"
+    deploying.rollback(target, options)
     assert os.readlink(target / "current") == "releases/20261123T170102Z-3"
     deploying.rollback(target, options)
     assert os.readlink(target / "current") == "releases/20261123T170102Z-2"
