@@ -285,11 +285,11 @@ def _deploy_usage(args: argparse.Namespace) -> str | None:
     if args.s3:
         wrong = [flag for flag, given in (("--rollback", args.rollback), ("--server", args.server),
                  ("--test-command", args.test_command), ("--reload-command", args.reload_command)) if given]
-        return f"{', '.join(wrong)} apply to --target, not --s3" if wrong else None
+        return f"{', '.join(wrong)}: only with --target, not with --s3" if wrong else None
     wrong = [flag for flag, given in (("--prefix", args.prefix), ("--endpoint-url", args.endpoint_url),
              ("--region", args.region), ("--allow-private", args.allow_private), ("--dry-run", args.dry_run)) if given]
     if wrong:
-        return f"{', '.join(wrong)} apply to --s3, not --target"
+        return f"{', '.join(wrong)}: only with --s3, not with --target"
     if args.rollback and args.output is not None:
         return "--rollback takes no --output: it switches to a deploy already on this host"
     if args.keep < 2:

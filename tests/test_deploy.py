@@ -375,6 +375,14 @@ def test_s3_sync_uploads_what_changed_and_deletes_what_is_gone(builds, bucket, m
     assert "extranet/sitemap.xml.gz" not in objects(client, name)
     assert "artifacts/app-1.0.0.tar.gz" in objects(client, name)
 
+    before = objects(client, name)
+    (output / "site/404.html").write_text("changed", encoding="utf-8")
+    assert sync(output, name, moto_endpoint, *args, "--dry-run") == 0
+    assert capsys.readouterr().out == (
+        f"s3://{name}/extranet: 1 would be uploaded, 0 would be deleted, {len(files) - 2} unchanged\n"
+        "  upload extranet/404.html\n")
+    assert objects(client, name) == before
+
     def stored_headers(path: str) -> tuple[str, str]:
         head = client.head_object(Bucket=name, Key=f"extranet/{path}")
         return head["ContentType"], head["CacheControl"]
@@ -409,3 +417,11 @@ def test_the_servers_group_may_read_the_credentials_and_nobody_else(builds, caps
         else:  # no right to give a file to another group: left as built
             assert stat.S_IMODE(deployed.st_mode) == 0o600
     assert stat.S_IMODE((target / "current/server/nginx/extranet-server.conf").stat().st_mode) == 0o644
+
+
+def test_options_of_the_other_kind_of_deploy_are_usage_errors(tmp_path: Path, capsys) -> None:
+    assert deploy("--s3", "bucket", "--output", tmp_path, "--server", "nginx", "--rollback") == 2
+    assert capsys.readouterr().err == "extranet deploy: --rollback, --server: only with --target, not with --s3\n"
+    assert deploy("--target", tmp_path / "srv", "--output", tmp_path, "--prefix", "p", "--server", "nginx") == 2
+    assert capsys.readouterr().err == "extranet deploy: --prefix: only with --s3, not with --target\n"
+    assert not (tmp_path / "srv").exists()
