@@ -425,3 +425,28 @@ def test_options_of_the_other_kind_of_deploy_are_usage_errors(tmp_path: Path, ca
     assert deploy("--target", tmp_path / "srv", "--output", tmp_path, "--prefix", "p", "--server", "nginx") == 2
     assert capsys.readouterr().err == "extranet deploy: --prefix: only with --s3, not with --target\n"
     assert not (tmp_path / "srv").exists()
+
+
+def test_the_configuration_check_never_runs_as_root(builds, tmp_path: Path, capsys) -> None:
+    """The standalone configuration comes from the build: checked as root, it could load any module."""
+    target = builds["target"]
+    shutil.rmtree(target, ignore_errors=True)
+    secret = tmp_path / "root-only.conf"
+    secret.write_text("# readable by its owner only\n")
+    secret.chmod(0o600)
+    build = tmp_path / "build"
+    shutil.copytree(builds[MARKERS[0]], build)
+    standalone = build / "server/nginx/standalone.conf"
+    standalone.write_text(f"include {secret};\n" + standalone.read_text())
+
+    status = deploy("--output", build, "--target", target, "--server", "nginx", "--reload-command", "true")
+
+    if os.getuid() == 0:  # as a deploy on a host runs (and CI): the check runs as nobody
+        assert status == 1
+        assert capsys.readouterr().err == (
+            "extranet deploy: nginx rejects the new build's configuration, so nothing was switched in:\n"
+            f'nginx: [emerg] open() "{secret}" failed (13: Permission denied) in {standalone}:1\n'
+            f"nginx: configuration file {standalone} test failed\n")
+        assert not (target / "current").exists()
+    else:  # the check runs as the deploying user, who owns the file
+        assert status == 0
