@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import credentials, servers, versions
+from . import calendar, credentials, servers, storage, versions
 from .building import BuildFailed, build, quiet_mkdocs, validate
 from .loading import InvalidInput
 
@@ -27,6 +27,14 @@ def _instant(value: str) -> dt.datetime:
     if parsed.tzinfo is None:
         raise argparse.ArgumentTypeError(f"'{value}' has no UTC offset (add e.g. +01:00 or Z)")
     return parsed
+
+
+def _report_time(value: str) -> dt.datetime:
+    """An instant, or a naive wall-clock time that the plan's time zone resolves later."""
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not an ISO-8601 time, e.g. 2026-12-23T17:30:00+01:00")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -92,6 +100,17 @@ def parser() -> argparse.ArgumentParser:
                         help="sync even though the site has pages for customers or staff only: a bucket enforces "
                              "no login, so use this only if something in front of it does")
     bucket.add_argument("--dry-run", action="store_true", help="say what would be uploaded and deleted; change nothing")
+    sla = commands.add_parser("sla", help="support deadlines of a plan").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    due = sla.add_parser("deadline", help="when the response to a report is due under a plan's calendar")
+    due.add_argument("--plan", required=True, help="the plan's id in customers.yaml")
+    due.add_argument("--severity", required=True, help="the severity's id, e.g. serious")
+    due.add_argument("--reported", required=True, type=_report_time,
+                     help="when the report was made, ISO-8601 (e.g. 2026-12-23T17:30+01:00); "
+                          "without an offset: wall-clock time in the plan's time zone")
+    due.add_argument("--channel", help="the channel's id, e.g. phone or email (default: the severity's response "
+                                       "that applies unless a channel overrides it)")
+    due.add_argument("--json", action="store_true", help="print a JSON object")
 
     schema_cmd = commands.add_parser("schema", help="write the JSON Schemas of the YAML files")
     schema_cmd.add_argument("--output", type=Path, default=None, help="directory (default: extranet/schemas)")
@@ -182,6 +201,8 @@ def _run(args: argparse.Namespace) -> int:
         return _link(args)
     if args.command == "deploy":
         return _deploy(args)
+    if args.command == "sla":
+        return _sla_deadline(args)
     if args.command == "schema":
         from .schema import write_schemas
 
@@ -193,6 +214,65 @@ def _run(args: argparse.Namespace) -> int:
     if args.command in ("user", "staff", "customer"):
         return _edit_credentials(args)
     raise AssertionError(args.command)  # pragma: no cover
+
+
+def _sla_deadline(args: argparse.Namespace) -> int:
+    extranet = validate(args.config_file)
+
+    def refuse(message: str) -> int:
+        print(f"extranet sla deadline: {message}", file=sys.stderr)
+        return 1
+
+    plan = extranet.plans.get(args.plan)
+    if plan is None:
+        return refuse(f"unknown plan '{args.plan}' (plans: {', '.join(extranet.plans)})")
+    severity = next((s for s in plan.severities if s.id == args.severity), None)
+    if severity is None:
+        return refuse(f"unknown severity '{args.severity}' (severities of {plan.id}: "
+                      f"{', '.join(s.id for s in plan.severities)})")
+    channels = [channel.id for channel in plan.channels]
+    if args.channel is not None and args.channel not in channels:
+        return refuse(f"unknown channel '{args.channel}' (channels of {plan.id}: {', '.join(channels)})")
+    cal = calendar.calendar(plan.calendar)
+    try:
+        reported = cal.resolve(args.reported)
+    except ValueError as error:
+        return refuse(str(error))
+    response = severity.response_on(args.channel) if args.channel else severity.response
+    planned = extranet.vendor.planned_releases
+    due = calendar.deadline(cal, response.deadline, reported, planned)
+    target = calendar.deadline(cal, response.target, reported, planned) if response.target else None
+    if args.json:
+        print(json.dumps({
+            "plan": plan.id, "severity": severity.id, "channel": args.channel, "timezone": plan.calendar.timezone,
+            "reported": due.reported.isoformat(), **_due_json(due),
+            "target": None if target is None else _due_json(target),
+        }, ensure_ascii=False, indent=2))
+        return 0
+    print(f"deadline: {_due_text(due)}")
+    if target is not None:
+        print(f"target:   {_due_text(target)}")
+    return 0
+
+
+def _due_json(due: calendar.Deadline) -> dict:
+    """`deadline`: an ISO-8601 instant in the plan's offset; for next_release the planned date, or null."""
+    if due.at is not None:
+        value: str | None = due.at.isoformat()
+    else:
+        value = due.release.date.isoformat() if due.release else None
+    return {"deadline": value, "rule": calendar.rule_text(due.rule),
+            "release": None if due.release is None else {"version": due.release.version,
+                                                         "date": due.release.date.isoformat()}}
+
+
+def _due_text(due: calendar.Deadline) -> str:
+    rule_text = calendar.rule_text
+    if due.at is not None:
+        return f"{due.at.isoformat()} ({due.at:%a %d %b %Y %H:%M} {due.at.tzname()}; {rule_text(due.rule)})"
+    if due.release is not None:
+        return f"{due.release.date.isoformat()} (release {due.release.version}; {rule_text(due.rule)})"
+    return f"none yet: no release is planned after {due.reported.date().isoformat()} ({rule_text(due.rule)})"
 
 
 def _link(args: argparse.Namespace) -> int:
@@ -228,17 +308,24 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"extranet serve: {output} holds no build; run `extranet build` first", file=sys.stderr)
         return 1
     areas = [access.Area(**area) for area in json.loads(built.read_text(encoding="utf-8"))["areas"]]
-    templates = args.config_file.resolve().parent / plugin_config(config).templates
+    options = plugin_config(config)
+    root = args.config_file.resolve().parent
     secret = servers.session_secret()
+    downloads, download_secret = None, ""
+    if options.storage.backend == "local":
+        downloads, download_secret = root / options.storage.root, storage.download_secret(options.storage.secret_env)
     with tempfile.TemporaryDirectory(prefix="extranet-serve-") as runtime:
         try:
-            command = servers.prepare(args.server, extranet, areas, templates, output / "site", Path(runtime), args.port,
-                                      secret)
+            command = servers.prepare(args.server, extranet, areas, root / options.templates, output / "site",
+                                      Path(runtime), args.port, secret, downloads, download_secret)
         except servers.ServerMissing as error:
             print(f"extranet serve: {error}", file=sys.stderr)
             return 1
         print(f"serving {output / 'site'} with {args.server} on http://127.0.0.1:{args.port}/ (Ctrl+C stops)")
-        return servers.run(command, secret)
+        if downloads and args.server == "caddy":
+            print("note: Caddy cannot check signed download links; downloads/ answers 404 (use nginx or apache)",
+                  file=sys.stderr)
+        return servers.run(command, secret, download_secret)
 
 
 def _deploy(args: argparse.Namespace) -> int:

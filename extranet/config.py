@@ -45,6 +45,9 @@ class StorageConfig(base.Config):
     private_key_env = c.Type(str, default="EXTRANET_CLOUDFRONT_PRIVATE_KEY_FILE")
     root = c.Type(str, default="releases/artifacts")
     """local: the directory holding `<version>/<file>`, relative to mkdocs.yml."""
+    secret_env = c.Type(str, default="EXTRANET_DOWNLOAD_SECRET")
+    """local: the environment variable holding the secret that signs download links (the web server
+    holds the same); unset, a secret kept in ~/.config/extranet/download-secret is used."""
     check = c.Type(bool, default=True)
     """Refuse to build when a manifest names a file that is not in storage (turn off only offline)."""
 
@@ -52,6 +55,8 @@ class StorageConfig(base.Config):
 class ServerConfig(base.Config):
     root = c.Type(str, default="/srv/extranet/current")
     """Where a deploy puts the build output on the host: `<root>/site` and `<root>/server`."""
+    downloads = c.Type(str, default="/srv/extranet/downloads")
+    """local storage: the directory on the host holding `<version>/<file>`, served under `downloads/`."""
 
 
 class ExtranetConfig(base.Config):

@@ -18,7 +18,8 @@ test reads exactly the files the switch would bring in (every include, the crede
 njs/lua code, the server's own modules) with the host's own server program, and nothing the
 running server reads is touched. Two host paths outside the build are replaced by stand-ins in the
 same temporary directory, because a deploy changes the build, not the host, and a test must not
-write to the host's `/run`: the run directory and nginx's session secret (a placeholder value).
+write to the host's `/run`: the run directory and nginx's secrets for sessions and download links
+(placeholder values).
 What this does not test is the host's own wrapper (its `http {}`/`VirtualHost`/site block); it
 does not change with a deploy, and `--test-command` runs any further check the host wants (with
 `{release}` replaced by the new release's directory) before the switch as well.
@@ -317,11 +318,13 @@ def _test_copy(release: Path, root: str, stand_in: Path, runtime: Path) -> None:
     runtime.mkdir()
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi", "config", "data"):
         (runtime / sub).mkdir()
-    secret = runtime / "nginx-session.conf"
-    secret.write_text('map "" $extranet_secret { default "configuration-test-only"; }\n', encoding="utf-8")
     rewrites = [(re.compile(re.escape(root) + r"(?=/)"), str(stand_in)),
-                (re.compile(re.escape(defaults.runtime) + r"(?=[/\"\s;]|$)", re.M), str(runtime)),
-                (re.compile(re.escape(defaults.secret_file) + r"(?=[\"\s;]|$)", re.M), str(secret))]
+                (re.compile(re.escape(defaults.runtime) + r"(?=[/\"\s;]|$)", re.M), str(runtime))]
+    for host_file, variable in ((defaults.secret_file, "extranet_secret"),
+                                (defaults.download_secret_file, "extranet_download_secret")):
+        stand_in_file = runtime / Path(host_file).name
+        stand_in_file.write_text(f'map "" ${variable} {{ default "configuration-test-only"; }}\n', encoding="utf-8")
+        rewrites.append((re.compile(re.escape(host_file) + r"(?=[\"\s;]|$)", re.M), str(stand_in_file)))
     for source in sorted((release / "server").rglob("*")):
         copy = stand_in / "server" / source.relative_to(release / "server")
         if source.is_dir():

@@ -390,6 +390,7 @@ def load(
     if customers is not None:
         problems += _check_customers(customers_source, customers, languages, {version_key(r.version) for _, r in releases})
         problems += _check_artifacts(releases, customers)
+        problems += _check_planned(customers_source, customers, [release for _, release in releases])
     if artifact_exists is not None:
         problems += [source.problem(("artifacts", index, "file"),
                                     f"'{release.version}/{artifact.file}' is not in the configured storage")
@@ -464,6 +465,40 @@ def _check_artifacts(releases: list[tuple[Source, Release]], customers: Customer
             if artifact.platform not in platforms:
                 problems.append(source.problem(("artifacts", index, "platform"),
                                                _unknown("platform", artifact.platform, platforms)))
+    return problems
+
+
+def _check_planned(source: Source, data: CustomersFile, releases: list[Release]) -> list[Problem]:
+    """Planned releases come after every shipped one, in version and date order; calendars are usable."""
+    problems = []
+    shipped = {version_key(release.version): release for release in releases}
+    latest = max(releases, key=lambda release: version_key(release.version), default=None)
+    previous = None
+    for i, planned in enumerate(data.vendor.planned_releases):
+        loc: Loc = ("vendor", "planned_releases", i)
+        key = version_key(planned.version)
+        if key in shipped:
+            problems.append(source.problem((*loc, "version"), f"'{planned.version}' has been released "
+                                                              f"(releases/{shipped[key].version}.yaml); remove it "
+                                                              f"from planned_releases"))
+        elif latest is not None and key < version_key(latest.version):
+            problems.append(source.problem((*loc, "version"), f"'{planned.version}' is lower than the latest "
+                                                              f"release {latest.version}"))
+        if latest is not None and planned.date < latest.date:
+            problems.append(source.problem((*loc, "date"), f"{planned.date} is before {latest.date} of the latest "
+                                                           f"release {latest.version}"))
+        if previous is not None and (key <= version_key(previous.version) or planned.date < previous.date):
+            problems.append(source.problem(loc, f"'{planned.version}' ({planned.date}) must come after "
+                                                f"'{previous.version}' ({previous.date}): list planned releases "
+                                                f"in version and date order"))
+        previous = planned
+    for i, plan in enumerate(data.plans):
+        loc = ("plans", i, "calendar")
+        if plan.calendar.closes <= plan.calendar.opens:
+            problems.append(source.problem((*loc, "closes"), f"{plan.calendar.closes:%H:%M} is not after opens "
+                                                             f"{plan.calendar.opens:%H:%M}"))
+        problems += _duplicates(source, [((*loc, "closed_days", j, "date"), day.date.isoformat())
+                                         for j, day in enumerate(plan.calendar.closed_days)], "closed day")
     return problems
 
 

@@ -14,6 +14,7 @@ import re
 import zoneinfo
 from typing import Annotated, Any, Literal
 
+import holidays
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
 from pydantic.dataclasses import dataclass
 from pydantic_core import PydanticCustomError
@@ -206,6 +207,14 @@ class User:
 
 
 @model
+class PlannedRelease:
+    """A release the vendor has announced but not shipped: what `next_release` deadlines wait for."""
+
+    version: Version
+    date: dt.date = Field(description="The planned release date.")
+
+
+@model
 class Vendor:
     name: str = Field(min_length=1)
     company_id: CompanyId
@@ -216,6 +225,9 @@ class Vendor:
     platforms: tuple[Platform, ...] = Field(min_length=1)
     editions: tuple[Edition, ...] = Field(min_length=1)
     staff: tuple[User, ...] = Field(default=(), description="Vendor staff: they see every page.")
+    planned_releases: tuple[PlannedRelease, ...] = Field(
+        default=(), description="Announced releases, the release calendar that `next_release` deadlines "
+                                "refer to; remove an entry when its manifest is added to releases/.")
 
 
 # --- Support plans -----------------------------------------------------------------------------
@@ -264,9 +276,17 @@ class ClosedDay:
     name: Text
 
 
+def _country(value: str) -> str:
+    if value not in holidays.list_supported_countries():
+        raise _custom("country", "'{value}' has no public-holiday calendar in the `holidays` package "
+                                 "(expected an ISO 3166-1 code such as 'CZ')", value=value)
+    return value
+
+
 @model
 class SupportCalendar:
-    country: str = Field(pattern=r"^[A-Z]{2}$", description="Public holidays of this country (ISO 3166-1).")
+    country: Annotated[str, AfterValidator(_country)] = Field(
+        pattern=r"^[A-Z]{2}$", description="Public holidays of this country (ISO 3166-1), from `holidays`.")
     timezone: TimeZone
     opens: TimeOfDay
     closes: TimeOfDay

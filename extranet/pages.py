@@ -2,21 +2,26 @@
 
 Each page carries its audience (who may read it) and language; the plugin turns the pages into
 MkDocs files and the audience into server rules. Nothing here decides anything: entitlements,
-upgrade paths and cadence come from their modules, so a page can only show what they computed.
+upgrade paths, cadence and the support calendar come from their modules, so a page can only show
+what they computed.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import shlex
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 import yaml
 
 from . import cadence, entitlements, versions
+from . import calendar as support_calendar
 from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .loading import Extranet
 from .model import Channel, Customer, Plan, Response, Severity, version_key
@@ -34,6 +39,31 @@ class GeneratedPage:
     markdown: str
 
 
+@dataclasses.dataclass(frozen=True)
+class GeneratedFile:
+    """A file other than a page (the exported calendar, .ics), with its audience like a page."""
+
+    path: str
+    """Source path under the language folder, e.g. `cs/support/enterprise/calendar.json`."""
+    audience: str
+    content: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SupportFiles:
+    """Where a plan's calendar files are, relative to the site root (see `Renderer.files`)."""
+
+    plan: str
+    prefixes: dict[str, str]
+
+    @property
+    def json(self) -> str:
+        return f"support/{self.plan}/calendar.json"
+
+    def ics(self, language: str) -> str:
+        return f"{self.prefixes[language]}support/{self.plan}/support-calendar.ics"
+
+
 def load_strings(templates: Path) -> dict[str, dict[str, str]]:
     """The interface texts of generated pages, per key and language (`site_templates/strings.yaml`)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -47,9 +77,10 @@ def page_path(language: str, path: str) -> str:
 class Renderer:
     """Renders every generated page of one extranet at one instant."""
 
-    def __init__(self, extranet: Extranet, templates: Path, storage: Storage, now: dt.datetime):
+    def __init__(self, extranet: Extranet, templates: Path, storage: Storage, now: dt.datetime, site_url: str = ""):
         self.extranet = extranet
         self.storage = storage
+        self.site_url = site_url
         self.now = now
         self.today = now.date()
         self.strings = load_strings(templates)
@@ -63,12 +94,16 @@ class Renderer:
         )
         self.env.filters["size"] = _size
         self.env.filters["href"] = lambda url, root: url if "://" in url else root + url
+        # For a `curl` line: a link relative to the site root, made absolute on the configured site_url.
+        self.env.filters["absolute"] = lambda url: url if "://" in url else urllib.parse.urljoin(self.site_url or "/", url)
+        self.env.filters["shell"] = shlex.quote
         self.env.globals["responses"] = responses
         self.releases = extranet.releases
         self.latest = self.releases[-1]
         self.entitlements = {customer.id: entitlements.entitlement(extranet.vendor, customer, self.releases)
                              for customer in extranet.customers}
         self._plan_terms: dict[tuple[str, str], str] = {}
+        self._closures: dict[tuple[str, str], list[tuple[dt.date, str]]] = {}
         self._contexts: dict[str, dict[str, Any]] = {}
         self.cadence = {plan_id: cadence.by_year(self.releases, plan.cadence, self.today)
                         for plan_id, plan in extranet.plans.items()}
@@ -85,6 +120,52 @@ class Renderer:
             for customer in self.extranet.customers:
                 yield self._customer_page(language, customer)
             yield self._page(language, "staff/index.md", "staff.md.j2", STAFF, overview=overview)
+
+    def files(self) -> Iterator[GeneratedFile]:
+        """Per plan: the calendar the pages' script reads (one, language-neutral, beside the first
+        language's support page) and `support-calendar.ics` in each language. Both are public, as the
+        support terms are."""
+        first = self.extranet.languages[0]
+        domain = urllib.parse.urlsplit(self.extranet.vendor.website).hostname or "extranet"
+        for plan in self.extranet.plans.values():
+            yield GeneratedFile(page_path(first, self.support_files(plan).json), PUBLIC, support_calendar.export(
+                plan, self.extranet.vendor.planned_releases, self.now, self.extranet.languages))
+            for language in self.extranet.languages:
+                name = f"{plan.name[language]}: {self.strings['support_closed_title'][language]}"
+                yield GeneratedFile(page_path(language, f"support/{plan.id}/support-calendar.ics"), PUBLIC,
+                                    support_calendar.ics(plan, self.now, language, name,
+                                                         self.strings["support_ics_closed"][language], domain))
+
+    def support_files(self, plan: Plan) -> SupportFiles:
+        return SupportFiles(plan.id, {language: self.extranet.url_prefix(language)
+                                      for language in self.extranet.languages})
+
+    def closures(self, plan: Plan, language: str) -> list[tuple[dt.date, str]]:
+        """The closed working days of the next 12 months from today, computed once per plan and language."""
+        key = (plan.id, language)
+        if key not in self._closures:
+            cal = support_calendar.calendar(plan.calendar)
+            self._closures[key] = cal.closures(self.today, self.today + dt.timedelta(days=365), language)
+        return self._closures[key]
+
+    def report_mailto(self, plan: Plan, customer: Customer, installed_version: str) -> str | None:
+        """The problem report's e-mail before the reader fills anything in; the page's script composes
+        the same format as fields change. Labels are in the language support is given in."""
+        language = plan.languages[0]
+        email = next((channel.address for channel in plan.channels if channel.kind == "email"), None)
+        if email is None:
+            return None
+
+        def label(key: str) -> str:
+            return self.strings[key][language]
+
+        values = {"company_id": customer.company_id, "company_name": customer.name, "user": "",
+                  "version": installed_version, "severity": ""}
+        lines = [f"{label('report_' + key)}: {value}" for key, value in values.items()]
+        lines += ["", f"{label('report_description')}:", ""]
+        subject = label("report_subject").format(**values)
+        body = "\r\n".join(lines)
+        return f"mailto:{email}?subject={_uri(subject)}&body={_uri(body)}"
 
     def site_root(self, language: str, path: str) -> str:
         """The relative way from a page's URL up to the site root, for links MkDocs does not resolve."""
@@ -108,11 +189,18 @@ class Renderer:
                 raise KeyError(f"site_templates/strings.yaml has no '{key}' in {language}") from None
             return text.format(**values) if values else text
 
+        def tl(key: str, other: str) -> str:
+            """A string in another language than the page's: what support reads is in its language."""
+            return strings[key][other]
+
         return {
             "plan_terms": lambda plan: self.plan_terms(plan, language),
+            "tl": tl, "support_files": self.support_files, "report_mailto": self.report_mailto,
+            "closures": lambda plan: self.closures(plan, language),
             "lang": language, "t": t, "x": self.extranet, "vendor": self.extranet.vendor, "today": self.today,
             "releases": self.releases, "latest": self.latest, "guides": self.extranet.guides,
             "date": lambda value: _date(value, language), "now": self.now,
+            "moment": lambda value, zone: _moment(value, zone, language),
             "module_names": {module.id: module.name[language] for module in self.extranet.vendor.modules},
             "platform_names": {platform.id: platform.name for platform in self.extranet.vendor.platforms},
         }
@@ -142,10 +230,12 @@ class Renderer:
         newer = [entitlement.of(release) for release in versions.newer(self.releases, installed.version)]
         links = {(entry.release.version, artifact.id): self.storage.link(entry.release, artifact, self.now)
                  for entry in [entitlement.of(installed), *newer] for artifact in entry.downloadable}
+        expiries = [link.expires for link in links.values() if link.expires is not None]
         return self._page(
             language, f"customers/{customer.id}/index.md", "customer.md.j2", CUSTOMER, customer.id,
             customer=customer, plan=self.extranet.plans[customer.plan], entitlement=entitlement,
             installed=installed, upgrade=path, newer=newer, links=links,
+            links_expire=min(expiries) if expiries else None,
             active=entitlements.support_active(customer, self.today),
         )
 
@@ -173,6 +263,11 @@ def responses(plan: Plan, severity: Severity) -> list[tuple[list[Channel], Respo
     return groups
 
 
+def _uri(text: str) -> str:
+    """Percent-encoding as the browser's encodeURIComponent does it, so both compose the same link."""
+    return urllib.parse.quote(text, safe="!~*'()")
+
+
 def _size(value: int) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if value < 1024 or unit == "GiB":
@@ -192,3 +287,10 @@ def _date(value: dt.date, language: str) -> str:
     if language == "cs":
         return f"{value.day}. {_CS_MONTHS[value.month - 1]} {value.year}"
     return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"
+
+
+def _moment(value: dt.datetime, zone: str, language: str) -> str:
+    """An instant in a time zone (the support calendar's), with its UTC offset: readers elsewhere convert."""
+    local = value.astimezone(ZoneInfo(zone))
+    offset = local.strftime("%z")
+    return f"{_date(local.date(), language)}, {local:%H:%M} (UTC{offset[:3]}:{offset[3:]})"

@@ -26,7 +26,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
 from . import access, servers, storage
-from .access import AUDIENCES, CUSTOMER, CUSTOMERS, STAFF
+from .access import AUDIENCES, CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .config import ExtranetConfig
 from .loading import Extranet, InvalidInput, load
 from .pages import GeneratedPage, Renderer, load_strings
@@ -101,7 +101,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.extranet is not None
         self._files = files
-        renderer = Renderer(self.extranet, self.templates, self.storage, self.now)
+        renderer = Renderer(self.extranet, self.templates, self.storage, self.now, config.site_url or "")
         self.generated = {}
         for page in renderer.pages():
             if files.get_file_from_path(page.path) is not None:
@@ -110,8 +110,19 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             inclusion = InclusionLevel.NOT_IN_NAV if page.audience in PRIVATE else InclusionLevel.UNDEFINED
             files.append(File.generated(config, page.path, content=page.markdown, inclusion=inclusion))
             self.generated[page.path] = page
+        public: list[File] = []
+        for generated in renderer.files():
+            if files.get_file_from_path(generated.path) is not None:
+                raise PluginError(f"extranet: {config.docs_dir}/{generated.path} collides with a generated file; "
+                                  f"rename or remove it")
+            if generated.audience != PUBLIC:  # pragma: no cover: every generated file is public today
+                raise PluginError(f"extranet: {generated.path}: only public generated files are classified")
+            public.append(File.generated(config, generated.path, content=generated.content))
+            files.append(public[-1])
         for file in files:
             self._serve_under_language(file)
+        self.public_files = [file.dest_uri for file in public]
+        """Generated files anyone may fetch (the support calendars), listed exactly in the access rules."""
         return files
 
     def _serve_under_language(self, file: File) -> None:
@@ -215,7 +226,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                              customer=(self.generated[file.src_uri].customer if file.src_uri in self.generated else None))
                  for file in self._files.documentation_pages() if file.page is not None]
         # The theme's script looks for a sitemap under each language's root: a public 404, not a login.
-        self.areas = access.areas(pages, [f"{language}/sitemap.xml" for language in self.languages[1:]])
+        self.areas = access.areas(pages, [f"{language}/sitemap.xml" for language in self.languages[1:]]
+                                  + self.public_files)
         server_dir = Path(config.site_dir).resolve().parent / "server"
         if server_dir.exists():
             if not (server_dir / "access.json").exists():
@@ -223,7 +235,9 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                                   f"set site_dir so that its parent holds only the build (e.g. build/site)")
             shutil.rmtree(server_dir)
         root = self.config.server.root.rstrip("/")
-        layout = servers.Layout(site=f"{root}/site", files=f"{root}/server")
+        local = self.config.storage.backend == "local"
+        layout = servers.Layout(site=f"{root}/site", files=f"{root}/server",
+                                downloads=self.config.server.downloads.rstrip("/") if local else None)
         servers.write(server_dir, servers.render(self.extranet, self.areas, self.templates, layout))
         (server_dir / "access.json").write_text(json.dumps(
             {"root": root, "areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n",

@@ -44,6 +44,10 @@ class Layout:
     """The user server workers run as, when started as root."""
     secret_file: str = "/etc/extranet/nginx-session.conf"
     """nginx's session secret: outside the build, so it survives deploys and the build holds no secret."""
+    downloads: str | None = None
+    """local storage: the directory of artifacts served under `downloads/`; None when links go elsewhere."""
+    download_secret_file: str = "/etc/extranet/nginx-downloads.conf"
+    """nginx's copy of the secret that signs download links (the build holds the other)."""
 
 
 def landing(extranet: Extranet, principal: Principal) -> str:
@@ -100,6 +104,7 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: L
         "staff": staff, "readers": readers,
         "principals": people, "areas": tuple(areas), "layout": layout, "site": layout.site, "files": layout.files,
         "runtime": layout.runtime, "port": layout.port, "base": layout.base, "secret_file": layout.secret_file,
+        "downloads": layout.downloads, "download_secret_file": layout.download_secret_file,
         "landing": {p.login: landing(extranet, p) for p in people},
         "realm": f"{extranet.vendor.product} extranet", "session_lifetime": SESSION_LIFETIME,
     }
@@ -210,28 +215,38 @@ def check_command(server: str, runtime: Path, files: Path) -> tuple[list[str], d
     Nothing is served and no port is bound; `runtime` is a writable stand-in for the run directory."""
     kind = KINDS[server]
     environment = dict(setting.format(runtime=runtime).split("=", 1) for setting in kind.environment)
-    # httpd reads the session secret from the environment; its test needs a value, not the real one.
-    environment["EXTRANET_SESSION_SECRET"] = "configuration-test-only-" + "x" * 32
+    # httpd reads the secrets from the environment; its test needs values, not the real ones.
+    environment["EXTRANET_SESSION_SECRET"] = environment["EXTRANET_DOWNLOAD_SECRET"] = "configuration-test-only-" + "x" * 32
     return [program(server), *(argument.format(runtime=runtime, files=files) for argument in kind.check)], environment
 
 
+def _secret_file(path: Path, variable: str, secret: str) -> Path:
+    """An nginx include that sets `$variable` to `secret`, readable by its owner only."""
+    if any(ch in secret for ch in '"\\$') or not secret.isprintable():
+        raise ValueError(f"${variable}: the secret must be printable, without quotes, backslashes or dollars")
+    path.write_text("", encoding="utf-8")
+    os.chmod(path, 0o600)
+    path.write_text(f'map "" ${variable} {{ default "{secret}"; }}\n', encoding="utf-8")
+    return path
+
+
 def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: Path, site: Path, runtime: Path,
-            port: int, secret: str) -> list[str]:
+            port: int, secret: str, downloads: Path | None = None, download_secret: str = "") -> list[str]:
     """Render the server files for a local run in `runtime` and return the command that starts the server.
 
-    `secret` signs sessions: nginx reads it from a file written here, Apache from the environment
-    (`run` passes it)."""
+    `secret` signs sessions and `download_secret` download links (served from `downloads`, if
+    given): nginx reads them from files written here, Apache from the environment (`run` passes it)."""
     files_dir = runtime / "files"
     runtime.mkdir(parents=True, exist_ok=True)
-    secret_file = runtime / "nginx-session.conf"
-    secret_file.write_text(f'map "" $extranet_secret {{ default "{secret}"; }}\n', encoding="utf-8")
-    os.chmod(secret_file, 0o600)
+    secret_file = _secret_file(runtime / "nginx-session.conf", "extranet_secret", secret)
+    download_file = _secret_file(runtime / "nginx-downloads.conf", "extranet_download_secret", download_secret or "-")
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (runtime / sub).mkdir(parents=True, exist_ok=True)
     # Absolute, not resolved: a deploy's `current` symlink is followed per request, never pinned.
     layout = Layout(site=os.path.abspath(site), files=str(files_dir.resolve()), runtime=str(runtime.resolve()), port=port,
                     user=pwd.getpwuid(os.getuid()).pw_name if os.getuid() == 0 else None,
-                    secret_file=str(secret_file.resolve()))
+                    secret_file=str(secret_file.resolve()), downloads=str(downloads.resolve()) if downloads else None,
+                    download_secret_file=str(download_file.resolve()))
     write(files_dir, render(extranet, areas, templates, layout))
     return command(server, runtime)
 
@@ -240,9 +255,14 @@ def session_secret() -> str:
     return secrets.token_urlsafe(48)
 
 
-def run(cmd: list[str], secret: str) -> int:
+def environment(secret: str, download_secret: str = "") -> dict[str, str]:
+    """The environment of a standalone server: Apache reads both secrets from it."""
+    return {**os.environ, "EXTRANET_SESSION_SECRET": secret, "EXTRANET_DOWNLOAD_SECRET": download_secret}
+
+
+def run(cmd: list[str], secret: str, download_secret: str = "") -> int:
     """Run a server in the foreground until interrupted."""
-    env = {**os.environ, "EXTRANET_SESSION_SECRET": secret}
+    env = environment(secret, download_secret)
     process = subprocess.Popen(cmd, env=env)
     # SIGTERM to us stops the server too, instead of leaving it running without its runtime directory.
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signal.SIGTERM))

@@ -1,8 +1,9 @@
 """Storage backends: where artifacts live and how a page gets a link to one.
 
-Pages never build download URLs themselves; they ask the configured backend. The local backend
-keeps artifacts in a directory outside the web root, which the web server maps under `downloads/`;
-signed and expiring links (and the object-storage backends) plug in behind the same two methods.
+Pages never build download URLs themselves; they ask the configured backend for a `Link`: a URL
+and the instant it expires. The local backend keeps artifacts in a directory outside the web root,
+which the web server maps under `downloads/` and where it checks each link's signature; the
+object-storage backends presign URLs for S3 (SigV4) or CloudFront (a canned policy).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import base64
 import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -40,10 +43,19 @@ def object_key(release: Release, artifact: Artifact) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class LocalStorage:
-    """Artifacts in a directory on the web server's disk, served under `downloads/`."""
+    """Artifacts in a directory on the web server's disk, outside the web root, served under `downloads/`.
+
+    Links carry an expiry and a signature that the web server itself verifies (nginx's `secure_link`,
+    the same check in Apache's mod_lua): the base64url MD5 of `<expires><path> <secret>`. The path
+    is in the signature, so a link opens only the file it names; the secret is shared by the build
+    (which signs) and the server (which checks), and is never written into the build."""
 
     root: Path
+    lifetime: int = 3 * 24 * 3600
+    secret: str = dataclasses.field(default="", repr=False)
     prefix: str = "downloads/"
+    base: str = "/"
+    """The site's path on the server: the signature covers the path the server sees."""
 
     def path(self, release: Release, artifact: Artifact) -> Path:
         return self.root / object_key(release, artifact)
@@ -52,7 +64,40 @@ class LocalStorage:
         return self.path(release, artifact).is_file()
 
     def link(self, release: Release, artifact: Artifact, now: dt.datetime) -> Link:
-        return Link(self.prefix + object_key(release, artifact))
+        expires = now + dt.timedelta(seconds=self.lifetime)
+        key = object_key(release, artifact)
+        return Link(f"{self.prefix}{quote(key)}?{self.signature(self.base + self.prefix + key, expires)}", expires)
+
+    def signature(self, path: str, expires: dt.datetime) -> str:
+        """The query that makes `path` (as the server sees it, percent-decoded) valid until `expires`."""
+        if not self.secret:
+            raise LinkError("the local backend signs download links with a secret: none is set")
+        stamp = int(expires.timestamp())
+        digest = hashlib.md5(f"{stamp}{path} {self.secret}".encode(), usedforsecurity=False).digest()
+        return f"md5={base64.urlsafe_b64encode(digest).decode().rstrip('=')}&expires={stamp}"
+
+
+DOWNLOAD_SECRET_ENV = "EXTRANET_DOWNLOAD_SECRET"
+
+
+def download_secret(env: str = DOWNLOAD_SECRET_ENV) -> str:
+    """The secret of local download links: from `$env` (CI, the server host), else a file of this
+    user's (`$XDG_CONFIG_HOME/extranet/download-secret`), made once, so that a build on a fresh
+    machine works and stays byte-identical from one run to the next."""
+    value = os.environ.get(env, "")
+    if value:
+        if len(value) < 32:
+            raise LinkError(f"${env} must hold at least 32 characters")
+        return value
+    home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    path = home / "extranet" / "download-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_urlsafe(48) + "\n")
+    return path.read_text(encoding="utf-8").strip()
 
 
 MAX_S3_LIFETIME = 7 * 24 * 3600
@@ -163,7 +208,7 @@ class CloudFrontStorage:
 def from_config(root: Path, options) -> Storage:  # noqa: ANN001 (the plugin's StorageConfig)
     """The backend `mkdocs.yml` configures, with paths relative to `root` (the config's folder)."""
     if options.backend == "local":
-        return LocalStorage(root / options.root)
+        return LocalStorage(root / options.root, options.link_lifetime, download_secret(options.secret_env))
     bucket = S3Storage(options.bucket, options.region, options.link_lifetime, options.endpoint_url,
                        options.addressing_style, options.prefix) if options.bucket else None
     if options.backend == "s3":

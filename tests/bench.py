@@ -50,7 +50,7 @@ from stdnum.cz import dic as cz_dic
 from extranet.building import load_site_config, validate
 from extranet.building import plugin_config as plugin_options
 from extranet.pages import CUSTOMER, STAFF, GeneratedPage, Renderer, load_strings
-from extranet.storage import LocalStorage
+from extranet import storage
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / ".bench" / "results.json"
@@ -392,9 +392,10 @@ def generate(root: Path, customers_count: int, *, seed: int = SEED) -> Project:
 def generated_pages(project: Project) -> list[GeneratedPage]:
     """The pages the plugin generates for `project`, rendered exactly as `ExtranetPlugin.on_files` does."""
     extranet = validate(project.config_file)
-    options = plugin_options(load_site_config(project.config_file))
-    renderer = Renderer(extranet, project.root / options.templates, LocalStorage(project.root / options.storage.root),
-                        options.now)
+    config = load_site_config(project.config_file)
+    options = plugin_options(config)
+    renderer = Renderer(extranet, project.root / options.templates, storage.from_config(project.root, options.storage),
+                        options.now, config.site_url or "")
     return list(renderer.pages())
 
 

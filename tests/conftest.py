@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 NOW = "2026-11-23T12:00:00+01:00"
 NOW_DT = dt.datetime.fromisoformat(NOW)
+DOWNLOAD_SECRET = "test-download-secret-" + "y" * 40
+"""Signs the local backend's download links in every build of the tests (and the test servers check it)."""
+os.environ["EXTRANET_DOWNLOAD_SECRET"] = DOWNLOAD_SECRET
 HASH = "$2b$10$" + "a" * 53
 """A well-formed bcrypt hash; the small project never logs in."""
 

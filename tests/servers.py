@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime as dt
 import http.client
 import json
 import os
@@ -21,7 +22,7 @@ import yaml
 from extranet import access, servers
 from extranet.building import build, validate
 
-from .conftest import NOW_DT, REPO
+from .conftest import DOWNLOAD_SECRET, REPO
 
 REMOVED = "labe.prochazka"
 """A demo user removed from customers.yaml before the build: their password must open nothing."""
@@ -119,6 +120,8 @@ class Site:
     output: Path
     areas: tuple[access.Area, ...]
     principals: dict[str, access.Principal]
+    now: dt.datetime
+    """The instant it was built at: the current hour, so that its download links are valid now."""
 
     @property
     def web_root(self) -> Path:
@@ -128,8 +131,9 @@ class Site:
         return sorted(path.relative_to(self.web_root).as_posix() for path in self.web_root.rglob("*") if path.is_file())
 
 
-def build_variant(directory: Path) -> Site:
-    """The demo with one user removed and one customer revoked, built at the fixed instant."""
+def build_variant(directory: Path, now: dt.datetime | None = None) -> Site:
+    """The demo with one user removed and one customer revoked, built at `now` (default: this hour)."""
+    now = now or dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
     root = directory / "project"
     root.mkdir(parents=True)
     for name in ("content", "releases", "site_templates"):
@@ -146,21 +150,28 @@ def build_variant(directory: Path) -> Site:
     text = text.replace(f"  - id: {REVOKED}\n", f"  - id: {REVOKED}\n    access: revoked\n", 1)
     (root / "customers.yaml").write_text(text, encoding="utf-8")
     output = directory / "build"
-    build(root / "mkdocs.yml", now=NOW_DT, output=output)
+    build(root / "mkdocs.yml", now=now, output=output)
+    return load_site(root, output, now)
+
+
+def load_site(root: Path, output: Path, now: dt.datetime) -> Site:
+    """A site built from the project at `root` into `output`, as the server tests see it."""
     areas = tuple(access.Area(**a) for a in json.loads((output / "server/access.json").read_text())["areas"])
     extranet = validate(root / "mkdocs.yml")
-    return Site(root, output, areas, {p.login: p for p in access.principals(extranet)})
+    return Site(root, output, areas, {p.login: p for p in access.principals(extranet)}, now)
 
 
-def start(name: str, site: Site, runtime: Path) -> Server:
-    """Start a real server on a free loopback port and wait until it answers."""
+def start(name: str, site: Site, runtime: Path, downloads: Path | None = None) -> Server:
+    """Start a real server on a free loopback port and wait until it answers.
+
+    It serves the project's artifacts (`releases/artifacts`, or `downloads`) under downloads/."""
     extranet = validate(site.root / "mkdocs.yml")
     port = free_port()
     command = servers.prepare(name, extranet, site.areas, site.root / "site_templates", site.web_root, runtime, port,
-                              SECRET)
+                              SECRET, downloads or site.root / "releases/artifacts", DOWNLOAD_SECRET)
     log = open(runtime / "server.log", "wb")  # noqa: SIM115: lives as long as the server
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "EXTRANET_SESSION_SECRET": SECRET})
+                               env=servers.environment(SECRET, DOWNLOAD_SECRET))
     server = Server(name, port, process, runtime)
     deadline = time.monotonic() + 20
     while True:

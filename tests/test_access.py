@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 
 import pytest
 import yaml
 
 from extranet import access, servers
 
-from .conftest import REPO
-from .servers import CREDENTIALS, REMOVED, REVOKED, Server, Site, Visitor, session_cookie, visitors
+from .conftest import DOWNLOAD_SECRET, REPO
+from .servers import CREDENTIALS, REMOVED, REVOKED, SECRET, Server, Site, Visitor, session_cookie, visitors
 
 CUSTOMERS = yaml.safe_load((REPO / "customers.yaml").read_text(encoding="utf-8"))["customers"]
 SECURITY = {"content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"}
@@ -30,6 +31,28 @@ def markers(customer: dict) -> list[str]:
         user["login"] for user in customer["users"]]
 
 
+DOWNLOAD = re.compile(r"downloads/([\w.-]+/[\w.+-]+)")
+
+
+def entitled_files() -> dict[str, set[str]]:
+    """Per customer, the `<version>/<file>` it may download, straight from the YAML: a licensed module
+    (the edition's or its own), a licensed platform, released before its support ended."""
+    data = yaml.safe_load((REPO / "customers.yaml").read_text(encoding="utf-8"))
+    editions = {edition["id"]: set(edition["modules"]) for edition in data["vendor"]["editions"]}
+    releases = [yaml.safe_load(path.read_text(encoding="utf-8")) for path in (REPO / "releases").glob("*.yaml")]
+    result = {}
+    for customer in data["customers"]:
+        modules = editions[customer["edition"]] | set(customer.get("modules", []))
+        result[customer["id"]] = {
+            f"{release['version']}/{artifact['file']}" for release in releases for artifact in release["artifacts"]
+            if artifact["module"] in modules and artifact["platform"] in customer["platforms"]
+            and release["date"] <= customer["support_until"]}
+    return result
+
+
+ENTITLED = entitled_files()
+
+
 def foreign(visitor: Visitor, principal: access.Principal | None) -> list[dict]:
     """Customers whose data this visitor must never receive."""
     if principal is not None and principal.staff:
@@ -44,7 +67,7 @@ def test_access_matrix(site: Site, running: dict[str, Server], name: str, capsys
     and no response carries another customer's name, company ID, login or page."""
     server = running[name]
     files = site.files()
-    cells, mismatches = 0, []
+    cells, mismatches, links = 0, [], 0
     for visitor in visitors():
         principal = visitor.principal(site.principals)
         headers = server.credentials(visitor)
@@ -67,9 +90,16 @@ def test_access_matrix(site: Site, running: dict[str, Server], name: str, capsys
             leaked = [marker for customer in hidden for marker in markers(customer) if marker in text]
             if leaked:
                 mismatches.append(f"{visitor.name} {path}: received {leaked}")
+            # A link to an artifact, in anything fetchable, only for a customer entitled to it.
+            may = ENTITLED.get(principal.customer, set()) if principal and not principal.staff else set()
+            unentitled = sorted(set(DOWNLOAD.findall(text)) - may) if status == 200 else []
+            if unentitled and not (principal and principal.staff):
+                mismatches.append(f"{visitor.name} {path}: links to {unentitled[:3]}")
+            links += len(DOWNLOAD.findall(text)) if status == 200 else 0
     with capsys.disabled():
-        print(f"\n{name}: access matrix: {cells} cells, {len(mismatches)} mismatches")
+        print(f"\n{name}: access matrix: {cells} cells, {len(mismatches)} mismatches, {links} download links seen")
     assert not mismatches, "\n".join(mismatches[:40])
+    assert links, "no download link in any response: the check above proved nothing"
 
 
 @pytest.mark.parametrize("name", servers.SERVERS)
@@ -117,8 +147,10 @@ def server_basic(visitor: Visitor) -> dict[str, str]:
 
 
 def test_no_password_in_web_root_server_files_or_server_logs(site: Site, running: dict[str, Server]):
-    """Only bcrypt hashes leave customers.yaml; wrong and right passwords alike never reach a log."""
+    """Only bcrypt hashes leave customers.yaml; wrong and right passwords alike never reach a log;
+    neither secret (sessions, download links) is written into the build."""
     passwords = [entry["password"] for entry in CREDENTIALS] + [v.password for v in visitors() if v.password]
+    passwords += [SECRET, DOWNLOAD_SECRET]
     places = [p for p in site.output.rglob("*") if p.is_file()]
     places += [p for server in running.values() for p in server.runtime.rglob("*") if p.is_file() and "log" in p.name]
     assert any("log" in p.name for p in places), "no server log was looked at"

@@ -60,7 +60,9 @@ def test_customer_logs_in_switches_language_reads_the_guide_searches_and_logs_ou
     page.on("pageerror", lambda error: console.append(str(error)))
     search = page.locator("input.md-search__input")
     results = page.locator(".md-search-result__item")
-    for _ in range(30):  # the theme ignores a query typed before its worker has built the index
+    for attempt in range(30):  # the theme ignores a query typed before its worker has built the index
+        if attempt and attempt % 5 == 0:  # a loaded machine can leave the worker stuck: reload, as a reader would
+            page.reload()
         search.fill("")
         search.fill("Excel")
         try:
@@ -97,4 +99,127 @@ def test_anonymous_visitor_sees_no_broken_search_and_no_login_prompt(browser, ru
     assert page.locator("input.md-search__input").count() == 0
     assert not [url for url in failed if "search" in url], failed
     assert not dialogs
+    context.close()
+
+
+# --- support: the in-page calculator agrees with `extranet sla deadline` ---------------------
+
+CALCULATOR_CASES = [  # (severity, channel, reported as wall-clock time in Prague)
+    ("common", "phone", "2026-12-23T15:00"),    # open: the report time itself
+    ("common", "phone", "2026-12-23T17:30"),    # after hours before Christmas: Monday's opening
+    ("common", "email", "2026-12-29T10:00"),    # company holiday 30-31 Dec, 1 Jan, weekend
+    ("serious", "phone", "2026-12-23T15:00"),   # target today, deadline after Christmas
+    ("serious", "email", "2026-03-27T17:00"),   # Friday evening before the clocks go forward
+    ("less_serious", "email", "2026-03-27T15:00"),  # day 7 is Good Friday, then Easter Monday
+    ("less_serious", "phone", "2026-06-29T09:00"),  # day 7 is 6 July
+    ("common", "phone", "2026-10-25T01:30"),    # the night the clocks go back
+    ("common", "phone", "2026-03-29T03:30"),    # just after the clocks went forward
+    ("serious", "email", "2026-10-27T16:00"),   # at closing time before 28 October
+    ("common", "phone", "2026-09-25T16:05"),    # after hours before 28 September
+    ("less_serious", "email", "2026-11-10T12:00"),  # day 7 is 17 November
+    ("serious", "phone", "2027-07-02T16:00"),   # 5-6 July 2027 fall on Monday and Tuesday
+    ("cosmetic", "email", "2026-11-23T12:00"),  # the next planned release
+    ("cosmetic", "email", "2027-03-01T12:00"),  # no release planned yet
+]
+
+
+def _cli_deadline(severity: str, channel: str, reported: str) -> dict:
+    import contextlib
+    import io
+    import json
+
+    from extranet.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["-f", str(REPO / "mkdocs.yml"), "sla", "deadline", "--plan", "enterprise", "--severity", severity,
+                     "--channel", channel, "--reported", reported, "--json"]) == 0
+    return json.loads(out.getvalue())
+
+
+def test_the_in_page_calculator_gives_the_same_deadlines_as_the_cli(browser, running: dict[str, Server]):
+    server = running["nginx"]
+    # A browser far from Prague: the page must still count in Prague's time.
+    context = browser.new_context(timezone_id="America/Los_Angeles", locale="en-US")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"http://127.0.0.1:{server.port}/en/support/")
+    box = page.locator(".extranet-support")
+    box.and_(page.locator("[data-ready=true]")).wait_for(timeout=10000)
+    form = page.locator("form.extranet-deadline")
+    assert form.is_visible()
+    output = page.locator("output.extranet-deadline-result")
+    compared = []
+    for severity, channel, reported in CALCULATOR_CASES:
+        form.locator("select[name=severity]").select_option(severity)
+        form.locator("select[name=channel]").select_option(channel)
+        form.locator("input[name=reported]").fill(reported)
+        expected = _cli_deadline(severity, channel, reported)
+        assert output.get_attribute("data-deadline") == (expected["deadline"] or ""), (severity, channel, reported)
+        target = expected["target"]["deadline"] if expected["target"] else None
+        assert output.get_attribute("data-target") == target, (severity, channel, reported)
+        compared.append(expected["deadline"])
+    assert len(compared) == 15 and None in compared and "2026-12-14" in compared
+    form.locator("select[name=severity]").select_option("serious")
+    form.locator("input[name=reported]").fill("2026-12-23T17:30")
+    assert output.inner_text() == ("Usually: Monday, December 28, 2026 at 16:00; "
+                                   "At the latest: Monday, December 28, 2026 at 16:00")
+    form.locator("input[name=reported]").fill("2030-01-02T10:00")  # beyond the exported years: never a guess
+    assert output.inner_text() == "The support calendar covers 2025-01-01 to 2028-12-31 only."
+    assert output.get_attribute("data-deadline") is None
+    assert not errors
+    context.close()
+
+
+@pytest.mark.parametrize(("instant", "phone", "email"), [
+    ("2026-12-23T14:00:00Z", " (open now, until 16:00)", " (accepted right now)"),
+    ("2026-12-23T15:00:00Z", " (closed now, opens Monday, December 28, 2026 at 08:00)", " (accepted right now)"),
+    ("2026-11-23T06:30:00Z", " (closed now, opens Monday, November 23, 2026 at 08:00)", " (accepted right now)"),
+])
+def test_the_support_page_says_whether_support_is_open_now(browser, running: dict[str, Server], instant: str,
+                                                             phone: str, email: str):
+    import datetime as dt
+
+    server = running["nginx"]
+    context = browser.new_context(timezone_id="Asia/Tokyo", locale="en-US")
+    page = context.new_page()
+    page.clock.set_fixed_time(dt.datetime.fromisoformat(instant))
+    page.goto(f"http://127.0.0.1:{server.port}/en/support/")
+    page.locator(".extranet-support[data-ready=true]").wait_for(timeout=10000)
+    assert page.locator('.extranet-status[data-channel="phone"]').inner_text() == phone
+    assert page.locator('.extranet-status[data-channel="email"]').inner_text() == email
+    context.close()
+
+
+def test_the_report_form_composes_an_email_with_every_identification_field(browser, running: dict[str, Server]):
+    import urllib.parse
+
+    server = running["nginx"]
+    user = next(c for c in CREDENTIALS if c["customer"] == "strojirny-labe")
+    base = f"http://127.0.0.1:{server.port}"
+    context = browser.new_context(http_credentials={"username": user["login"], "password": user["password"]},
+                                  locale="en-US")
+    page = context.new_page()
+    page.goto(base + "/")
+    page.get_by_role("link", name="Přihlásit se").click()
+    page.wait_for_url(base + "/customers/strojirny-labe/")
+    page.goto(base + "/en/customers/strojirny-labe/")
+    form = page.locator("form.extranet-report")
+    assert form.locator("input[name=version]").input_value() == "4.3.0"
+    form.locator("input[name=user]").fill("Jana Dvořáková")
+    form.locator("select[name=severity]").select_option("serious")
+    form.locator("textarea[name=description]").fill("Nobody can log in since 8:15.\nError 500 (see screenshot).")
+    href = form.locator("a.extranet-mailto").get_attribute("href")
+    address, _, query = href.removeprefix("mailto:").partition("?")
+    fields = urllib.parse.parse_qs(query)
+    assert address == "support@intouch-crm.cz"
+    assert fields["subject"] == ["Technická podpora: Závažný problém, Strojírny Labe a.s. (IČ 36828840)"]
+    assert fields["body"][0].split("\r\n") == [
+        "IČ: 36828840", "Název společnosti: Strojírny Labe a.s.", "Jméno a příjmení: Jana Dvořáková",
+        "Verze programu: 4.3.0", "Závažnost: Závažný problém", "", "Popis problému:",
+        "Nobody can log in since 8:15.", "Error 500 (see screenshot)."]
+    # An incomplete report is refused by the browser before any e-mail is composed.
+    form.locator("input[name=user]").fill("")
+    assert form.evaluate("f => f.checkValidity()") is False
     context.close()

@@ -19,16 +19,13 @@ import pytest
 from extranet import access, servers
 from extranet.building import validate
 
-from .conftest import REPO
-from .servers import CREDENTIALS, Server, Site, free_port, start, stop
+from .conftest import NOW_DT, REPO
+from .servers import CREDENTIALS, Server, free_port, load_site, start, stop
 
 
 @pytest.fixture(scope="module")
 def caddy(demo_site: Path, tmp_path_factory: pytest.TempPathFactory):
-    output = demo_site.parent
-    areas = tuple(access.Area(**a) for a in json.loads((output / "server/access.json").read_text())["areas"])
-    people = {p.login: p for p in access.principals(validate(REPO / "mkdocs.yml"))}
-    server = start("caddy", Site(REPO, output, areas, people), tmp_path_factory.mktemp("caddy"))
+    server = start("caddy", load_site(REPO, demo_site.parent, NOW_DT), tmp_path_factory.mktemp("caddy"))
     yield server
     stop(server)
 

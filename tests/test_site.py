@@ -141,14 +141,14 @@ def test_old_version_customer_sees_newer_releases_and_cumulative_steps_in_order(
 
 def test_downloads_follow_licensed_modules_and_platforms(demo_site):
     page = raw(demo_site, "customers/strojirny-labe")  # Windows only, no Excel module
-    assert 'href="../../downloads/9.3.0/intouch-crm-9.3.0-windows-x64.zip"' in page
+    assert 'href="../../downloads/9.3.0/intouch-crm-9.3.0-windows-x64.zip?md5=' in page
     assert "downloads/9.3.0/intouch-crm-9.3.0-linux-x64.tar.gz" not in page
     assert "downloads/9.3.0/intouch-crm-excel-9.3.0-windows.zip" not in page
     visible = text(demo_site, "customers/strojirny-labe")
     assert "intouch-crm-9.3.0-linux-x64.tar.gz: platforma není v licenci" in visible
     assert "intouch-crm-excel-9.3.0-windows.zip: modul není v licenci" in visible
     extra = raw(demo_site, "en/customers/severoceska-logistika")
-    assert 'href="../../../downloads/9.3.0/intouch-crm-excel-9.3.0-windows.zip"' in extra
+    assert 'href="../../../downloads/9.3.0/intouch-crm-excel-9.3.0-windows.zip?md5=' in extra
 
 
 def test_customer_whose_support_ended_keeps_older_releases_and_sees_what_they_miss(demo_site):
@@ -157,7 +157,7 @@ def test_customer_whose_support_ended_keeps_older_releases_and_sees_what_they_mi
     assert "Aktualizace z 6.1.1 na 6.2.0" in page
     assert "Vaše technická podpora skončila 30. dubna 2025. Verze vydané později (16) nemáte k dispozici" in page
     assert "intouch-crm-9.3.0-linux-x64.tar.gz: vydáno po konci podpory" in page
-    links = re.findall(r'href="../../downloads/([^"]+)"', raw(demo_site, "customers/teplo-servis"))
+    links = re.findall(r'href="../../downloads/([^"?]+)\?', raw(demo_site, "customers/teplo-servis"))
     assert links == ["6.2.0/intouch-crm-6.2.0-linux-x64.tar.gz", "6.1.1/intouch-crm-6.1.1-linux-x64.tar.gz"]
 
 

@@ -1,0 +1,396 @@
+"""The support calendar: deadlines per the plan's rules, `extranet sla deadline`, the support pages,
+the exported calendar and `support-calendar.ics`, and the problem report e-mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+import urllib.parse
+from pathlib import Path
+
+import icalendar
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extranet import calendar
+from extranet.cli import main
+from extranet.loading import load
+from extranet.model import PlannedRelease, Rule
+
+from .conftest import REPO
+
+DEMO = load(REPO, languages=("cs", "en"))
+PLAN = DEMO.plans["enterprise"]
+CAL = calendar.calendar(PLAN.calendar)
+PLANNED = DEMO.vendor.planned_releases
+CONFIG = ["-f", str(REPO / "mkdocs.yml")]
+
+
+def rule(text: str) -> Rule:
+    kind, _, days = text.partition(":")
+    return Rule(kind=kind, days=int(days) if days else 0)  # type: ignore[arg-type]
+
+
+# (reported, rule, expected deadline): every case states the exact instant, in Prague's offset.
+CASES = [
+    # business-hour edges and weekends
+    ("2026-11-20T15:59:00+01:00", "immediate", "2026-11-20T15:59:00+01:00"),
+    ("2026-11-20T16:00:00+01:00", "immediate", "2026-11-23T08:00:00+01:00"),
+    ("2026-11-21T10:00:00+01:00", "immediate", "2026-11-23T08:00:00+01:00"),
+    ("2026-11-23T07:59:00+01:00", "immediate", "2026-11-23T08:00:00+01:00"),
+    ("2026-11-23T08:00:00+01:00", "immediate", "2026-11-23T08:00:00+01:00"),
+    ("2026-11-23T07:00:00+01:00", "same_business_day", "2026-11-23T16:00:00+01:00"),
+    ("2026-11-23T15:59:59+01:00", "same_business_day", "2026-11-23T16:00:00+01:00"),
+    ("2026-11-23T16:00:00+01:00", "same_business_day", "2026-11-24T16:00:00+01:00"),
+    ("2026-11-21T09:00:00+01:00", "same_business_day", "2026-11-23T16:00:00+01:00"),
+    ("2026-11-20T09:00:00+01:00", "next_business_day", "2026-11-23T16:00:00+01:00"),
+    ("2026-11-22T23:59:00+01:00", "next_business_day", "2026-11-23T16:00:00+01:00"),
+    ("2026-11-23T23:59:00+01:00", "next_business_day", "2026-11-24T16:00:00+01:00"),
+    # a report in UTC or another offset counts on Prague's calendar day
+    ("2026-11-22T23:30:00+00:00", "same_business_day", "2026-11-23T16:00:00+01:00"),
+    ("2026-11-22T23:30:00+00:00", "next_business_day", "2026-11-24T16:00:00+01:00"),
+    ("2026-11-23T10:00:00-05:00", "same_business_day", "2026-11-24T16:00:00+01:00"),
+    # 17 November
+    ("2026-11-16T12:00:00+01:00", "next_business_day", "2026-11-18T16:00:00+01:00"),
+    ("2026-11-13T12:00:00+01:00", "business_days:3", "2026-11-19T16:00:00+01:00"),
+    ("2026-11-10T12:00:00+01:00", "calendar_days:7", "2026-11-18T16:00:00+01:00"),
+    ("2026-11-16T10:00:00+01:00", "calendar_days:7", "2026-11-23T16:00:00+01:00"),
+    ("2026-11-17T10:00:00+01:00", "immediate", "2026-11-18T08:00:00+01:00"),
+    # Easter 2026: Good Friday 3 April, Easter Monday 6 April (summer time)
+    ("2026-04-02T17:00:00+02:00", "next_business_day", "2026-04-07T16:00:00+02:00"),
+    ("2026-04-02T16:30:00+02:00", "immediate", "2026-04-07T08:00:00+02:00"),
+    ("2026-04-03T10:00:00+02:00", "same_business_day", "2026-04-07T16:00:00+02:00"),
+    ("2027-03-25T12:00:00+01:00", "next_business_day", "2027-03-30T16:00:00+02:00"),
+    # Christmas and the company holiday of 30-31 December 2026
+    ("2026-12-23T15:00:00+01:00", "same_business_day", "2026-12-23T16:00:00+01:00"),
+    ("2026-12-23T17:30:00+01:00", "same_business_day", "2026-12-28T16:00:00+01:00"),
+    ("2026-12-23T17:30:00+01:00", "immediate", "2026-12-28T08:00:00+01:00"),
+    ("2026-12-29T10:00:00+01:00", "next_business_day", "2027-01-04T16:00:00+01:00"),
+    ("2026-12-17T10:00:00+01:00", "calendar_days:7", "2026-12-28T16:00:00+01:00"),
+    ("2026-12-22T10:00:00+01:00", "business_days:2", "2026-12-28T16:00:00+01:00"),
+    ("2026-12-22T10:00:00+01:00", "business_days:4", "2027-01-04T16:00:00+01:00"),
+    # 5-6 July: Sunday and Monday in 2026, Monday and Tuesday in 2027
+    ("2026-07-03T18:00:00+02:00", "next_business_day", "2026-07-07T16:00:00+02:00"),
+    ("2027-07-02T12:00:00+02:00", "next_business_day", "2027-07-07T16:00:00+02:00"),
+    ("2027-06-28T12:00:00+02:00", "calendar_days:7", "2027-07-07T16:00:00+02:00"),
+    # 28 September (Monday in 2026), 28 October (Wednesday in 2026, after the clocks went back)
+    ("2026-09-25T16:05:00+02:00", "immediate", "2026-09-29T08:00:00+02:00"),
+    ("2026-10-27T16:00:00+01:00", "same_business_day", "2026-10-29T16:00:00+01:00"),
+    ("2026-10-27T10:00:00+01:00", "next_business_day", "2026-10-29T16:00:00+01:00"),
+    # DST: the last Sunday of March (29 March 2026) and of October (25 October 2026)
+    ("2026-03-28T12:00:00+01:00", "next_business_day", "2026-03-30T16:00:00+02:00"),
+    ("2026-03-29T01:30:00+00:00", "immediate", "2026-03-30T08:00:00+02:00"),
+    ("2026-03-27T15:00:00+01:00", "calendar_days:7", "2026-04-07T16:00:00+02:00"),
+    ("2026-03-27T15:00:00+01:00", "same_business_day", "2026-03-27T16:00:00+01:00"),
+    ("2026-10-25T02:30:00+02:00", "next_business_day", "2026-10-26T16:00:00+01:00"),
+    ("2026-10-25T02:30:00+01:00", "immediate", "2026-10-26T08:00:00+01:00"),
+    ("2026-10-23T14:00:00+02:00", "business_days:1", "2026-10-26T16:00:00+01:00"),
+    ("2026-10-24T23:30:00+00:00", "same_business_day", "2026-10-26T16:00:00+01:00"),
+]
+
+
+@pytest.mark.parametrize(("reported", "rule_text", "expected"), CASES)
+def test_deadline_table(reported: str, rule_text: str, expected: str):
+    due = calendar.deadline(CAL, rule(rule_text), dt.datetime.fromisoformat(reported), PLANNED)
+    assert due.at is not None and due.at.isoformat() == expected
+
+
+@pytest.mark.parametrize(("reported", "version"), [
+    ("2026-11-23T12:00:00+01:00", "9.4.0"),
+    ("2026-12-13T23:59:00+01:00", "9.4.0"),
+    ("2026-12-14T08:00:00+01:00", "10.0.0"),  # on the release day the fix can no longer be in it
+    ("2026-12-13T23:30:00+00:00", "10.0.0"),  # 00:30 on 14 December in Prague
+    ("2027-02-15T09:00:00+01:00", None),
+])
+def test_next_release_is_the_first_planned_release_after_the_report(reported: str, version: str | None):
+    due = calendar.deadline(CAL, rule("next_release"), dt.datetime.fromisoformat(reported), PLANNED)
+    assert due.at is None
+    assert (due.release.version if due.release else None) == version
+
+
+def test_the_demo_calendar_closes_on_czech_holidays_and_company_holidays_only():
+    assert [day.isoformat() for day, _ in CAL.closures(dt.date(2026, 1, 1), dt.date(2026, 12, 31), "cs")] == [
+        "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-01", "2026-05-08", "2026-07-06", "2026-09-28",
+        "2026-10-28", "2026-11-17", "2026-12-24", "2026-12-25", "2026-12-30", "2026-12-31"]
+    assert not CAL.is_business_day(dt.date(2026, 7, 5))  # a Sunday and a holiday: closed, not listed
+    assert CAL.is_business_day(dt.date(2026, 12, 29))
+    # public holidays come from `holidays`, not from closed_days
+    assert all(day.date.month == 12 and day.date.day in (30, 31) for day in PLAN.calendar.closed_days)
+
+
+# --- properties ------------------------------------------------------------------------------
+
+REPORTS = st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2028, 12, 20),
+                       timezones=st.sampled_from([dt.timezone.utc, dt.timezone(dt.timedelta(hours=1)),
+                                                  dt.timezone(dt.timedelta(hours=2)),
+                                                  dt.timezone(dt.timedelta(hours=-7, minutes=-30))]))
+RULES = st.one_of(st.sampled_from([rule("immediate"), rule("same_business_day"), rule("next_business_day")]),
+                  st.builds(lambda kind, days: Rule(kind=kind, days=days),
+                            st.sampled_from(["business_days", "calendar_days"]), st.integers(1, 40)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(reported=REPORTS, r=RULES)
+def test_a_deadline_is_never_before_the_report_and_falls_in_business_hours(reported: dt.datetime, r: Rule):
+    due = calendar.deadline(CAL, r, reported, PLANNED)
+    assert due.at is not None and due.at >= reported
+    local = due.at.astimezone(CAL.zone)
+    assert CAL.is_business_day(local.date())
+    if r.kind == "immediate":
+        assert CAL.is_open(local)
+        assert due.at == reported or local.time() == PLAN.calendar.opens
+    else:
+        assert local.time() == PLAN.calendar.closes, (reported, r, due.at)
+        if r.kind in ("next_business_day", "business_days"):
+            assert local.date() > reported.astimezone(CAL.zone).date()
+
+
+@settings(max_examples=200, deadline=None)
+@given(reported=REPORTS)
+def test_the_target_is_never_later_than_the_deadline(reported: dt.datetime):
+    response = next(s for s in PLAN.severities if s.id == "serious").response
+    assert response.target is not None
+    target = calendar.deadline(CAL, response.target, reported).at
+    latest = calendar.deadline(CAL, response.deadline, reported).at
+    assert target is not None and latest is not None and reported <= target <= latest
+
+
+@settings(max_examples=100, deadline=None)
+@given(reported=REPORTS)
+def test_next_release_is_after_the_report_day_or_none(reported: dt.datetime):
+    planned = (PlannedRelease(version="9.4.0", date=dt.date(2026, 12, 14)),
+               PlannedRelease(version="10.0.0", date=dt.date(2027, 2, 15)))
+    due = calendar.deadline(CAL, rule("next_release"), reported, planned)
+    day = reported.astimezone(CAL.zone).date()
+    assert (due.release is None) == (day >= dt.date(2027, 2, 15))
+    assert due.release is None or due.release.date > day
+
+
+# --- the command -----------------------------------------------------------------------------
+
+def test_sla_deadline_json_carries_the_plans_offset(capsys):
+    assert main([*CONFIG, "sla", "deadline", "--plan", "enterprise", "--severity", "serious",
+                 "--reported", "2026-03-27T17:00:00+01:00", "--channel", "email", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "plan": "enterprise", "severity": "serious", "channel": "email", "timezone": "Europe/Prague",
+        "reported": "2026-03-27T17:00:00+01:00", "deadline": "2026-03-30T16:00:00+02:00",
+        "rule": "next_business_day", "release": None,
+        "target": {"deadline": "2026-03-30T16:00:00+02:00", "rule": "same_business_day", "release": None}}
+
+
+def test_sla_deadline_text_per_channel(capsys):
+    assert main([*CONFIG, "sla", "deadline", "--plan", "enterprise", "--severity", "common",
+                 "--reported", "2026-12-23T17:30:00Z", "--channel", "phone"]) == 0
+    assert capsys.readouterr().out == "deadline: 2026-12-28T08:00:00+01:00 (Mon 28 Dec 2026 08:00 CET; immediate)\n"
+    assert main([*CONFIG, "sla", "deadline", "--plan", "enterprise", "--severity", "common",
+                 "--reported", "2026-12-23T12:30", "--channel", "email"]) == 0
+    assert capsys.readouterr().out == ("deadline: 2026-12-28T16:00:00+01:00 (Mon 28 Dec 2026 16:00 CET; "
+                                       "next_business_day)\n")
+    assert main([*CONFIG, "sla", "deadline", "--plan", "enterprise", "--severity", "less_serious",
+                 "--reported", "2026-06-29T09:00:00+02:00"]) == 0
+    assert capsys.readouterr().out == ("deadline: 2026-07-07T16:00:00+02:00 (Tue 07 Jul 2026 16:00 CEST; "
+                                       "calendar_days: 7)\n")
+
+
+def test_sla_deadline_next_release(capsys):
+    assert main([*CONFIG, "sla", "deadline", "--plan", "enterprise", "--severity", "cosmetic",
+                 "--reported", "2026-11-23T12:00:00+01:00"]) == 0
+    assert capsys.readouterr().out == "deadline: 2026-12-14 (release 9.4.0; next_release)\n"
+    assert main([*CONFIG, "sla", "deadline", "--plan", "enterprise", "--severity", "cosmetic",
+                 "--reported", "2027-03-01T12:00:00+01:00", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["deadline"], out["release"], out["rule"]) == (None, None, "next_release")
+    assert main([*CONFIG, "sla", "deadline", "--plan", "enterprise", "--severity", "cosmetic",
+                 "--reported", "2027-03-01T12:00:00+01:00"]) == 0
+    assert capsys.readouterr().out == "deadline: none yet: no release is planned after 2027-03-01 (next_release)\n"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--plan", "gold", "--severity", "serious", "--reported", "2026-11-23T12:00:00+01:00"],
+     "extranet sla deadline: unknown plan 'gold' (plans: enterprise)\n"),
+    (["--plan", "enterprise", "--severity", "urgent", "--reported", "2026-11-23T12:00:00+01:00"],
+     "extranet sla deadline: unknown severity 'urgent' (severities of enterprise: common, serious, less_serious, "
+     "cosmetic)\n"),
+    (["--plan", "enterprise", "--severity", "serious", "--reported", "2026-11-23T12:00:00+01:00", "--channel", "fax"],
+     "extranet sla deadline: unknown channel 'fax' (channels of enterprise: phone, email)\n"),
+    (["--plan", "enterprise", "--severity", "serious", "--reported", "2026-03-29T02:30"],
+     "extranet sla deadline: 2026-03-29T02:30:00 does not exist in Europe/Prague (clocks go forward); "
+     "give the offset or a valid time\n"),
+    (["--plan", "enterprise", "--severity", "serious", "--reported", "2026-10-25T02:30"],
+     "extranet sla deadline: 2026-10-25T02:30:00 happens twice in Europe/Prague (clocks go back); give the offset, "
+     "e.g. 2026-10-25T02:30:00+02:00 or 2026-10-25T02:30:00+01:00\n"),
+])
+def test_sla_deadline_refuses_with_a_precise_message(args: list[str], message: str, capsys):
+    assert main([*CONFIG, "sla", "deadline", *args]) == 1
+    assert capsys.readouterr().err == message
+
+
+def test_sla_deadline_rejects_a_malformed_time(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([*CONFIG, "sla", "deadline", "--plan", "enterprise", "--severity", "serious", "--reported", "tomorrow"])
+    assert exit_.value.code == 2
+    assert "'tomorrow' is not an ISO-8601 time" in capsys.readouterr().err
+
+
+# --- validation ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('    - version: "9.4.0"\n      date: 2026-12-14', '    - version: "9.3.0"\n      date: 2026-12-14',
+     "vendor.planned_releases[0].version: '9.3.0' has been released (releases/9.3.0.yaml); remove it from "
+     "planned_releases"),
+    ('    - version: "9.4.0"\n      date: 2026-12-14', '    - version: "9.4.0"\n      date: 2026-10-01',
+     "vendor.planned_releases[0].date: 2026-10-01 is before 2026-11-09 of the latest release 9.3.0"),
+    ('    - version: "10.0.0"\n      date: 2027-02-15', '    - version: "9.3.5"\n      date: 2027-02-15',
+     "vendor.planned_releases[1]: '9.3.5' (2027-02-15) must come after '9.4.0' (2026-12-14): list planned "
+     "releases in version and date order"),
+    ("      country: CZ", "      country: XX",
+     "plans[0].calendar.country: 'XX' has no public-holiday calendar in the `holidays` package"),
+    ('      closes: "16:00"', '      closes: "07:00"', "plans[0].calendar.closes: 07:00 is not after opens 08:00"),
+])
+def test_calendar_and_planned_releases_are_validated(tmp_path: Path, old: str, new: str, message: str, capsys):
+    import shutil
+
+    root = tmp_path / "demo"
+    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".git", "build", ".venv", "tests", "node_modules"))
+    text = (root / "customers.yaml").read_text(encoding="utf-8")
+    assert old in text
+    (root / "customers.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert main(["-f", str(root / "mkdocs.yml"), "validate"]) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"customers\.yaml:\d+:\d+: " + re.escape(message), err), err
+
+
+# --- pages and files -------------------------------------------------------------------------
+
+def article(site: Path, path: str) -> str:
+    text = (site / path).read_text(encoding="utf-8")
+    return text[text.index("<article"):text.index("</article>")]
+
+
+def text_of(fragment: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)))
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("support/index.html", [
+        "Telefon : +420 478 571 021 , v pracovní dny od 08:00 do 16:00", "E-mail : support@intouch-crm.cz",
+        "Technická pomoc se poskytuje výhradně v jazyce: čeština.",
+        "Kdy je podpora zavřena", "24. prosince 2026: Štědrý den",
+        "30. prosince 2026: Firemní dovolená mezi svátky", "29. března 2027: Velikonoční pondělí",
+        "5. července 2027: Den slovanských věrozvěstů Cyrila a Metoděje", "Kdy dostanete odpověď",
+        "Program nelze vůbec použít, například se nespustí nebo se do něj nikdo nemůže přihlásit.",
+        "obvykle v den nahlášení, nejpozději následující pracovní den", "Programátorské práce",
+        "Zavřené dny do vašeho kalendáře (iCalendar, .ics)"]),
+    ("en/support/index.html", [
+        "Phone : +420 478 571 021 , on business days from 08:00 to 16:00", "Technical support is provided "
+        "exclusively in: Czech.", "When support is closed", "24 December 2026: Christmas Eve",
+        "17 November 2027: Struggle for Freedom and Democracy Day", "When you will get an answer",
+        "A typo or a misaligned label on the screen.", "in the next possible official upgrade",
+        "Servicing on the customer's premises", "Closed days for your calendar app (iCalendar, .ics)"]),
+])
+def test_support_pages_show_the_calendar_table_and_calculator(demo_site: Path, path: str, expected: list[str]):
+    page = article(demo_site, path)
+    text = text_of(page)
+    for item in expected:
+        assert item in text, item
+    assert page.count('class="extranet-status"') == 2
+    assert 'data-calendar="../../support/enterprise/calendar.json"' in page or \
+        'data-calendar="../support/enterprise/calendar.json"' in page
+    assert '<form class="extranet-deadline" hidden>' in page
+    assert "extranet-report" not in page  # the report form carries a customer's IČO: private pages only
+    assert (demo_site / "assets/javascripts/extranet-support.js").is_file()
+
+
+def test_the_exported_calendar_lists_closed_days_for_the_browser(demo_site: Path):
+    data = json.loads((demo_site / "support/enterprise/calendar.json").read_text(encoding="utf-8"))
+    assert (data["timezone"], data["opens"], data["closes"], data["from"], data["until"], data["weekend"]) == (
+        "Europe/Prague", "08:00", "16:00", "2025-01-01", "2028-12-31", [6, 7])
+    assert data["closed"]["2028-04-14"] == {"cs": "Velký pátek", "en": "Good Friday"}
+    assert data["closed"]["2026-12-31"]["en"] == "Company holiday (New Year's Eve)"
+    assert "2026-12-26" not in data["closed"]  # a Saturday: closed as a weekend day
+    assert data["planned"] == [{"version": "9.4.0", "date": "2026-12-14"}, {"version": "10.0.0", "date": "2027-02-15"}]
+    common = next(s for s in data["severities"] if s["id"] == "common")
+    assert common["channels"]["phone"]["deadline"] == {"kind": "immediate", "days": 0}
+    assert common["channels"]["email"]["deadline"] == {"kind": "next_business_day", "days": 0}
+
+
+@pytest.mark.parametrize(("path", "summary"), [("support/enterprise/support-calendar.ics", "Technická podpora zavřena: "),
+                                               ("en/support/enterprise/support-calendar.ics", "Technical support closed: ")])
+def test_ics_parses_and_lists_the_closed_days(demo_site: Path, path: str, summary: str):
+    raw = (demo_site / path).read_bytes()
+    assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b"")
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
+    parsed = icalendar.Calendar.from_ical(raw)
+    assert parsed["VERSION"] == "2.0" and parsed["PRODID"]
+    events = parsed.walk("VEVENT")
+    days = [event.decoded("DTSTART") for event in events]
+    assert all(type(day) is dt.date for day in days)
+    assert all(event.decoded("DTEND") == event.decoded("DTSTART") + dt.timedelta(days=1) for event in events)
+    assert len({str(event["UID"]) for event in events}) == len(events)
+    assert {event.decoded("DTSTAMP") for event in events} == {dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.timezone.utc)}
+    assert all(str(event["SUMMARY"]).startswith(summary) for event in events)
+    assert [day.isoformat() for day in days if day.year == 2026] == [
+        "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-01", "2026-05-08", "2026-07-06", "2026-09-28",
+        "2026-10-28", "2026-11-17", "2026-12-24", "2026-12-25", "2026-12-30", "2026-12-31"]
+    assert (min(days).year, max(days).year) == (2025, 2028)
+    assert str(next(e for e in events if e.decoded("DTSTART") == dt.date(2026, 12, 30))["UID"]) == \
+        "20261230-enterprise-closed@www.anneca.cz"
+
+
+def test_the_calendar_files_are_public_and_listed_exactly(demo_site: Path):
+    areas = json.loads((demo_site.parent / "server/access.json").read_text(encoding="utf-8"))["areas"]
+    public = {area["path"] for area in areas if area["audience"] == "public" and not area["prefix"]}
+    assert {"support/enterprise/calendar.json", "support/enterprise/support-calendar.ics",
+            "en/support/enterprise/support-calendar.ics"} <= public
+
+
+@pytest.mark.parametrize(("path", "labels"), [
+    ("customers/strojirny-labe/index.html", ("IČ", "Jméno a příjmení", "Připravit e-mail")),
+    ("en/customers/strojirny-labe/index.html", ("Company ID", "Your full name", "Compose the e-mail")),
+])
+def test_the_report_form_carries_every_identification_field(demo_site: Path, path: str, labels: tuple[str, ...]):
+    page = article(demo_site, path)
+    form = page[page.index('<form class="extranet-report"'):]
+    form = form[:form.index("</form>")]
+    for label in labels:
+        assert label in form
+    assert 'name="company_id" value="36828840" readonly' in form
+    assert 'name="company_name" value="Strojírny Labe a.s." readonly' in form
+    assert 'name="version" value="4.3.0" required' in form
+    assert '<option value="Jana Dvořáková"><option value="Martin Procházka">' in form
+    assert '<option value="serious" data-mail="Závažný problém">' in form
+    href = html.unescape(re.search(r'class="md-button md-button--primary extranet-mailto" href="([^"]+)"', form)[1])
+    address, _, query = href.removeprefix("mailto:").partition("?")
+    fields = urllib.parse.parse_qs(query)
+    assert address == "support@intouch-crm.cz"
+    # the e-mail is in Czech on both languages' pages: support is given in Czech only
+    assert fields["subject"] == ["Technická podpora: , Strojírny Labe a.s. (IČ 36828840)"]
+    assert fields["body"][0].split("\r\n") == [
+        "IČ: 36828840", "Název společnosti: Strojírny Labe a.s.", "Jméno a příjmení: ", "Verze programu: 4.3.0",
+        "Závažnost: ", "", "Popis problému:", ""]
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("customers/strojirny-labe/index.html", [
+        "Telefon : +420 478 571 021 , v pracovní dny od 08:00 do 16:00", "E-mail : support@intouch-crm.cz , kdykoliv",
+        "Technická pomoc se poskytuje výhradně v jazyce: čeština.", "Nefunguje export nástěnky do PDF.",
+        "Součástí technické podpory například nejsou: Servisní zásahy u nabyvatele", "Analytické práce",
+        "24. prosince 2026: Štědrý den", "Kdy dostanete odpověď", "Nahlásit problém"]),
+    ("en/customers/strojirny-labe/index.html", [
+        "Phone : +420 478 571 021 , on business days from 08:00 to 16:00", "Technical support is provided "
+        "exclusively in: Czech.", "Exporting a dashboard to PDF does not work.",
+        "Technical support for example does not include: Servicing on the customer's premises", "Analytic work",
+        "24 December 2026: Christmas Eve", "When you will get an answer", "Report a problem"]),
+])
+def test_a_customers_support_section_has_the_same_terms_calendar_and_calculator(demo_site: Path, path: str,
+                                                                                  expected: list[str]):
+    page = article(demo_site, path)
+    text = text_of(page)
+    for item in expected:
+        assert item in text, item
+    assert page.count('class="extranet-status"') == 2
+    assert 'data-calendar="../../support/enterprise/calendar.json"' in page or \
+        'data-calendar="../../../support/enterprise/calendar.json"' in page
