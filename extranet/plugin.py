@@ -283,7 +283,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                                 downloads=self.config.server.downloads.rstrip("/") if local else None)
         servers.write(server_dir, servers.render(self.extranet, self.areas, self.templates, layout))
         (server_dir / "access.json").write_text(json.dumps(
-            {"areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n", encoding="utf-8")
+            {"root": root, "areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n",
+            encoding="utf-8")
         self.progress("server files", 1, 1)
 
 

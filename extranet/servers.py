@@ -153,38 +153,71 @@ class Kind:
     """`NAME=value` settings for a standalone run (given through `env`); `{runtime}` is replaced."""
     as_root: tuple[str, ...] = ()
     """Command prefix of a standalone run started as root, for servers that refuse to serve as root."""
+    check: tuple[str, ...] = ()
+    """Arguments that test the standalone configuration without serving; `{runtime}`, `{files}` replaced."""
+    reload: tuple[str, ...] = ()
+    """The command that makes the host's running server re-read its configuration after a deploy."""
+    group: str = "www-data"
+    """The group the host's server processes run as (Debian's packages): they read the credentials."""
+    credentials: tuple[str, ...] = ("htpasswd",)
+    """The credential files (of `CREDENTIALS`) this server reads."""
 
 
 KINDS = {kind.name: kind for kind in (
     Kind("nginx", {"extranet-http.conf": "http.conf.j2", "extranet-server.conf": "server.conf.j2",
                    "standalone.conf": "standalone.conf.j2", "session.js": "session.js.j2",
                    "headers-public.conf": "headers.conf.j2", "headers-private.conf": "headers.conf.j2:private"},
-         "nginx", "nginx libnginx-mod-http-js", ("-p", "{runtime}", "-c", "{files}/nginx/standalone.conf")),
+         "nginx", "nginx libnginx-mod-http-js", ("-p", "{runtime}", "-c", "{files}/nginx/standalone.conf"),
+         check=("-t", "-q", "-e", "stderr", "-p", "{runtime}", "-c", "{files}/nginx/standalone.conf"),
+         reload=("nginx", "-s", "reload")),
     # Caddy keeps its autosaved config (with the hashes) and its data under $HOME or $XDG_*: the runtime.
     Kind("caddy", {"extranet.caddy": "extranet.caddy.j2", "accounts.caddy": "accounts.caddy.j2",
                    "extranet-log.caddy": "log.caddy.j2", "standalone.caddy": "standalone.caddy.j2",
                    "fail2ban-filter.conf": "fail2ban-filter.conf.j2", "fail2ban-jail.conf": "fail2ban-jail.conf.j2"},
          "caddy", "caddy", ("run", "--adapter", "caddyfile", "--config", "{files}/caddy/standalone.caddy"),
-         ("HOME={runtime}", "XDG_CONFIG_HOME={runtime}/config", "XDG_DATA_HOME={runtime}/data")),
+         ("HOME={runtime}", "XDG_CONFIG_HOME={runtime}/config", "XDG_DATA_HOME={runtime}/data"),
+         check=("validate", "--adapter", "caddyfile", "--config", "{files}/caddy/standalone.caddy"),
+         reload=("caddy", "reload", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"), group="caddy",
+         credentials=("caddy/accounts.caddy",)),
     Kind("apache", {"extranet.conf": "extranet.conf.j2", "standalone.conf": "standalone.conf.j2",
                     "session.lua": "session.lua.j2", "fail2ban-jail.conf": "fail2ban-jail.conf.j2"},
          "apache2", "apache2", ("-d", "{runtime}", "-f", "{files}/apache/standalone.conf", "-D", "FOREGROUND"),
          # httpd will not serve as root: run it as nobody, able to read the (root-owned, private) files.
          as_root=("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                   "--inh-caps=-all,+dac_override,+net_bind_service", "--ambient-caps=-all,+dac_override,+net_bind_service",
-                  "--bounding-set=-all,+dac_override,+net_bind_service")),
+                  "--bounding-set=-all,+dac_override,+net_bind_service"),
+         check=("-t", "-d", "{runtime}", "-f", "{files}/apache/standalone.conf"),
+         reload=("apachectl", "graceful")),
 )}
 SERVERS = tuple(KINDS)
 
 
 def command(server: str, runtime: Path) -> list[str]:
     kind = KINDS[server]
-    program = shutil.which(kind.program) or shutil.which(kind.program, path="/usr/sbin:/usr/bin:/sbin:/bin")
-    if program is None:
-        raise ServerMissing(f"{kind.program} is not installed (Debian: apt-get install {kind.packages})")
+    executable = program(server)
     settings = [setting.format(runtime=runtime) for setting in kind.environment]
     prefix = [*(kind.as_root if os.getuid() == 0 else ()), *(["env", *settings] if settings else [])]
-    return [*prefix, program, *(argument.format(runtime=runtime, files=runtime / "files") for argument in kind.arguments)]
+    return [*prefix, executable, *(argument.format(runtime=runtime, files=runtime / "files") for argument in kind.arguments)]
+
+
+def program(server: str) -> str:
+    """The server's executable; `ServerMissing` names the package to install."""
+    kind = KINDS[server]
+    found = shutil.which(kind.program) or shutil.which(kind.program, path="/usr/sbin:/usr/bin:/sbin:/bin")
+    if found is None:
+        raise ServerMissing(f"{kind.program} is not installed (Debian: apt-get install {kind.packages})")
+    return found
+
+
+def check_command(server: str, runtime: Path, files: Path) -> tuple[list[str], dict[str, str]]:
+    """The command (and its extra environment) that tests the standalone configuration under `files`.
+
+    Nothing is served and no port is bound; `runtime` is a writable stand-in for the run directory."""
+    kind = KINDS[server]
+    environment = dict(setting.format(runtime=runtime).split("=", 1) for setting in kind.environment)
+    # httpd reads the secrets from the environment; its test needs values, not the real ones.
+    environment["EXTRANET_SESSION_SECRET"] = environment["EXTRANET_DOWNLOAD_SECRET"] = "configuration-test-only-" + "x" * 32
+    return [program(server), *(argument.format(runtime=runtime, files=files) for argument in kind.check)], environment
 
 
 def _secret_file(path: Path, variable: str, secret: str) -> Path:
@@ -209,7 +242,8 @@ def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: P
     download_file = _secret_file(runtime / "nginx-downloads.conf", "extranet_download_secret", download_secret or "-")
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (runtime / sub).mkdir(parents=True, exist_ok=True)
-    layout = Layout(site=str(site.resolve()), files=str(files_dir.resolve()), runtime=str(runtime.resolve()), port=port,
+    # Absolute, not resolved: a deploy's `current` symlink is followed per request, never pinned.
+    layout = Layout(site=os.path.abspath(site), files=str(files_dir.resolve()), runtime=str(runtime.resolve()), port=port,
                     user=pwd.getpwuid(os.getuid()).pw_name if os.getuid() == 0 else None,
                     secret_file=str(secret_file.resolve()), downloads=str(downloads.resolve()) if downloads else None,
                     download_secret_file=str(download_file.resolve()))

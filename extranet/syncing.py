@@ -1,0 +1,137 @@
+"""The web root on object storage, for hosting behind a CDN: upload what changed, delete what is gone.
+
+Only `site/` goes to the bucket, never `server/` (credential hashes, configurations). A bucket
+enforces no login: every object is readable by whoever has its URL, so a site with pages for
+customers or staff only is refused unless the caller says something in front of the bucket
+enforces access (`allow_private`); the product's promise is that one customer's pages reach
+nobody else.
+
+What changed is decided by the MD5 of the content against the object's ETag from the listing:
+for a single-part upload without SSE-KMS, S3's ETag is the MD5 of the bytes, and every object here
+is uploaded in one part (`put_object`, with Content-MD5 so S3 refuses a corrupted upload). One
+listing request per 1,000 objects decides everything; no HEAD per object. An object whose ETag is
+no MD5 (multipart, or SSE-KMS encrypted: its ETag is opaque) is simply uploaded again, which is
+correct, only slower. A change of content type or cache policy alone is not detected: the bytes
+decide.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import access
+
+_TYPES = mimetypes.MimeTypes()
+"""Python's own table, not the host's /etc/mime.types: the same build gets the same types everywhere."""
+_EXTRA_TYPES = {".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".map": "application/json",
+                ".js": "text/javascript", ".webmanifest": "application/manifest+json"}
+_TEXT = {"application/json", "application/manifest+json", "application/xml", "image/svg+xml"}
+_FINGERPRINTED = re.compile(r"\.[0-9a-f]{8,}\.(?:min\.)?[a-z0-9]+$")
+"""Theme assets whose name carries a hash of their content (`main.6f8fc17f.min.css`)."""
+
+CACHE_IMMUTABLE = "public, max-age=31536000, immutable"
+"""Fingerprinted assets: a new content gets a new name, so a cached copy never goes stale."""
+CACHE_REVALIDATE = "public, max-age=0, must-revalidate"
+"""Pages, the search index, the sitemap: a rebuild changes them under the same URL."""
+CACHE_ASSET = "public, max-age=86400"
+"""Other assets (images, fonts): they rarely change; a day of staleness is harmless."""
+
+
+class SyncRefused(Exception):
+    """The sync did not start; the message says why. The bucket is untouched."""
+
+
+@dataclass
+class SyncResult:
+    uploaded: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def content_type(path: str) -> str:
+    """The Content-Type to store; text types are UTF-8, as MkDocs writes them."""
+    name = path.rsplit("/", 1)[-1]
+    suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
+    guessed, encoding = _TYPES.guess_type(name, strict=False)
+    if encoding == "gzip":
+        return "application/gzip"  # sitemap.xml.gz: served as the file it is, not decoded on the fly
+    kind = _EXTRA_TYPES.get(suffix) or guessed or "application/octet-stream"
+    if kind.startswith("text/") or kind in _TEXT:
+        return f"{kind}; charset=utf-8"
+    return kind
+
+
+def cache_control(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    if _FINGERPRINTED.search(name):
+        return CACHE_IMMUTABLE
+    if content_type(path).split(";")[0] in ("text/html", "application/json", "text/xml", "application/xml",
+                                            "text/plain", "application/gzip"):
+        return CACHE_REVALIDATE
+    return CACHE_ASSET
+
+
+def private_files(output: Path) -> list[str]:
+    """Web root files that are not public, by the build's own access rules (`server/access.json`)."""
+    try:
+        recorded = json.loads((output / "server/access.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SyncRefused(f"{output} holds no build (no server/access.json); run `extranet build`") from None
+    rules = [access.Area(**area) for area in recorded["areas"]]
+    return [path for path in _files(output / "site") if access.area_of(path, rules).audience != access.PUBLIC]
+
+
+def _files(site: Path) -> list[str]:
+    return sorted(path.relative_to(site).as_posix() for path in site.rglob("*") if path.is_file())
+
+
+def sync(output: Path, bucket: str, *, prefix: str = "", endpoint_url: str | None = None, region: str | None = None,
+         allow_private: bool = False, dry_run: bool = False, client=None) -> SyncResult:  # noqa: ANN001
+    """Make `s3://bucket/prefix` hold exactly the web root `output/site`."""
+    import boto3
+
+    site = output / "site"
+    if not site.is_dir():
+        raise SyncRefused(f"{output} holds no build (no site/); run `extranet build`")
+    private = private_files(output)
+    if private and not allow_private:
+        raise SyncRefused(
+            f"{site} has {len(private)} file(s) for customers or staff only (e.g. {private[0]}); a bucket serves "
+            f"every object to anyone with its URL, so they would be public. Deploy with --target behind nginx, "
+            f"Apache or Caddy, or pass --allow-private if something in front of the bucket enforces the logins")
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    s3 = client or boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+    remote: dict[str, str] = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            remote[item["Key"]] = item["ETag"].strip('"')
+    result = SyncResult()
+    local = _files(site)
+    # Assets before pages, so no page that is already new refers to an asset not yet there.
+    for path in sorted(local, key=lambda p: (content_type(p).startswith("text/html"), p)):
+        data = (site / path).read_bytes()
+        digest = hashlib.md5(data, usedforsecurity=False)
+        key = prefix + path
+        if remote.get(key) == digest.hexdigest():
+            result.unchanged += 1
+            continue
+        result.uploaded.append(key)
+        if not dry_run:
+            s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type(path),
+                          CacheControl=cache_control(path), ContentMD5=base64.b64encode(digest.digest()).decode())
+    wanted = {prefix + path for path in local}
+    result.deleted = sorted(key for key in remote if key not in wanted)
+    for start in range(0, len(result.deleted), 1000) if not dry_run else ():
+        batch = result.deleted[start:start + 1000]
+        answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True})
+        if answer.get("Errors"):
+            error = answer["Errors"][0]
+            raise SyncRefused(f"s3://{bucket}/{error['Key']}: not deleted: {error.get('Message', error.get('Code'))}")
+    return result
