@@ -96,7 +96,7 @@ class Renderer:
         self.env.filters["size"] = _size
         self.env.filters["href"] = lambda url, root: url if "://" in url else root + url
         # For a `curl` line: a link relative to the site root, made absolute on the configured site_url.
-        self.env.filters["absolute"] = lambda url: url if "://" in url else urllib.parse.urljoin(self.site_url or "/", url)
+        self.env.filters["absolute"] = lambda url: url if "://" in url else feeds.absolute(self.site_url, url)
         self.env.filters["shell"] = shlex.quote
         self.env.globals["responses"] = responses
         self.releases = extranet.releases
