@@ -274,8 +274,9 @@ class S3Storage:
         return self.prefix + object_key(release, artifact)
 
     @functools.cached_property
-    def _publishing_client(self):  # noqa: ANN202
-        """One client for a whole publish run: making one costs tens of milliseconds."""
+    def _client(self):  # noqa: ANN202
+        """One client per backend for a whole run (a build's checks and links, a publish): making
+        one costs tens of milliseconds, and a build asks once per artifact and per link."""
         return self.client()
 
     def stored_sha256(self, release: Release, artifact: Artifact) -> str | None:
@@ -284,7 +285,7 @@ class S3Storage:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            head = self._publishing_client.head_object(Bucket=self.bucket, Key=self.key(release, artifact))
+            head = self._client.head_object(Bucket=self.bucket, Key=self.key(release, artifact))
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
@@ -305,7 +306,7 @@ class S3Storage:
 
         extra = {"ContentType": content_type(artifact.file), "Metadata": {"sha256": sha256}}
         try:
-            self._publishing_client.upload_file(str(source), self.bucket, self.key(release, artifact),
+            self._client.upload_file(str(source), self.bucket, self.key(release, artifact),
                                                 ExtraArgs=extra, Callback=progress)
         except (BotoCoreError, ClientError, S3UploadFailedError, OSError) as error:
             raise StorageError(f"{self.describe(release, artifact)}: {_boto_error(error)}") from None
@@ -326,7 +327,7 @@ class S3Storage:
         from botocore.exceptions import ClientError
 
         try:
-            self.client().head_object(Bucket=self.bucket, Key=self.key(release, artifact))
+            self._client.head_object(Bucket=self.bucket, Key=self.key(release, artifact))
         except ClientError:
             return False
         return True
@@ -340,7 +341,7 @@ class S3Storage:
         if filename:
             params["ResponseContentDisposition"] = f"attachment; filename=\"{filename}\""
         with _signing_clock(now):
-            return self.client().generate_presigned_url("get_object", Params=params, ExpiresIn=self.lifetime)
+            return self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=self.lifetime)
 
 
 @dataclasses.dataclass(frozen=True)
