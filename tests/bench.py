@@ -328,11 +328,14 @@ def _plugin_name(entry: Any) -> str:
     return entry if isinstance(entry, str) else next(iter(entry))
 
 
+SITE_URL = "https://extranet.example/"
+
+
 def plugin_config() -> dict[str, Any]:
     """The repo's mkdocs.yml for a synthetic vendor: the same theme, extensions and plugins."""
     config = _repo_config()
     config["site_name"] = "Synthetic CRM Extranet"
-    config.pop("site_url", None)
+    config["site_url"] = SITE_URL  # on both sides: the plugin's Atom feeds need it, so they are measured
     config["docs_dir"] = "content"
     config["site_dir"] = "site"
     plugins = []
@@ -417,7 +420,7 @@ def write_plain(project: Project, plain: Path) -> tuple[int, int]:
     first = LANGUAGES[0]
     config = _repo_config()
     config["site_name"] = "Synthetic CRM plain"
-    config.pop("site_url", None)
+    config["site_url"] = SITE_URL
     config["docs_dir"] = "docs"
     config["site_dir"] = "site"
     config["plugins"] = [entry for entry in _plugins(config) if _plugin_name(entry) != "extranet"]
