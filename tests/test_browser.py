@@ -223,3 +223,48 @@ def test_the_report_form_composes_an_email_with_every_identification_field(brows
     form.locator("input[name=user]").fill("")
     assert form.evaluate("f => f.checkValidity()") is False
     context.close()
+
+
+def test_a_customer_downloads_a_file_copies_its_sha256_and_its_curl_line(browser, running: dict[str, Server]):
+    """Click a file on the customer's page: the browser saves it under its own name with the manifest's
+    bytes; the copy buttons put the sha256 and a curl line that fetches the same bytes on the clipboard."""
+    import hashlib
+    import subprocess
+
+    import yaml
+
+    server = running["nginx"]
+    user = next(c for c in CREDENTIALS if c["customer"] == "severoceska-logistika")
+    base = f"http://127.0.0.1:{server.port}"
+    context = browser.new_context(http_credentials={"username": user["login"], "password": user["password"]},
+                                  locale="en-US", accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    page = context.new_page()
+    page.goto(base + "/login/")
+    page.goto(base + "/en/customers/severoceska-logistika/#downloads")
+    manifest = yaml.safe_load((REPO / "releases/9.3.0.yaml").read_text(encoding="utf-8"))
+    artifact = next(a for a in manifest["artifacts"] if a["id"] == "excel-windows")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name=artifact["file"], exact=True).first.click()
+    saved = download.value
+    assert saved.suggested_filename == artifact["file"]
+    assert hashlib.sha256(Path(saved.path()).read_bytes()).hexdigest() == artifact["sha256"]
+
+    page.locator(f'button.extranet-copy[data-clipboard-text="{artifact["sha256"]}"]').first.click()
+    assert page.evaluate("navigator.clipboard.readText()") == artifact["sha256"]
+
+    curl = page.locator("details.extranet-curl").first
+    curl.locator("summary").click()
+    curl.locator("button.extranet-copy").click()
+    lines = page.evaluate("navigator.clipboard.readText()").strip().splitlines()
+    assert any(line.startswith(f"curl -fL -o {artifact['file']} 'https://www.anneca.cz/extranet/downloads/9.3.0/"
+                               f"{artifact['file']}?md5=") for line in lines)
+    assert f"echo '{artifact['sha256']}  {artifact['file']}' | sha256sum -c" in lines
+    # The same command against this server (site_url names the public host): the bytes and the check pass.
+    command = "\n".join(lines).replace("https://www.anneca.cz/extranet/", base + "/")
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", command], capture_output=True, text=True,
+                          cwd=saved.path().parent, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count(": OK") == len(lines) // 2
+    context.close()

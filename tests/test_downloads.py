@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import html
 import re
 import subprocess
@@ -41,15 +42,20 @@ def manifest() -> dict[str, dict]:
     return artifacts
 
 
+_addresses = itertools.count(1)
+
+
 def user_of(customer: str) -> Visitor:
+    """A user of `customer`, logging in from a loopback address of its own (nginx limits logins per address)."""
     entry = next(c for c in CREDENTIALS if c["customer"] == customer)
-    return Visitor(customer, entry["login"], entry["password"], customer)
+    return Visitor(customer, entry["login"], entry["password"], customer, address=f"127.0.9.{next(_addresses)}")
 
 
 def page_links(server: Server, customer: str, language_prefix: str = "") -> list[str]:
     """The download links a logged-in user of `customer` finds on the customer's own page."""
-    headers = server.credentials(user_of(customer))
-    status, _, body = server.request(f"/{language_prefix}customers/{customer}/", headers)
+    user = user_of(customer)
+    headers = server.credentials(user)
+    status, _, body = server.request(f"/{language_prefix}customers/{customer}/", headers, source=user.address)
     assert status == 200
     return [html.unescape(link) for link in LINK.findall(body.decode())]
 
@@ -95,7 +101,7 @@ def test_caddy_serves_no_downloads(site: Site, running: dict[str, Server]):
     """Caddy cannot check the signature, so it serves none: the README says to use nginx or Apache."""
     link = page_links(running["nginx"], "strojirny-labe")[0]
     caddy = running["caddy"]
-    basic = caddy.credentials(user_of("strojirny-labe"))
+    basic = caddy.credentials(user_of("strojirny-labe"))  # Basic on every request: no login to limit
     assert caddy.request("/" + link)[0] == 404
     assert caddy.request("/" + link, basic)[0] == 404
 
