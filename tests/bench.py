@@ -392,14 +392,33 @@ def generate(root: Path, customers_count: int, *, seed: int = SEED) -> Project:
 
 # --- The baseline: the same pages as plain Markdown ------------------------------------------------
 
-def generated_pages(project: Project) -> list[GeneratedPage]:
-    """The pages the plugin generates for `project`, rendered exactly as `ExtranetPlugin.on_files` does."""
+def renderer(project: Project) -> Renderer:
+    """The plugin's renderer for `project`, set up exactly as `ExtranetPlugin.on_files` sets it up."""
     extranet = validate(project.config_file)
     config = load_site_config(project.config_file)
     options = plugin_options(config)
-    renderer = Renderer(extranet, project.root / options.templates, storage.from_config(project.root, options.storage),
-                        options.now, config.site_url or "")
-    return list(renderer.pages())
+    return Renderer(extranet, project.root / options.templates, storage.from_config(project.root, options.storage),
+                    options.now, config.site_url or "")
+
+
+def generated_pages(project: Project) -> list[GeneratedPage]:
+    """The pages the plugin generates for `project`."""
+    return list(renderer(project).pages())
+
+
+def _page_url(source: str) -> str:
+    """The URL plain MkDocs gives a page (directory URLs; no language served at the root)."""
+    path = source.removesuffix(".md")
+    return path.removesuffix("index") if path.endswith("index") else path + "/"
+
+
+def generated_files(project: Project) -> dict[str, bytes]:
+    """The other files the plugin generates (support calendars, Atom feeds), by source path: the
+    baseline serves them as static files, so both sides have the same pages to link to."""
+    render = renderer(project)
+    files = {file.path: file.content.encode() for file in render.files()}
+    files.update((feed.path, feed.content) for feed in render.feeds(_page_url))
+    return files
 
 
 def write_plain(project: Project, plain: Path) -> tuple[int, int]:
@@ -416,6 +435,10 @@ def write_plain(project: Project, plain: Path) -> tuple[int, int]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(markdown, encoding="utf-8")
         count += 1
+    for path, content in generated_files(project).items():
+        target = docs / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
     strings = load_strings(project.root / "site_templates")
     first = LANGUAGES[0]
     config = _repo_config()

@@ -49,3 +49,14 @@ def test_plain_baseline_has_the_generated_pages(tmp_path: Path) -> None:
     nav_files = [item for entry in config["nav"]
                  for item in ([entry] if isinstance(entry, str) else next(iter(entry.values())))]
     assert all((docs / item).is_file() for item in nav_files)
+
+
+def test_the_baseline_builds_in_strict_mode(tmp_path: Path) -> None:
+    """The plain side has every file the generated pages link to (calendars, feeds): a link it
+    lacked would abort `make bench` in strict mode."""
+    project = bench.generate(tmp_path / "extranet", 3)
+    pages, generated = bench.write_plain(project, tmp_path / "plain")
+    assert generated and pages > generated
+    assert (tmp_path / "plain/docs/cs/releases/feed.atom").exists()
+    run = bench.build(tmp_path / "plain/mkdocs.yml")
+    assert run.html_pages >= pages
