@@ -119,7 +119,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                                   f"rename or remove it")
             inclusion = InclusionLevel.NOT_IN_NAV if page.audience in PRIVATE else InclusionLevel.UNDEFINED
             files.append(File.generated(config, page.path, content=page.markdown, inclusion=inclusion))
-            self.generated[page.path] = page
+            # Only who may read it is kept here; the Markdown lives in the File until MkDocs reads it.
+            self.generated[page.path] = dataclasses.replace(page, markdown="")
         public: list[File] = []
         for generated in renderer.files():
             if files.get_file_from_path(generated.path) is not None:
@@ -207,6 +208,10 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         page.meta["lang"] = self.language_of(page.file)
         if audience in PRIVATE:
             page.meta["search"] = {"exclude": True}
+        if page.file.src_uri in self.generated:
+            # MkDocs has read the source into `markdown` and keeps the File to the end of the build:
+            # without this, every generated page's Markdown would stay in memory twice.
+            page.file.content_string = ""
         return markdown
 
     @event_priority(-50)
