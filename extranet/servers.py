@@ -239,7 +239,9 @@ def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: P
     files_dir = runtime / "files"
     runtime.mkdir(parents=True, exist_ok=True)
     secret_file = _secret_file(runtime / "nginx-session.conf", "extranet_secret", secret)
-    download_file = _secret_file(runtime / "nginx-downloads.conf", "extranet_download_secret", download_secret or "-")
+    download_file = Path(Layout.download_secret_file)  # included only when there are downloads to check
+    if downloads is not None:
+        download_file = _secret_file(runtime / "nginx-downloads.conf", "extranet_download_secret", download_secret)
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (runtime / sub).mkdir(parents=True, exist_ok=True)
     # Absolute, not resolved: a deploy's `current` symlink is followed per request, never pinned.

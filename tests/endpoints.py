@@ -47,6 +47,19 @@ def _wait(url: str, process: subprocess.Popen, name: str, timeout: float = 30) -
 
 
 @contextlib.contextmanager
+def _running(command: list[str], url: str, probe: str, log: Path, name: str) -> Iterator[str]:
+    """Run an endpoint program, its output in `log`, until the block ends; yields `url` once `probe` answers."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        _wait(probe, process, name)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextlib.contextmanager
 def moto(log: Path) -> Iterator[str]:
     """moto in server mode on a free loopback port; yields its endpoint URL."""
     program = shutil.which("moto_server", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
@@ -54,14 +67,8 @@ def moto(log: Path) -> Iterator[str]:
         raise RuntimeError("moto_server is not installed: pip install 'moto[server]' (make test does)")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with log.open("wb") as output:
-        process = subprocess.Popen([program, "-H", "127.0.0.1", "-p", str(port)], stdout=output, stderr=subprocess.STDOUT)
-    try:
-        _wait(f"{url}/moto-api/", process, "moto_server")
+    with _running([program, "-H", "127.0.0.1", "-p", str(port)], url, f"{url}/moto-api/", log, "moto_server"):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 S3RVER_VERSION = "3.7.1"
@@ -93,13 +100,7 @@ def s3rver(directory: Path, log: Path) -> Iterator[str]:
     program = s3rver_program()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with log.open("wb") as output:
-        process = subprocess.Popen([program, "--directory", str(directory), "--address", "127.0.0.1",
-                                    "--port", str(port), "--no-vhost-buckets", "--configure-bucket", S3RVER_BUCKET],
-                                   stdout=output, stderr=subprocess.STDOUT)
-    try:
-        _wait(f"{url}/", process, "s3rver")
+    command = [program, "--directory", str(directory), "--address", "127.0.0.1", "--port", str(port),
+               "--no-vhost-buckets", "--configure-bucket", S3RVER_BUCKET]
+    with _running(command, url, f"{url}/", log, "s3rver"):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
