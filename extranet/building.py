@@ -11,6 +11,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import datetime as dt
+import fcntl
 import logging
 import os
 import re
@@ -141,7 +142,9 @@ def build(config_file: Path, *, now: dt.datetime | None = None, output: Path | N
     site_dir = Path(base.site_dir)
     output = (output or site_dir.parent).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(output)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    claim = _claim(staging)
     try:
         config = load_site_config(config_file, site_dir=str(staging / site_dir.name))
         if now is not None:
@@ -157,8 +160,40 @@ def build(config_file: Path, *, now: dt.datetime | None = None, output: Path | N
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        os.close(claim)
     shutil.rmtree(staging, ignore_errors=True)  # after the swap it holds the previous build
     return output
+
+
+def _claim(staging: Path) -> int:
+    """Hold a lock on the staging directory while this build uses it; the kernel drops it when the
+    process ends, however it ends, so a directory nobody holds is a killed build's leftover."""
+    descriptor = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return descriptor
+
+
+def _remove_stale_staging(output: Path) -> None:
+    """Remove what killed builds left beside the output (`.build.*`: customer pages, server files).
+
+    A directory another build still holds (its lock) is that build's and stays. Rejected: removing
+    by age (a slow build would lose its directory) and every `.build.*` (two builds at once)."""
+    for stale in output.parent.glob(f".{output.name}.*"):
+        if stale.is_symlink() or not stale.is_dir():
+            continue
+        try:
+            descriptor = os.open(stale, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a build in progress
+        finally:
+            os.close(descriptor)
+        log.info("extranet: removing %s, left by an interrupted build", stale)
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 _RENAME_EXCHANGE = 2
