@@ -20,7 +20,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import access
+from . import access, storage
 from .access import Area, Principal
 from .loading import Extranet
 
@@ -224,6 +224,9 @@ def _secret_file(path: Path, variable: str, secret: str) -> Path:
     """An nginx include that sets `$variable` to `secret`, readable by its owner only."""
     if any(ch in secret for ch in '"\\$') or not secret.isprintable():
         raise ValueError(f"${variable}: the secret must be printable, without quotes, backslashes or dollars")
+    if len(secret) < storage.MIN_SECRET:
+        raise ValueError(f"${variable}: the secret must hold at least {storage.MIN_SECRET} characters (it holds "
+                         f"{len(secret)}); make one with: {storage.MAKE_SECRET}")
     path.write_text("", encoding="utf-8")
     os.chmod(path, 0o600)
     path.write_text(f'map "" ${variable} {{ default "{secret}"; }}\n', encoding="utf-8")
