@@ -61,6 +61,16 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.preview = command == "serve"
 
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Callable) -> Any:
+        """`mkdocs serve` rebuilds when the data changes too, not only the content: the releases,
+        customers.yaml and the page templates are read by this plugin, which MkDocs cannot know."""
+        for path in self.watched():
+            server.watch(str(path))
+        return server
+
+    def watched(self) -> list[Path]:
+        return [self.root / self.config.releases, self.root / self.config.customers, self.templates]
+
     # --- configuration and model ---------------------------------------------------------------
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
