@@ -26,7 +26,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from . import access, feeds, servers, storage
+from . import access, feeds, search, servers, storage
 from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .config import ExtranetConfig
 from .loading import Extranet, InvalidInput, load
@@ -277,7 +277,20 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         self._pages_done += 1
         self.progress("pages", self._pages_done, self._pages_total)
-        return output
+        return search.rebase(output, self._root_of(page.meta.get("lang", self.languages[0])))
+
+    def _root_of(self, language: str) -> str:
+        return "" if language == self.languages[0] else f"{language}/"
+
+    def _split_search_index(self, site_dir: Path) -> None:
+        """One search index per language root (see `extranet.search`), after Material wrote its one."""
+        path = site_dir / "search/search_index.json"
+        if not path.exists():
+            return
+        for root, index in search.split(json.loads(path.read_text(encoding="utf-8")), self.languages).items():
+            target = site_dir / root / "search/search_index.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         self._urls = {file.src_uri: file.url for file in files.documentation_pages()}
@@ -288,11 +301,14 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
 
     # --- server files --------------------------------------------------------------------------
 
+    @event_priority(-100)  # after Material's search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Write the server files beside the web root: `<site_dir>/../server/`.
+        """Split the search index per language; write the server files beside the web root:
+        `<site_dir>/../server/`.
 
         Not in preview: `mkdocs serve` builds into a temporary directory and enforces nothing."""
         assert self.extranet is not None
+        self._split_search_index(Path(config.site_dir))
         if self.preview:
             return
         self.progress("server files", 0, 1)
