@@ -233,6 +233,26 @@ def _secret_file(path: Path, variable: str, secret: str) -> Path:
     return path
 
 
+_SECRET_IN_FILE = re.compile(r'default\s+"([^"]*)"')
+
+
+def weak_secret_file(path: Path) -> str | None:
+    """What is wrong with a host's nginx secret file (`map "" $x { default "<secret>"; }`), or None.
+
+    A missing or unreadable file is nginx's to report when the configuration is tested; a short or
+    empty secret nginx would accept, and with it a session or download link anyone can sign."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = _SECRET_IN_FILE.search(text)
+    length = len(found.group(1)) if found else 0
+    if length >= storage.MIN_SECRET:
+        return None
+    return (f"{path}: the secret must hold at least {storage.MIN_SECRET} characters (it holds {length}); make one "
+            f"with: {storage.MAKE_SECRET}")
+
+
 def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: Path, site: Path, runtime: Path,
             port: int, secret: str, downloads: Path | None = None, download_secret: str = "") -> list[str]:
     """Render the server files for a local run in `runtime` and return the command that starts the server.

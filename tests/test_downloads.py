@@ -217,3 +217,19 @@ def _build(project: Project, output) -> str:
 
     build(project.config, now=dt.datetime(2026, 11, 23, 12, tzinfo=dt.timezone.utc), output=output)
     return (output / "site/customers/alpha/index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("content, length", [('map "" $extranet_secret { default ""; }\n', 0),
+                                             ('map "" $extranet_secret { default "short"; }\n', 5),
+                                             ("garbage\n", 0)])
+def test_a_hosts_weak_nginx_secret_file_is_refused(tmp_path, content, length):
+    """The host's /etc/extranet/nginx-*.conf: `extranet deploy --server nginx` checks it before switching."""
+    from extranet import servers
+
+    path = tmp_path / "nginx-session.conf"
+    path.write_text(content)
+    assert servers.weak_secret_file(path) == (
+        f"{path}: the secret must hold at least 32 characters (it holds {length}); {MAKE}")
+    path.write_text('map "" $extranet_secret { default "' + "k" * 32 + '"; }\n')
+    assert servers.weak_secret_file(path) is None
+    assert servers.weak_secret_file(tmp_path / "missing.conf") is None
