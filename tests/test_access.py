@@ -256,7 +256,10 @@ def test_no_file_served_to_another_audience_holds_a_private_pages_text(site: Sit
                              f"{area.customer or ''}")
     assert not wrong, "\n".join(wrong)
     assert all(len(paths) == 2 for paths in found.values()), found  # its own page, in each language
-    assert "search/search_index.json" in site.files()
+    assert "search/search_index.json" in site.files() and "en/search/search_index.json" in site.files()
+    sitemap = (site.web_root / "sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>" in sitemap
+    assert not [path for path in HAND_PLACED if path.removesuffix(".md") in sitemap]
 
 
 # --- one decision per path, however it is written ---------------------------------------------------

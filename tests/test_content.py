@@ -280,3 +280,23 @@ def test_front_matter_parse_stays_within_mkdocs_reading(project):
     assert [str(p) for p in caught.value.problems] == [
         "content/cs/customers/alpha/notes.md:2:17: YAML syntax error: mapping values are not allowed here"]
     assert os.path.exists(project.root / "content/cs/customers/alpha/notes.md")
+
+
+def test_plain_mkdocs_build_decides_as_extranet_build(project):
+    """`mkdocs build` goes through the plugin, which asks the same `access.page_audience`."""
+    import subprocess
+    import sys
+
+    project.write("content/cs/customers/alpha/notes.md", "---\naudience: public\n---\n# Notes\n")
+    project.write("content/en/customers/alpha/notes.md", "# Notes\n")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=project.root, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert ("content/cs/customers/alpha/notes.md:2:11: audience: 'public' " + WIDEN + " customers/alpha/ (for "
+            "customer 'alpha' only)") in result.stderr
+    project.write("content/cs/customers/alpha/notes.md", "# Notes\n")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=project.root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    import json
+
+    areas = json.loads((project.root / "build/server/access.json").read_text())["areas"]
+    assert {"path": "customers/alpha/notes/", "audience": "customer", "customer": "alpha", "prefix": True} in areas
