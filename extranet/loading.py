@@ -793,7 +793,16 @@ def _front_matter(text: str, name: str) -> tuple[Any, tuple[int, int], list[Prob
     if not isinstance(source.data, dict):
         return None, (1, 1), [source.problem((), f"front matter must be a mapping (`key: value` lines), found "
                                                  f"{_describe(source, (), source.data)}")]
-    return source.data.get("audience"), source.position(("audience",)), []
+    declared, position = source.data.get("audience"), source.position(("audience",))
+    # MkDocs reads it again with PyYAML (YAML 1.1), now known to be bounded; where that reading
+    # fails MkDocs drops the whole front matter, and with it an audience that narrowed the page.
+    _, theirs = mkdocs_meta.get_data(text)
+    if theirs.get("audience") != declared:
+        return None, (1, 1), [Problem(name, *position, "audience", "MkDocs reads this front matter differently "
+                                                                   "(it would see audience "
+                                                                   f"{theirs.get('audience')!r}); write it as plain "
+                                                                   "`key: value` lines")]
+    return declared, position, []
 
 
 def _check_page(path: Path, root: Path, rest: str, customers: CustomersFile | None,

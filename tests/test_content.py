@@ -86,6 +86,10 @@ PAGES = {
             f"{chr(97 + i)}: &{chr(97 + i)} [" + ",".join([f"*{chr(96 + i)}" if i else '"lol"'] * 9) + "]\n"
             for i in range(9)) + "---\n# X\n",
         ["content/cs/guides/x.md:6:4: aliases repeat more than 10000 values (an alias bomb?); write the values out"]),
+    "front matter MkDocs cannot read": (
+        "customers/alpha/internal.md", "---\naudience: staff\nnote: =\n---\n# X\n",
+        ["content/cs/customers/alpha/internal.md:2:11: audience: MkDocs reads this front matter differently (it "
+         "would see audience None); write it as plain `key: value` lines"]),
     "not UTF-8": (
         "guides/x.md", b"# Z\xe1lohov\xe1n\xed\n",
         ["content/cs/guides/x.md:1:4: not UTF-8 text (byte 0xe1); save the page as UTF-8"]),
