@@ -40,9 +40,11 @@ bench: $(VENV)/.test
 validate: $(VENV)/.site
 	$(BIN)/extranet validate
 
-## Preview while editing content (no access control: a banner says so).
+## Preview while editing content, releases/ or customers.yaml (no access control: a banner says so);
+## PORT=8001 serves on another port.
+PORT ?= 8000
 serve: $(VENV)/.site
-	$(BIN)/mkdocs serve
+	$(BIN)/mkdocs serve -a 127.0.0.1:$(PORT)
 
 ## Regenerate the JSON Schemas from the model.
 schema: $(VENV)/.site

@@ -8,12 +8,17 @@ so the next deploy shuts them out everywhere.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING
 
-from .loading import Extranet
+from .feeds import FILE_NAME as FEED_FILE
+
+if TYPE_CHECKING:  # loading checks content pages with `page_audience`; it must not import us back
+    from .loading import Extranet
 
 PUBLIC, CUSTOMERS, CUSTOMER, STAFF = "public", "customers", "customer", "staff"
 AUDIENCES = (PUBLIC, CUSTOMERS, CUSTOMER, STAFF)
+"""From the widest to the narrowest: each reads less than the one before."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,6 +81,77 @@ PUBLIC_FILES = (("assets/", True), ("404.html", False), ("sitemap.xml", False), 
 authentication, not one per stylesheet and script."""
 
 
+PRODUCT_PATHS = ("login/", "logout/", "downloads/", "search/")
+"""Paths the servers and the theme answer themselves (sign-in, signed downloads, the search index)."""
+
+
+class AudienceError(ValueError):
+    """A content page whose place and front matter disagree; the message says what to change."""
+
+
+def page_audience(path: str, declared: object, customers: Collection[str] | None) -> tuple[str, str | None]:
+    """Who may read a content page: (audience, customer id or None).
+
+    `path` is the page's source path under its language folder (`customers/acme/notes.md`),
+    `declared` its front matter `audience` (None when not given), `customers` the known customer
+    ids (None: unknown, customers.yaml did not load). The one decision for `extranet validate` and
+    the plugin, so `extranet build` and `mkdocs build` cannot disagree.
+
+    The place decides first: under `customers/<id>/` that customer (and staff), under `staff/`
+    staff. Front matter may only narrow that (public < customers < customer < staff), never widen
+    it. Elsewhere the default is any customer and front matter chooses, `audience: public` being
+    how a maintainer publishes a page; `customer` needs the id, which only the folder gives.
+    Rejected: the front matter alone deciding (a page in a customer's folder marked public was
+    served to anyone by nginx and listed in the public sitemap).
+    """
+    if declared is not None and declared not in AUDIENCES:
+        raise AudienceError(f"'{declared}' is not one of {', '.join(AUDIENCES)}")
+    parts = path.split("/")
+    if parts[0] == "customers":
+        if len(parts) < 3:
+            raise AudienceError("a page under customers/ belongs in its customer's folder: customers/<id>/…")
+        customer = parts[1]
+        if customers is not None and customer not in customers:
+            raise AudienceError(f"'{customer}' is not a customer in customers.yaml "
+                                f"(a page under customers/<id>/ is for that customer only)")
+        floor, reader = CUSTOMER, f"customer '{customer}'"
+    elif parts[0] == "staff":
+        floor, customer, reader = STAFF, None, "staff"
+    else:
+        if declared == CUSTOMER:
+            raise AudienceError("'customer' needs the customer's folder: put the page under customers/<id>/")
+        return (str(declared) if declared is not None else CUSTOMERS), None
+    if declared is None or declared == floor:
+        return floor, customer
+    if AUDIENCES.index(str(declared)) < AUDIENCES.index(floor):
+        raise AudienceError(f"'{declared}' would widen who reads a page under {parts[0]}/"
+                            f"{customer + '/' if floor == CUSTOMER else ''} (for {reader} only): front matter "
+                            f"may narrow an audience, never widen it")
+    return STAFF, None
+
+
+def refused_place(path: str, plans: Iterable[str] = ()) -> str | None:
+    """Why a content page may not lie at `path` (under its language folder), or None.
+
+    Theme files (`assets/`, and whatever `PUBLIC_FILES` makes public) are served to anyone without a
+    login, and the extranet's own paths (sign-in, downloads, search, the feeds, each plan's support
+    calendars) are answered by the servers or generated: a page there would be public by accident
+    or would shadow them."""
+    url = path.removesuffix(".md")
+    url = url.removesuffix("index") if url == "index" or url.endswith("/index") else url + "/"
+    for public, prefix in PUBLIC_FILES:
+        if (url.startswith(public) if prefix else url.rstrip("/") == public):
+            return f"{public} is served to anyone without a login (theme files); a page there would be public"
+    owned = (*PRODUCT_PATHS, *(f"support/{plan}/" for plan in plans))
+    reserved = next((place for place in owned if url.startswith(place)), None)
+    if reserved is None and url.endswith(f"/{FEED_FILE}/"):
+        reserved = FEED_FILE
+    if reserved is not None:
+        return (f"{reserved} belongs to the extranet itself (sign-in, downloads, search, feeds, support "
+                f"calendars); put the page elsewhere")
+    return None
+
+
 @dataclasses.dataclass(frozen=True)
 class Page:
     url: str
@@ -84,21 +160,49 @@ class Page:
     customer: str | None = None
 
 
+class ConflictingAreas(ValueError):
+    """Access rules that servers would read differently; the message names the page to move."""
+
+
 def areas(pages: Iterable[Page], public_files: Iterable[str] = ()) -> tuple[Area, ...]:
     """The access rules of a site, most specific first; anything unlisted is for customers.
 
     Public pages are listed exactly; a customer's or staff page protects its whole directory.
     Defaulting to `customers` means a page nobody classified is never public by accident.
+
+    Every server must pick the same rule for a path. nginx takes an exact `location =` before any
+    prefix and, among prefixes, the longest; Apache and Caddy take the first rule of this list. So
+    the private prefixes come longest first, and a public path inside a private prefix is refused
+    here (nginx would serve it to anyone, Apache and Caddy only to the prefix's readers). Rejected:
+    letting the order of the list decide and hoping each server's configuration keeps it; that is
+    how a page marked public inside a customer's folder became public on nginx alone.
     """
+    pages = list(pages)
     exact = sorted({Area(page.url, PUBLIC) for page in pages if page.audience == PUBLIC}, key=lambda a: a.path)
-    private = sorted({Area(page.url, page.audience, page.customer, prefix=True) for page in pages
-                      if page.audience in (CUSTOMER, STAFF)}, key=lambda a: a.path)
+    private = {Area(page.url, page.audience, page.customer, prefix=True) for page in pages
+               if page.audience in (CUSTOMER, STAFF)}
     # Above customers' directories only staff read, so guessing another id answers as a real one does.
-    parents = sorted({Area(area.path.rstrip("/").rsplit("/", 1)[0] + "/", STAFF, prefix=True)
-                      for area in private if area.audience == CUSTOMER}, key=lambda a: a.path)
+    parents = {Area(_customers_dir(area), STAFF, prefix=True) for area in private if area.audience == CUSTOMER}
+    protected = sorted(private | {parent for parent in parents if parent.path not in {a.path for a in private}},
+                       key=lambda a: (-len(a.path), a.path))
     files = tuple(Area(path, PUBLIC, prefix=prefix) for path, prefix in PUBLIC_FILES) + tuple(
         Area(path, PUBLIC) for path in public_files)
-    return (*private, *parents, *exact, *files)
+    for public in (*exact, *files):
+        inside = next((area for area in protected if public.path.startswith(area.path)), None)
+        if inside is not None:
+            reader = f"customer {inside.customer}" if inside.audience == CUSTOMER else inside.audience
+            raise ConflictingAreas(
+                f"/{public.path} is public but lies inside /{inside.path}, which is for {reader}: servers would "
+                f"disagree on who reads it; move the page out of /{inside.path} or drop its `audience: public`")
+    return (*protected, *exact, *files)
+
+
+def _customers_dir(area: Area) -> str:
+    """`customers/` above `customers/acme/` (or `customers/acme/notes/`, a maintainer's page)."""
+    mark = f"customers/{area.customer}/"
+    if mark in area.path:
+        return area.path[:area.path.rindex(mark) + len("customers/")]
+    return area.path.rstrip("/").rsplit("/", 1)[0] + "/"
 
 
 def area_of(path: str, rules: Iterable[Area]) -> Area:

@@ -11,8 +11,10 @@ import contextlib
 import ctypes
 import ctypes.util
 import datetime as dt
+import fcntl
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -23,7 +25,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
 from . import storage
-from .loading import Extranet, InvalidInput, load
+from .loading import Extranet, InvalidInput, Problem, check_yaml, load
 
 log = logging.getLogger("extranet")
 
@@ -33,12 +35,56 @@ class BuildFailed(Exception):
 
 
 def load_site_config(config_file: Path, **overrides: object):  # noqa: ANN201 (MkDocsConfig)
+    """MkDocs' configuration, after our own YAML reader found it sound and bounded.
+
+    MkDocs' loader expands aliases without limit and reports syntax errors without `file:line`;
+    so the file is composed (not constructed) by `loading.check_yaml` first, and a value MkDocs
+    refuses is reported at its key's line."""
     try:
-        return load_config(str(config_file), **overrides)
-    except (ConfigurationError, Abort) as error:
-        raise BuildFailed(f"{config_file.name}: {error}") from None
+        text = config_file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise BuildFailed(f"{config_file}: no such file") from None
+    except UnicodeDecodeError as error:
+        raise InvalidInput([Problem(config_file.name, 1, 1, "", f"not UTF-8 text (byte {error.start})")]) from None
+    keys, problems = check_yaml(text, config_file.name)
+    if problems:
+        raise InvalidInput(problems)
+    refused = _Refused()
+    logger = logging.getLogger("mkdocs.config")
+    logger.addHandler(refused)
+    logger.propagate = False  # held back: said once, at its line, if it fails the load
+    try:
+        config = load_config(str(config_file), **overrides)
+    except (ConfigurationError, Abort) as error:
+        located = [Problem(config_file.name, *keys[key], key, message) for key, message in refused.values
+                   if key in keys]
+        if located and len(located) == len(refused.values):
+            raise InvalidInput(located) from None
+        raise BuildFailed("\n".join([*(f"{config_file.name}: {key}: {message}" for key, message in refused.values),
+                                     f"{config_file.name}: {error}"])) from None
+    finally:
+        logger.removeHandler(refused)
+        logger.propagate = True
+    for record in refused.records:  # warnings that did not fail the load are the reader's to see
+        logger.handle(record)
+    return config
+
+
+class _Refused(logging.Handler):
+    """MkDocs' `Config value 'key': message` records, to be placed at the key's line."""
+
+    PATTERN = re.compile(r"Config value '([^']+)': (.*)", re.DOTALL)
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.values: list[tuple[str, str]] = []
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+        match = self.PATTERN.match(record.getMessage())
+        if match:
+            self.values.append((match.group(1), match.group(2)))
 
 
 def plugin_config(config):  # noqa: ANN001, ANN201
@@ -68,6 +114,7 @@ def validate(config_file: Path, *, customers_file: str | None = None, check_stor
         customers_file=customers_file or options.customers,
         content_dir=Path(config.docs_dir).relative_to(root).as_posix(),
         artifact_exists=backend.exists if (options.storage.check if check_storage is None else check_storage) else None,
+        templates_dir=options.templates,
     )
 
 
@@ -95,7 +142,9 @@ def build(config_file: Path, *, now: dt.datetime | None = None, output: Path | N
     site_dir = Path(base.site_dir)
     output = (output or site_dir.parent).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(output)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    claim = _claim(staging)
     try:
         config = load_site_config(config_file, site_dir=str(staging / site_dir.name))
         if now is not None:
@@ -111,8 +160,40 @@ def build(config_file: Path, *, now: dt.datetime | None = None, output: Path | N
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        os.close(claim)
     shutil.rmtree(staging, ignore_errors=True)  # after the swap it holds the previous build
     return output
+
+
+def _claim(staging: Path) -> int:
+    """Hold a lock on the staging directory while this build uses it; the kernel drops it when the
+    process ends, however it ends, so a directory nobody holds is a killed build's leftover."""
+    descriptor = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return descriptor
+
+
+def _remove_stale_staging(output: Path) -> None:
+    """Remove what killed builds left beside the output (`.build.*`: customer pages, server files).
+
+    A directory another build still holds (its lock) is that build's and stays. Rejected: removing
+    by age (a slow build would lose its directory) and every `.build.*` (two builds at once)."""
+    for stale in output.parent.glob(f".{output.name}.*"):
+        if stale.is_symlink() or not stale.is_dir():
+            continue
+        try:
+            descriptor = os.open(stale, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a build in progress
+        finally:
+            os.close(descriptor)
+        log.info("extranet: removing %s, left by an interrupted build", stale)
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 _RENAME_EXCHANGE = 2

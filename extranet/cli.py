@@ -237,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             assert warnings is not None
             _print_json(args.command, "failed", problems=[*map(_message, warnings.messages), _message(str(error))])
             return 1
-        print(f"build failed: {error}", file=sys.stderr)
+        print(f"{'extranet serve' if args.command == 'serve' else 'build failed'}: {error}", file=sys.stderr)
         return 1
     except versions.UpgradeError as error:
         print(f"extranet upgrade-path: {error}", file=sys.stderr)

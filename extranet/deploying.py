@@ -152,6 +152,12 @@ def deploy(output: Path, target: Path, options: Options, *, now: dt.datetime | N
         if not (output / part).is_dir():
             raise DeployFailed(f"{output} holds no build (no {part}/); run `extranet build`")
     root = _build_root(output / "server")
+    if "nginx" in options.servers:
+        defaults = servers.Layout(site="", files="")
+        weak = [problem for path in (defaults.secret_file, defaults.download_secret_file)
+                if (problem := servers.weak_secret_file(Path(path)))]
+        if weak:
+            raise DeployFailed("\n".join(weak))
     expected = os.path.normpath(target / CURRENT)
     if os.path.normpath(root) != expected:
         raise DeployFailed(f"{output} was built for the deploy root {root}, not {expected}: set "

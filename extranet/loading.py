@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import os
 import re
 import types
 import typing
@@ -19,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from mkdocs.utils import meta as mkdocs_meta
 from pydantic import TypeAdapter, ValidationError
 
+from . import access
 from .model import Customer, CustomersFile, Plan, Release, Vendor, version_key
 
 Loc = tuple[str | int, ...]
@@ -101,11 +104,101 @@ else:  # pragma: no cover
     _FastComposer = _Composer  # type: ignore[misc]
 
 
+MAX_DEPTH = 50
+"""Nesting deeper than this is a mistake (or an attack) in any of our files."""
+ALIAS_BUDGET = 10_000
+"""How many values aliases may repeat in one file. An alias repeats what its anchor holds, so ten
+lines of aliases of aliases stand for billions of values (an "alias bomb"): the sizes are added up
+on the composed graph, where each anchor is one node, before anything is expanded. Rejected:
+refusing aliases outright (a maintainer may share a block of users or texts) and PyYAML's loaders,
+which expand first and count never."""
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark | None):
+        self.mark = mark
+
+
 def _compose(text: str) -> yaml.Node | None:
     try:
-        return _FastComposer(text).get_single_node()
-    except yaml.YAMLError:
-        return _Composer(text).get_single_node()
+        try:
+            return _FastComposer(text).get_single_node()
+        except yaml.YAMLError:
+            return _Composer(text).get_single_node()
+    except RecursionError:  # the composers recurse per level; say where it got too deep
+        raise _TooDeep(_too_deep_at(text)) from None
+
+
+def _too_deep_at(text: str) -> yaml.Mark | None:
+    """Where nesting first passes MAX_DEPTH, from the parser's events (a flat stream, no recursion)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return event.start_mark
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None  # pragma: no cover: only called when composing recursed too deep
+
+
+def _bounds(root: yaml.Node, source: Source) -> list[Problem]:
+    """Nesting within MAX_DEPTH, no alias inside itself, and aliases repeating at most ALIAS_BUDGET
+    values, all found on the composed graph in time linear in the file."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def at(node: yaml.Node, message: str) -> Problem:
+        return Problem(source.file, node.start_mark.line + 1, node.start_mark.column + 1, "", message)
+
+    def size(node: yaml.Node, depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise _Refused(at(node, "an alias inside its own anchor (it would never end)"))
+        if depth > MAX_DEPTH:
+            raise _Refused(at(node, f"nested more than {MAX_DEPTH} levels deep"))
+        active.add(key)
+        total = 1 + sum(size(child, depth + 1) for child in _children(node))
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    try:
+        size(root, 0)
+    except _Refused as refused:
+        return [refused.problem]
+    spent = 0
+    seen: set[int] = set()
+    pending: list[tuple[yaml.Node, yaml.Node]] = [(root, root)]
+    while pending:  # document order; `place` is where the alias is written (its anchor's node has no mark of it)
+        node, place = pending.pop()
+        if id(node) in seen:
+            spent += sizes[id(node)]
+            if spent > ALIAS_BUDGET:
+                return [at(place, f"aliases repeat more than {ALIAS_BUDGET} values (an alias bomb?); "
+                                  f"write the values out")]
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            pending += [(child, key) for key, value in reversed(node.value) for child in (value, key)]
+        elif isinstance(node, yaml.SequenceNode):
+            pending += [(child, node) for child in reversed(node.value)]
+    return []
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 @dataclasses.dataclass
@@ -133,6 +226,29 @@ class Source:
         return Problem(self.file, line, column, format_loc(loc if path is None else path), message)
 
 
+def check_yaml(text: str, file: str) -> tuple[dict[str, tuple[int, int]], list[Problem]]:
+    """Syntax and bounds of a YAML file others construct (mkdocs.yml, with its `!ENV` tags):
+    the positions of its top-level keys, or its problems. Nothing is constructed here."""
+    try:
+        node = _compose(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return {}, [Problem(file, line, column, "", f"YAML syntax error: {error.problem or error.context}")]
+    except yaml.YAMLError as error:
+        return {}, [Problem(file, 1, 1, "", f"YAML syntax error: {error}")]
+    except _TooDeep as error:
+        line, column = (error.mark.line + 1, error.mark.column + 1) if error.mark else (1, 1)
+        return {}, [Problem(file, line, column, "", f"nested more than {MAX_DEPTH} levels deep")]
+    if node is None:
+        return {}, []
+    problems = _bounds(node, Source(file))
+    keys = {key.value: (key.start_mark.line + 1, key.start_mark.column + 1)
+            for key, _ in (node.value if isinstance(node, yaml.MappingNode) else ())
+            if isinstance(key, yaml.ScalarNode)}
+    return keys, problems
+
+
 def parse_yaml(text: str, file: str) -> tuple[Source, list[Problem]]:
     """Parse one YAML document, keeping positions; syntax errors come back as problems."""
     source = Source(file)
@@ -147,8 +263,14 @@ def parse_yaml(text: str, file: str) -> tuple[Source, list[Problem]]:
         return source, [Problem(file, line, column, "", f"YAML syntax error: {reason}")]
     except yaml.YAMLError as error:  # reader errors: bad bytes, control characters
         return source, [Problem(file, 1, 1, "", f"YAML syntax error: {error}")]
+    except _TooDeep as error:
+        line, column = (error.mark.line + 1, error.mark.column + 1) if error.mark else (1, 1)
+        return source, [Problem(file, line, column, "", f"nested more than {MAX_DEPTH} levels deep")]
     problems: list[Problem] = []
     if node is None:
+        return source, problems
+    problems = _bounds(node, source)
+    if problems:
         return source, problems
     source.data = _construct(node, (), source, problems, depth=0)
     return source, problems
@@ -182,6 +304,10 @@ def _construct(node: yaml.Node, loc: Loc, source: Source, problems: list[Problem
     return _scalar(node, loc, source, problems)
 
 
+MAX_DIGITS = 100
+"""No number in our files needs more digits; Python refuses to read more than 4300 anyway."""
+
+
 def _scalar(node: yaml.ScalarNode, loc: Loc, source: Source, problems: list[Problem]) -> Any:
     tag, value = node.tag, node.value
     if tag == "tag:yaml.org,2002:str":
@@ -191,6 +317,10 @@ def _scalar(node: yaml.ScalarNode, loc: Loc, source: Source, problems: list[Prob
     if tag == "tag:yaml.org,2002:bool":
         return value.lower() == "true"
     if tag == "tag:yaml.org,2002:int":
+        if len(value.lstrip("+-")) > MAX_DIGITS:
+            problems.append(source.problem(loc, f"a number of {len(value.lstrip('+-'))} digits (at most {MAX_DIGITS}); "
+                                                f"write it in quotes if it is text"))
+            return None
         return int(value, 10)
     if tag == "tag:yaml.org,2002:float":
         return float(value.replace(".inf", "inf").replace(".Inf", "inf").replace(".INF", "inf")
@@ -365,11 +495,17 @@ def load(
     content_dir: str = "content",
     artifact_exists: ArtifactExists | None = None,
     drafts: bool = False,
+    templates_dir: str | None = None,
 ) -> Extranet:
     """Load and validate everything below `root`; raise `InvalidInput` with every problem found.
 
     `drafts`: `TODO` placeholders are no problem (the live preview of a release being written);
-    a placeholder where an id is expected still is."""
+    a placeholder where an id is expected still is. `templates_dir` is checked for links that
+    lead outside the project, as the content and releases are, before anything is read."""
+    places = [root / content_dir, root / releases_dir, root / customers_file]
+    escaping = escaping_links(root, places + ([root / templates_dir] if templates_dir else []))
+    if escaping:
+        raise InvalidInput(escaping)
     problems: list[Problem] = []
     releases: list[tuple[Source, Release]] = []
     release_files = sorted((root / releases_dir).glob("*.yaml"))
@@ -398,7 +534,7 @@ def load(
     # A manifest with problems of its own still has a guide: the guide is not reported as well.
     guides, found = _check_content(root / content_dir, root, languages,
                                    {r.version for _, r in releases} | {path.stem for path in release_files},
-                                   drafts=drafts)
+                                   customers, drafts=drafts)
     problems += found
     if customers is not None:
         problems += _check_customers(customers_source, customers, languages, {version_key(r.version) for _, r in releases})
@@ -609,32 +745,148 @@ def _duplicates(source: Source, items: list[tuple[Loc, str]], what: str) -> list
     return problems
 
 
-def _page_placeholders(path: Path, root: Path) -> list[Problem]:
+def _page_placeholders(text: str, name: str) -> list[Problem]:
     """Lines of a page that still begin with `TODO:` (guide stubs of `extranet release new`)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return []  # MkDocs reports an unreadable page itself
-    name = path.relative_to(root).as_posix()
     return [Problem(name, number, match.start(1) + 1, "", f"still a placeholder: {line[match.start(1):].strip()}")
-            for number, line in enumerate(lines, 1) if (match := _PAGE_PLACEHOLDER.match(line))]
+            for number, line in enumerate(text.splitlines(), 1) if (match := _PAGE_PLACEHOLDER.match(line))]
 
 
 _PAGE_PLACEHOLDER = re.compile(r"^\s*(?:[-*+]\s+|\d+\.\s+)?(TODO:)")
 """`TODO:` at the start of a line, or of a list item."""
 
 
+def _read_page(path: Path, name: str) -> tuple[str | None, list[Problem]]:
+    """A Markdown page's text as MkDocs reads it (UTF-8, optional BOM, universal newlines)."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return None, [Problem(name, 1, 1, "", f"cannot read: {error.strerror}")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        return None, [Problem(name, line, column, "", f"not UTF-8 text (byte 0x{data[error.start]:02x}); "
+                                                     f"save the page as UTF-8")]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def _front_matter(text: str, name: str) -> tuple[Any, tuple[int, int], list[Problem]]:
+    """The `audience` of a page's front matter and where it stands, read where MkDocs reads it.
+
+    MkDocs ignores front matter it cannot parse and reads the page as if it had none, so a typo
+    would silently give the page the default audience: here it is a problem. The YAML block goes
+    through `parse_yaml` (bounded, positions kept); a block of `key: value` lines without `---`
+    (MultiMarkdown style, which MkDocs also accepts) through MkDocs' own reader."""
+    match = mkdocs_meta.YAML_RE.match(text)
+    if match is None:
+        _, data = mkdocs_meta.get_data(text)
+        line = next((number for number, row in enumerate(text.split("\n"), 1)
+                     if re.match(r"^[ ]{0,3}audience:", row, re.IGNORECASE)), 1)
+        return data.get("audience"), (line, 1), []
+    # The block starts on the file's second line: a newline in front keeps the line numbers.
+    source, problems = parse_yaml("\n" + match.group(1), name)
+    if problems:
+        return None, (1, 1), problems
+    if source.data is None:
+        return None, (1, 1), []
+    if not isinstance(source.data, dict):
+        return None, (1, 1), [source.problem((), f"front matter must be a mapping (`key: value` lines), found "
+                                                 f"{_describe(source, (), source.data)}")]
+    declared, position = source.data.get("audience"), source.position(("audience",))
+    # MkDocs reads it again with PyYAML (YAML 1.1), now known to be bounded; where that reading
+    # fails MkDocs drops the whole front matter, and with it an audience that narrowed the page.
+    _, theirs = mkdocs_meta.get_data(text)
+    if theirs.get("audience") != declared:
+        return None, (1, 1), [Problem(name, *position, "audience", "MkDocs reads this front matter differently "
+                                                                   "(it would see audience "
+                                                                   f"{theirs.get('audience')!r}); write it as plain "
+                                                                   "`key: value` lines")]
+    return declared, position, []
+
+
+def _check_page(path: Path, root: Path, rest: str, customers: CustomersFile | None,
+                drafts: bool) -> list[Problem]:
+    """One content page: readable, front matter sound, in a place pages may be, its audience decidable."""
+    name = path.relative_to(root).as_posix()
+    text, problems = _read_page(path, name)
+    if text is None:
+        return problems
+    declared, (line, column), problems = _front_matter(text, name)
+    if problems:
+        return problems
+    if not drafts:
+        problems += _page_placeholders(text, name)
+    refused = access.refused_place(rest, [plan.id for plan in customers.plans] if customers else ())
+    if refused:
+        problems.append(Problem(name, 1, 1, "", f"no content page may lie here: {refused}"))
+    try:
+        access.page_audience(rest, declared, {customer.id for customer in customers.customers} if customers else None)
+    except access.AudienceError as error:
+        problems.append(Problem(name, line, column, "audience" if declared is not None else "", str(error)))
+    return problems
+
+
+def escaping_links(root: Path, places: Iterable[Path]) -> list[Problem]:
+    """Symbolic links under `places` that lead outside the project, each named by its path.
+
+    A build copies whatever the content folder holds into the web root, and a link to
+    `/proc/self/environ` or `~/.ssh` would publish it. Links within the project stay allowed
+    (a guide shared by two folders); the walk follows them, once each, since a link inside
+    can lead to another link out. Rejected: refusing every link (project layouts use them) and
+    resolving only the files MkDocs picks (its rules for what it copies are not ours to repeat)."""
+    real_root = root.resolve()
+    problems: list[Problem] = []
+    seen: set[Path] = set()
+
+    def name(path: Path) -> str:
+        return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+    def check(path: Path) -> bool:
+        """True when `path` may be followed."""
+        if not path.is_symlink():
+            return True
+        try:
+            target = path.resolve(strict=False)
+        except (RuntimeError, OSError):
+            problems.append(Problem(name(path), 1, 1, "", "a symbolic link that loops; remove it"))
+            return False
+        if not target.is_relative_to(real_root):
+            problems.append(Problem(name(path), 1, 1, "", f"a symbolic link to {os.readlink(path)}, outside the "
+                                                         f"project; copy what it should show into the project"))
+            return False
+        return True
+
+    def visit(directory: Path) -> None:
+        real = directory.resolve()
+        if real in seen:
+            return
+        seen.add(real)
+        for entry in sorted(directory.iterdir()):
+            if check(entry) and entry.is_dir():
+                visit(entry)
+
+    for place in places:
+        if (place.exists() or place.is_symlink()) and check(place) and place.is_dir():
+            visit(place)
+    return problems
+
+
 GUIDES = "upgrade"
 """Per-release upgrade guides live at `content/<language>/upgrade/<version>.md`."""
 
 
-def _check_content(content: Path, root: Path, languages: tuple[str, ...],
-                   versions: set[str], *, drafts: bool = False) -> tuple[dict[str, str], list[Problem]]:
-    """Every Markdown page exists in every language, so the language switch always keeps the page."""
+def _check_content(content: Path, root: Path, languages: tuple[str, ...], versions: set[str],
+                   customers: CustomersFile | None, *, drafts: bool = False) -> tuple[dict[str, str], list[Problem]]:
+    """Every Markdown page exists in every language, so the language switch always keeps the page;
+    each page is sound and its audience decidable (`access.page_audience`)."""
     problems: list[Problem] = []
     pages: dict[str, set[str]] = {}
+    real_root = root.resolve()
     if content.is_dir():
         for path in sorted(content.rglob("*.md")):
+            if not path.resolve().is_relative_to(real_root):
+                continue  # reported by `escaping_links`; never read
             relative = path.relative_to(content)
             language, rest = relative.parts[0], Path(*relative.parts[1:]).as_posix()
             if language not in languages or not rest or rest == ".":
@@ -642,7 +894,7 @@ def _check_content(content: Path, root: Path, languages: tuple[str, ...],
                                         f"a page must be under a language folder ({', '.join(languages)})"))
                 continue
             pages.setdefault(rest, set()).add(language)
-            problems += [] if drafts else _page_placeholders(path, root)
+            problems += _check_page(path, root, rest, customers, drafts)
     guides = {}
     for page, present in sorted(pages.items()):
         for language in languages:

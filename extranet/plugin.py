@@ -26,8 +26,8 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from . import access, feeds, servers, storage
-from .access import AUDIENCES, CUSTOMER, CUSTOMERS, PUBLIC, STAFF
+from . import access, feeds, search, servers, storage
+from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .config import ExtranetConfig
 from .loading import Extranet, InvalidInput, load
 from .pages import GeneratedPage, Renderer, load_strings
@@ -49,6 +49,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self.generated: dict[str, GeneratedPage] = {}
         self.navs: dict[str, Navigation] = {}
         self._urls: dict[str, str] = {}
+        self._customers: dict[str, str | None] = {}
+        """Source path -> the customer a page is for (None: not one customer's)."""
         self.feeds: dict[tuple[str, str | None], feeds.Feed] = {}
         """(language, customer or None) -> the feed; empty without `site_url` (feeds need absolute links)."""
         self.preview = False
@@ -58,6 +60,16 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.preview = command == "serve"
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Callable) -> Any:
+        """`mkdocs serve` rebuilds when the data changes too, not only the content: the releases,
+        customers.yaml and the page templates are read by this plugin, which MkDocs cannot know."""
+        for path in self.watched():
+            server.watch(str(path))
+        return server
+
+    def watched(self) -> list[Path]:
+        return [self.root / self.config.releases, self.root / self.config.customers, self.templates]
 
     # --- configuration and model ---------------------------------------------------------------
 
@@ -77,6 +89,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                 content_dir=Path(config.docs_dir).relative_to(self.root).as_posix(),
                 artifact_exists=self.storage.exists if self.config.storage.check else None,
                 drafts=self.preview,  # `mkdocs serve` previews a release whose TODOs are not yet written
+                templates_dir=self.config.templates,
             )
         except InvalidInput as error:
             raise PluginError(f"{len(error.problems)} problem(s) in the extranet's data:\n{error}") from None
@@ -108,6 +121,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.extranet is not None
         self._files = files
+        self._refuse_outside(files, config)
         site_url = config.site_url or ""
         if not site_url:
             log.info("extranet: no site_url in mkdocs.yml, so no Atom feeds (they need absolute links)")
@@ -147,6 +161,15 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self._pages_done, self._pages_total = 0, len(files.documentation_pages())
         return files
 
+    def _refuse_outside(self, files: Files, config: MkDocsConfig) -> None:
+        """Nothing outside the project reaches the web root, even if a link appeared after validation."""
+        ours = tuple(os.path.join(str(place), "") for place in (config.docs_dir, self.templates / "theme"))
+        for file in files:
+            source = file.abs_src_path
+            if source and source.startswith(ours) and not Path(source).resolve().is_relative_to(self.root):
+                raise PluginError(f"extranet: {file.src_uri} leads outside the project "
+                                  f"({Path(source).resolve()}); refusing to publish it")
+
     def _serve_under_language(self, file: File) -> None:
         """`cs/x.md` is served as `x/`; `en/x.md` stays `en/x/` (see `Extranet.url_prefix`)."""
         default = self.languages[0] + "/"
@@ -161,11 +184,19 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         first = file.src_uri.split("/", 1)[0]
         return first if first in self.languages else self.languages[0]
 
-    def audience_of(self, page: Page) -> str:
+    def audience_of(self, page: Page) -> tuple[str, str | None]:
+        """(audience, customer) of a page: a generated page's own; a content page's by where it lies
+        and its front matter, decided by `access.page_audience` as `extranet validate` decides it."""
         generated = self.generated.get(page.file.src_uri)
         if generated is not None:
-            return generated.audience
-        return str(page.meta.get("audience", CUSTOMERS))
+            return generated.audience, generated.customer
+        assert self.extranet is not None
+        language = self.language_of(page.file)
+        try:
+            return access.page_audience(page.file.src_uri.removeprefix(language + "/"), page.meta.get("audience"),
+                                        {customer.id for customer in self.extranet.customers})
+        except access.AudienceError as error:
+            raise PluginError(f"{page.file.src_uri}: audience: {error}") from None
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         """One navigation per language, of public and customers pages only, in a fixed order."""
@@ -201,10 +232,9 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     # --- pages ---------------------------------------------------------------------------------
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        audience = self.audience_of(page)
-        if audience not in AUDIENCES:
-            raise PluginError(f"{page.file.src_uri}: audience '{audience}' is not one of public, customers")
+        audience, customer = self.audience_of(page)
         page.meta["audience"] = audience
+        self._customers[page.file.src_uri] = customer
         page.meta["lang"] = self.language_of(page.file)
         if audience in PRIVATE:
             page.meta["search"] = {"exclude": True}
@@ -247,7 +277,20 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         self._pages_done += 1
         self.progress("pages", self._pages_done, self._pages_total)
-        return output
+        return search.rebase(output, self._root_of(page.meta.get("lang", self.languages[0])))
+
+    def _root_of(self, language: str) -> str:
+        return "" if language == self.languages[0] else f"{language}/"
+
+    def _split_search_index(self, site_dir: Path) -> None:
+        """One search index per language root (see `extranet.search`), after Material wrote its one."""
+        path = site_dir / "search/search_index.json"
+        if not path.exists():
+            return
+        for root, index in search.split(json.loads(path.read_text(encoding="utf-8")), self.languages).items():
+            target = site_dir / root / "search/search_index.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         self._urls = {file.src_uri: file.url for file in files.documentation_pages()}
@@ -258,20 +301,26 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
 
     # --- server files --------------------------------------------------------------------------
 
+    @event_priority(-100)  # after Material's search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Write the server files beside the web root: `<site_dir>/../server/`.
+        """Split the search index per language; write the server files beside the web root:
+        `<site_dir>/../server/`.
 
         Not in preview: `mkdocs serve` builds into a temporary directory and enforces nothing."""
         assert self.extranet is not None
+        self._split_search_index(Path(config.site_dir))
         if self.preview:
             return
         self.progress("server files", 0, 1)
         pages = [access.Page(url=self._urls[file.src_uri].removeprefix("./"), audience=file.page.meta["audience"],
-                             customer=(self.generated[file.src_uri].customer if file.src_uri in self.generated else None))
+                             customer=self._customers.get(file.src_uri))
                  for file in self._files.documentation_pages() if file.page is not None]
         # The theme's script looks for a sitemap under each language's root: a public 404, not a login.
-        self.areas = access.areas(pages, [f"{language}/sitemap.xml" for language in self.languages[1:]]
-                                  + self.public_files)
+        try:
+            self.areas = access.areas(pages, [f"{language}/sitemap.xml" for language in self.languages[1:]]
+                                      + self.public_files)
+        except access.ConflictingAreas as error:
+            raise PluginError(f"extranet: {error}") from None
         for feed in self.feeds.values():
             wrong = access.served_as(feed.path, CUSTOMER if feed.customer else CUSTOMERS, feed.customer, self.areas)
             if wrong:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import access
+from . import access, storage
 from .access import Area, Principal
 from .loading import Extranet
 
@@ -224,10 +224,33 @@ def _secret_file(path: Path, variable: str, secret: str) -> Path:
     """An nginx include that sets `$variable` to `secret`, readable by its owner only."""
     if any(ch in secret for ch in '"\\$') or not secret.isprintable():
         raise ValueError(f"${variable}: the secret must be printable, without quotes, backslashes or dollars")
+    if len(secret) < storage.MIN_SECRET:
+        raise ValueError(f"${variable}: the secret must hold at least {storage.MIN_SECRET} characters (it holds "
+                         f"{len(secret)}); make one with: {storage.MAKE_SECRET}")
     path.write_text("", encoding="utf-8")
     os.chmod(path, 0o600)
     path.write_text(f'map "" ${variable} {{ default "{secret}"; }}\n', encoding="utf-8")
     return path
+
+
+_SECRET_IN_FILE = re.compile(r'default\s+"([^"]*)"')
+
+
+def weak_secret_file(path: Path) -> str | None:
+    """What is wrong with a host's nginx secret file (`map "" $x { default "<secret>"; }`), or None.
+
+    A missing or unreadable file is nginx's to report when the configuration is tested; a short or
+    empty secret nginx would accept, and with it a session or download link anyone can sign."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = _SECRET_IN_FILE.search(text)
+    length = len(found.group(1)) if found else 0
+    if length >= storage.MIN_SECRET:
+        return None
+    return (f"{path}: the secret must hold at least {storage.MIN_SECRET} characters (it holds {length}); make one "
+            f"with: {storage.MAKE_SECRET}")
 
 
 def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: Path, site: Path, runtime: Path,

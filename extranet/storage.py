@@ -199,8 +199,9 @@ def download_secret(env: str = DOWNLOAD_SECRET_ENV) -> str:
     machine works and stays byte-identical from one run to the next."""
     value = os.environ.get(env, "")
     if value:
-        if len(value) < 32:
-            raise LinkError(f"${env} must hold at least 32 characters")
+        if len(value) < MIN_SECRET:
+            raise LinkError(f"${env} must hold at least {MIN_SECRET} characters (it holds {len(value)}); "
+                            f"make one with: {MAKE_SECRET}")
         return value
     home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     path = home / "extranet" / "download-secret"
@@ -210,7 +211,16 @@ def download_secret(env: str = DOWNLOAD_SECRET_ENV) -> str:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "w") as file:
                 file.write(secrets.token_urlsafe(48) + "\n")
-    return path.read_text(encoding="utf-8").strip()
+    value = path.read_text(encoding="utf-8").strip()
+    if len(value) < MIN_SECRET:
+        raise LinkError(f"{path} must hold at least {MIN_SECRET} characters (it holds {len(value)}); "
+                        f"make one with: {MAKE_SECRET} > {path}")
+    return value
+
+
+MIN_SECRET = 32
+"""Characters a secret that signs links or sessions needs at least; an empty one would let anyone sign."""
+MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
 MAX_S3_LIFETIME = 7 * 24 * 3600

@@ -131,8 +131,20 @@ class Site:
         return sorted(path.relative_to(self.web_root).as_posix() for path in self.web_root.rglob("*") if path.is_file())
 
 
+HAND_PLACED = {
+    "customers/elbe-precision/contract.md": "# Contract notes\n\nThe quokkaferret terms of our contract.\n",
+    "customers/elbe-precision/internal.md": "---\naudience: staff\n---\n# Internal\n\nA narwhalbasil note.\n",
+    "staff/handbook.md": "# Handbook\n\nThe wombatfizz rota.\n",
+}
+"""Pages a maintainer puts into the demo by hand: their place (and front matter) decides who reads them."""
+MARKERS = {"quokkaferret": (access.CUSTOMER, "elbe-precision"), "narwhalbasil": (access.STAFF, None),
+           "wombatfizz": (access.STAFF, None)}
+"""A word only in one hand-placed page -> who alone may read it."""
+
+
 def build_variant(directory: Path, now: dt.datetime | None = None) -> Site:
-    """The demo with one user removed and one customer revoked, built at `now` (default: this hour)."""
+    """The demo with one user removed, one customer revoked and the HAND_PLACED pages, built at `now`
+    (default: this hour)."""
     now = now or dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
     root = directory / "project"
     root.mkdir(parents=True)
@@ -149,6 +161,10 @@ def build_variant(directory: Path, now: dt.datetime | None = None) -> Site:
     text = "".join(lines[:start] + lines[end:])
     text = text.replace(f"  - id: {REVOKED}\n", f"  - id: {REVOKED}\n    access: revoked\n", 1)
     (root / "customers.yaml").write_text(text, encoding="utf-8")
+    for language in ("cs", "en"):
+        for path, page in HAND_PLACED.items():
+            (root / "content" / language / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / "content" / language / path).write_text(page, encoding="utf-8")
     output = directory / "build"
     build(root / "mkdocs.yml", now=now, output=output)
     return load_site(root, output, now)

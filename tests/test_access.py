@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import html
+import posixpath
 import re
+import urllib.parse
 
 import pytest
 import yaml
@@ -12,7 +15,8 @@ import yaml
 from extranet import access, servers
 
 from .conftest import DOWNLOAD_SECRET, REPO
-from .servers import CREDENTIALS, REMOVED, REVOKED, SECRET, Server, Site, Visitor, session_cookie, visitors
+from .servers import (CREDENTIALS, HAND_PLACED, MARKERS, REMOVED, REVOKED, SECRET, Server, Site, Visitor, session_cookie,
+                      visitors)
 
 CUSTOMERS = yaml.safe_load((REPO / "customers.yaml").read_text(encoding="utf-8"))["customers"]
 SECURITY = {"content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"}
@@ -200,3 +204,160 @@ def test_a_forged_or_expired_nginx_session_opens_nothing(running: dict[str, Serv
 
 def _cookie(values: dict[str, str]) -> str:
     return "; ".join(f"{name}={value}" for name, value in values.items())
+
+
+# --- pages a maintainer places by hand --------------------------------------------------------------
+
+def readable_by(audience: str, customer: str | None, principal: access.Principal | None) -> bool:
+    """What a page's place and front matter promise, independent of the built rules."""
+    return access.allowed(principal, access.Area("", audience, customer))
+
+
+@pytest.mark.parametrize("name", servers.SERVERS)
+def test_a_maintainers_page_is_served_only_to_whom_its_folder_says(site: Site, running: dict[str, Server], name: str):
+    """`customers/<id>/…` for that customer (front matter may narrow it to staff), `staff/…` for staff."""
+    server = running[name]
+    intended = {"customers/elbe-precision/contract.md": (access.CUSTOMER, "elbe-precision"),
+                "customers/elbe-precision/internal.md": (access.STAFF, None), "staff/handbook.md": (access.STAFF, None)}
+    assert set(intended) == set(HAND_PLACED)
+    wrong, allowed_seen = [], 0
+    for visitor in visitors():
+        principal = visitor.principal(site.principals)
+        headers = server.credentials(visitor)
+        for source, (audience, customer) in intended.items():
+            for prefix in ("", "en/"):
+                url = "/" + prefix + source.removesuffix(".md") + "/"
+                status, response, body = server.request(url, headers, source=visitor.address)
+                expected = "allowed" if readable_by(audience, customer, principal) else "denied"
+                allowed_seen += expected == "allowed"
+                if outcome(status, response) != expected:
+                    wrong.append(f"{visitor.name} {url}: expected {expected}, got {status}")
+    assert not wrong, "\n".join(wrong)
+    assert allowed_seen >= 6  # staff reads all three in both languages; elbe-precision its contract
+
+
+def test_no_file_served_to_another_audience_holds_a_private_pages_text(site: Site):
+    """A customer's or staff page's words appear only in files its own readers receive: not in the
+    search index every customer downloads, not in the sitemap, not in any navigation."""
+    found: dict[str, list[str]] = {marker: [] for marker in MARKERS}
+    wrong = []
+    for path in site.files():
+        data = (site.web_root / path).read_bytes()
+        if path.endswith(".gz"):
+            data = gzip.decompress(data)
+        text = data.decode("utf-8", errors="replace")
+        for marker, (audience, customer) in MARKERS.items():
+            if marker not in text:
+                continue
+            found[marker].append(path)
+            area = access.area_of(path, site.areas)
+            if (area.audience, area.customer) not in ((audience, customer), (access.STAFF, None)):
+                wrong.append(f"{marker} ({audience} {customer or ''}) in {path}, served to {area.audience} "
+                             f"{area.customer or ''}")
+    assert not wrong, "\n".join(wrong)
+    assert all(len(paths) == 2 for paths in found.values()), found  # its own page, in each language
+    assert "search/search_index.json" in site.files() and "en/search/search_index.json" in site.files()
+    sitemap = (site.web_root / "sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>" in sitemap
+    assert not [path for path in HAND_PLACED if path.removesuffix(".md") in sitemap]
+
+
+# --- one decision per path, however it is written ---------------------------------------------------
+
+def variants(path: str) -> list[str]:
+    """Ways to write a site path that servers may normalise: the path itself, its directory with and
+    without a trailing slash, case, percent-encoding, dot segments and doubled slashes."""
+    result = ["/" + path]
+    if path == "index.html" or path.endswith("/index.html"):
+        directory = path.removesuffix("index.html")
+        result += ["/" + directory] + (["/" + directory.rstrip("/")] if directory else [])
+        path = directory or path
+    first, _, rest = path.partition("/")
+    result += [
+        "/" + path.upper(), "/" + first[:1].swapcase() + first[1:] + ("/" if _ or not first else "") + rest,
+        "/" + "".join(f"%{ord(ch):02X}" if ch.isalnum() else ch for ch in path[:3]) + path[3:],
+        "/" + path.replace("/", "%2F", 1), "/" + path.replace("/", "%2f", 1),
+        "/assets/../" + path, "/assets/%2e%2e/" + path, "/./" + path, "/support/./../" + path,
+        "//" + path, "/" + path.replace("/", "//", 1), "/" + path.replace("/", "/./", 1),
+        "/" + path + ("/." if path.endswith("/") else "/../" + posixpath.basename(path)),
+    ]
+    return list(dict.fromkeys(result))
+
+
+def normalised(url: str) -> str:
+    """The site path a server resolves a request path to: percent-decoded, `//` merged, dot segments
+    resolved. Case is kept (paths are case-sensitive on every server here)."""
+    path = urllib.parse.unquote(url)
+    trailing = path.endswith("/") or path.endswith("/.") or path.endswith("/..")
+    path = posixpath.normpath("/" + path.lstrip("/"))
+    if path.startswith("//"):
+        path = "/" + path.lstrip("/")
+    path = path.lstrip("/")
+    return path + "/" if trailing and path else path
+
+
+def expected_outcome(url: str, site: Site, principal: access.Principal | None, existing: set[str]) -> set[str]:
+    path = normalised(url)
+    if not access.allowed(principal, access.area_of(path, site.areas)):
+        return {"denied"}
+    if path in existing or (path.endswith("/") or path == "") and path + "index.html" in existing:
+        return {"allowed"}
+    if path + "/index.html" in existing:
+        return {"redirect"}
+    return {"missing"}
+
+
+def answer(status: int, headers: dict[str, str], url: str) -> str:
+    if status in (301, 302, 308) and "/login/" not in headers.get("location", ""):
+        location = urllib.parse.urlsplit(headers.get("location", "")).path
+        return "redirect" if normalised(location) in (normalised(url), normalised(url) + "/") else f"redirect to {location}"
+    if status == 404:
+        return "missing"
+    return outcome(status, headers)
+
+
+def canonical(path: str) -> str:
+    """The URL a page is linked by: its directory for `index.html`."""
+    return "/" + path.removesuffix("index.html") if path == "index.html" or path.endswith("/index.html") else "/" + path
+
+
+def sample(files: list[str]) -> list[str]:
+    """Every page and generated file, and a few theme files: the theme's hundreds of assets are all
+    under one public prefix, so a handful of them says what the rest would."""
+    assets = [path for path in files if path.startswith("assets/")]
+    return [path for path in files if not path.startswith("assets/")] + assets[:3]
+
+
+@pytest.mark.parametrize("name", servers.SERVERS)
+def test_every_path_however_written_gets_the_answer_area_of_gives(site: Site, running: dict[str, Server], name: str,
+                                                                  capsys):
+    """Every built file, written as an attacker would vary it, for an anonymous visitor, two customers
+    and staff: each server answers as `access.area_of` decides for the path it resolves to."""
+    server = running[name]
+    existing = set(site.files())
+    people = [v for v in visitors() if v.name in ("anonymous", "user of staff", "user of elbe-precision",
+                                                   "user of strojirny-labe")]
+    assert len(people) == 4
+    wrong, cells, stricter = [], 0, 0
+    for visitor in people:
+        principal = visitor.principal(site.principals)
+        headers = server.credentials(visitor)
+        for path in sample(sorted(existing)):
+            for url in variants(path):
+                expected = expected_outcome(url, site, principal, existing)
+                status, response, _ = server.request(url, headers, source=visitor.address)
+                got = answer(status, response, url)
+                cells += 1
+                if got in expected:
+                    continue
+                # Never more than area_of allows; the written path exactly as area_of says; elsewhere a
+                # server may refuse more (400, 404, a login) or redirect to the path it resolves to.
+                if got == "allowed" or url == canonical(path) or got not in ("denied", "missing", "redirect",
+                                                                              "unexpected 400"):
+                    wrong.append(f"{visitor.name} {url}: expected {'/'.join(expected)}, got {got} ({status})")
+                else:
+                    stricter += 1
+    with capsys.disabled():
+        print(f"\n{name}: path variants: {cells} requests, {len(wrong)} mismatches, {stricter} refused or redirected "
+              f"where area_of would answer")
+    assert not wrong, "\n".join(wrong[:60])

@@ -138,3 +138,43 @@ def test_plain_mkdocs_build_with_a_relative_config_path(project):
     assert result.returncode == 0, result.stderr
     assert (project.root / "build/site/customers/alpha/index.html").is_file()
     assert (project.root / "build/server/access.json").is_file()
+
+
+def test_a_killed_builds_staging_directory_is_removed_by_the_next_build(project, tmp_path):
+    """A build killed mid-way leaves `.build.*` (customer pages, htpasswd) beside the output; the next
+    build removes it, and leaves alone one that a running build still holds."""
+    import fcntl
+    import os
+    import signal
+
+    output = tmp_path / "out" / "build"
+    # A real build killed while it works: the child stops itself as soon as its staging exists.
+    child = subprocess.Popen([sys.executable, "-c", (
+        "import os, signal, tempfile\n"
+        "from pathlib import Path\n"
+        "from extranet import building\n"
+        "made = tempfile.mkdtemp\n"
+        "def stop(*a, **k):\n"
+        "    path = made(*a, **k)\n"
+        "    (Path(path) / 'site').mkdir(); (Path(path) / 'site' / 'secret.html').write_text('customer page')\n"
+        "    building._claim(Path(path))\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "tempfile.mkdtemp = stop\n"
+        f"building.build(Path({str(project.config)!r}), output=Path({str(output)!r}))\n")])
+    assert child.wait(timeout=120) == -signal.SIGKILL
+    stale = list(output.parent.glob(".build.*"))
+    assert len(stale) == 1 and (stale[0] / "site/secret.html").exists()
+    held = output.parent / ".build.held"
+    held.mkdir()
+    descriptor = os.open(held, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    try:
+        assert main(["-f", str(project.config), "build", "--now", NOW, "--output", str(output)]) == 0
+    finally:
+        os.close(descriptor)
+    assert sorted(path.name for path in output.parent.iterdir()) == [".build.held", "build"]
+
+
+def test_staging_directories_are_ignored_by_git():
+    result = subprocess.run(["git", "check-ignore", "-q", ".build.x1y2z3/site/index.html"], cwd=REPO)
+    assert result.returncode == 0

@@ -329,7 +329,8 @@ def test_s3_sync_refuses_a_site_with_private_pages(builds, bucket, moto_endpoint
     private = [path for path in sorted(p.relative_to(output / "site").as_posix()
                                        for p in (output / "site").rglob("*") if p.is_file())
                if path.startswith(("customers/", "en/customers/", "releases/", "en/releases/", "guides/",
-                                   "en/guides/", "upgrade/", "en/upgrade/", "staff/", "en/staff/", "search/"))]
+                                   "en/guides/", "upgrade/", "en/upgrade/", "staff/", "en/staff/", "search/",
+                                   "en/search/"))]
     assert capsys.readouterr().err == (
         f"extranet deploy: {output}/site has {len(private)} file(s) for customers or staff only (e.g. "
         "customers/alpha/index.html); a bucket serves every object to anyone with its URL, so they would be public. "

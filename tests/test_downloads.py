@@ -175,12 +175,41 @@ def test_without_a_secret_in_the_environment_a_build_keeps_one_of_its_own(projec
     assert "md5=" in first and secret.read_text().strip() not in first
 
 
-def test_a_short_secret_is_refused(project, monkeypatch, capsys):
-    monkeypatch.setenv("EXTRANET_DOWNLOAD_SECRET", "short")
+MAKE = "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+@pytest.mark.parametrize("command", ["build", "serve"])
+@pytest.mark.parametrize("where, value", [("environment", "short"), ("environment", "x" * 31), ("file", ""),
+                                          ("file", "\n"), ("file", "y" * 31 + "\n")])
+def test_a_short_or_empty_secret_is_refused_with_how_to_make_one(project, tmp_path, monkeypatch, capsys,
+                                                                  command, where, value):
+    """An empty secret made nginx accept a forged link to any file; build and serve refuse it."""
     from extranet.cli import main
 
-    assert main(["-f", str(project.config), "build", "--output", str(project.root / "out")]) == 1
-    assert "$EXTRANET_DOWNLOAD_SECRET must hold at least 32 characters" in capsys.readouterr().err
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    if where == "environment":
+        monkeypatch.setenv("EXTRANET_DOWNLOAD_SECRET", value)
+        expected = f"$EXTRANET_DOWNLOAD_SECRET must hold at least 32 characters (it holds {len(value)}); {MAKE}"
+    else:
+        monkeypatch.delenv("EXTRANET_DOWNLOAD_SECRET")
+        path = tmp_path / "config/extranet/download-secret"
+        path.parent.mkdir(parents=True)
+        path.write_text(value)
+        expected = f"{path} must hold at least 32 characters (it holds {len(value.strip())}); {MAKE} > {path}"
+    argv = ["build", "--output", str(project.root / "out")] if command == "build" else ["serve"]
+    assert main(["-f", str(project.config), *argv]) == 1
+    prefix = "build failed" if command == "build" else "extranet serve"
+    assert capsys.readouterr().err.splitlines() == [f"{prefix}: mkdocs.yml: {expected}"]
+    assert not (project.root / "out").exists()
+
+
+def test_the_nginx_secret_file_refuses_a_short_secret(tmp_path):
+    from extranet import servers
+
+    with pytest.raises(ValueError) as caught:
+        servers._secret_file(tmp_path / "s.conf", "extranet_secret", "x" * 31)
+    assert str(caught.value) == f"$extranet_secret: the secret must hold at least 32 characters (it holds 31); {MAKE}"
+    assert not (tmp_path / "s.conf").exists()
 
 
 def _build(project: Project, output) -> str:
@@ -188,3 +217,19 @@ def _build(project: Project, output) -> str:
 
     build(project.config, now=dt.datetime(2026, 11, 23, 12, tzinfo=dt.timezone.utc), output=output)
     return (output / "site/customers/alpha/index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("content, length", [('map "" $extranet_secret { default ""; }\n', 0),
+                                             ('map "" $extranet_secret { default "short"; }\n', 5),
+                                             ("garbage\n", 0)])
+def test_a_hosts_weak_nginx_secret_file_is_refused(tmp_path, content, length):
+    """The host's /etc/extranet/nginx-*.conf: `extranet deploy --server nginx` checks it before switching."""
+    from extranet import servers
+
+    path = tmp_path / "nginx-session.conf"
+    path.write_text(content)
+    assert servers.weak_secret_file(path) == (
+        f"{path}: the secret must hold at least 32 characters (it holds {length}); {MAKE}")
+    path.write_text('map "" $extranet_secret { default "' + "k" * 32 + '"; }\n')
+    assert servers.weak_secret_file(path) is None
+    assert servers.weak_secret_file(tmp_path / "missing.conf") is None
