@@ -1,0 +1,115 @@
+"""Text from data, written into a generated page: one helper per context, all of them here.
+
+A generated page is Markdown (Python-Markdown with `attr_list`, `md_in_html`, `tables`, `toc`,
+`admonition`) that also holds raw HTML (forms, download tables), front matter and link targets.
+A name or title from YAML can land in any of these, so it must come out as the text it is in each:
+
+- `markdown`: Markdown text, HTML text, a quoted HTML attribute and a double-quoted YAML scalar at
+  once. Every character that means something to one of them is written as a numeric character
+  reference (`&#60;` for `<`, `&#42;` for `*`): Markdown passes references through untouched,
+  the browser shows the character. So `<script>`, `*`, `_`, `[x](javascript:…)`, `{: attr }`,
+  `{{ 7*7 }}`, `|` and `#` all show as written, wherever the template puts the value.
+- `table_cell`: the same, named for the context (a Markdown table row): `|` and line breaks are
+  what would break a row, and `markdown` writes neither.
+- `attribute`: a quoted HTML attribute, also for template text (`Markup`), whose quotes it encodes.
+- `url`: a link target; only `https:`, `http:`, `mailto:`, `tel:` or a relative link, percent-
+  encoded so that neither Markdown nor HTML reads anything into it.
+
+Rejected: Markdown backslash escapes (`\\*`): they do not cover `<`, raw HTML blocks or attribute
+values, and inside raw HTML they show as backslashes. Escaping only HTML (Jinja's autoescape alone)
+leaves `[x](javascript:…)` a link. Stripping characters loses what the maintainer wrote.
+
+The page renderer (`extranet.pages`) applies `markdown` to every `{{ }}` that is not `Markup`, so a
+template is safe unless it says otherwise; `Markup` marks text the templates themselves wrote.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import urllib.parse
+from typing import Any
+
+from markupsafe import Markup
+
+_ALWAYS = frozenset('&<>"\'\\`*[]{}|#!')
+"""Characters that start HTML, a YAML escape, or Markdown syntax anywhere on a line."""
+_BREAK = re.compile(r"\s*[\r\n\t\f\v\x85\u2028\u2029]\s*")
+"""A line break (with the blanks around it): one line, one paragraph, one table row stay so."""
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_LIST_NUMBER = re.compile(r"^(\s*\d+)\.(?=\s|$)")
+"""`1. ` at the start of a line is an ordered list to Markdown (a date such as `1. prosince`)."""
+_LINE_START = frozenset("-+= ")
+"""At the start of a line: a list (`- `, `+ `), a setext heading or rule (`===`, `---`) or code (spaces)."""
+
+
+def _reference(char: str) -> str:
+    return f"&#{ord(char)};"
+
+
+def markdown(value: Any) -> Markup:
+    """`value` as text in Markdown, HTML text, a quoted HTML attribute or a double-quoted YAML
+    scalar. `Markup` (text the templates wrote) is returned as it is."""
+    if hasattr(value, "__html__"):
+        return Markup(value.__html__())
+    text = _CONTROL.sub("\ufffd", _BREAK.sub(" ", str(value)))
+    number = _LIST_NUMBER.match(text)
+    dot = number.end(1) if number else -1
+    out = []
+    for index, char in enumerate(text):
+        if char in _ALWAYS or (index == 0 and char in _LINE_START) or index == dot:
+            out.append(_reference(char))
+        elif char == "_" and not _inside_word(text, index):
+            out.append(_reference(char))  # `_` between letters never opens or closes emphasis
+        else:
+            out.append(char)
+    return Markup("".join(out))
+
+
+def _inside_word(text: str, index: int) -> bool:
+    before = text[index - 1] if index > 0 else ""
+    after = text[index + 1] if index + 1 < len(text) else ""
+    return before.isalnum() and after.isalnum()
+
+
+def table_cell(value: Any) -> Markup:
+    """`value` in a Markdown table cell: `markdown` already writes `|` as a reference and line
+    breaks as spaces, the two things that end a cell or a row."""
+    return markdown(value)
+
+
+def attribute(value: Any) -> Markup:
+    """`value` inside a double- or single-quoted HTML attribute. Template text (`Markup`) keeps
+    its markup but not its quotes, which would end the attribute."""
+    if hasattr(value, "__html__"):
+        return Markup(value.__html__().replace('"', "&#34;").replace("'", "&#39;"))
+    return markdown(value)
+
+
+SCHEMES = frozenset({"https", "http", "mailto", "tel"})
+"""What a link on a page may lead to. Data (`vendor.website`) is held to `https:`/`mailto:` by
+validation (`extranet.model.Link`); storage may give `http:` links to a local test endpoint."""
+_URL_SAFE = "/:?#@!$&'*+,;=%~-._"
+"""Characters a URL keeps as they are; everything else (spaces, quotes, `<>()[]{}|\\^`) is
+percent-encoded, so the URL ends neither a Markdown link nor an HTML attribute."""
+
+
+class UnsafeLink(ValueError):
+    """A link with a scheme a page must never carry (`javascript:`, `data:`, …)."""
+
+
+def url(value: Any) -> Markup:
+    """`value` as a link target in a Markdown link `[…](here)` or an `href="here"` attribute.
+
+    Raises `UnsafeLink` for any scheme but `SCHEMES`: validation refuses such data first, so this
+    is the last line, not the message a maintainer sees."""
+    text = str(value)
+    if _CONTROL.search(text) or _BREAK.search(text):
+        raise UnsafeLink(f"a link must not contain control characters: {text!r}")
+    scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", text)
+    if scheme and scheme.group(1).lower() not in SCHEMES:
+        raise UnsafeLink(f"a page must not link to {scheme.group(1)}: ({text!r})")
+    if not scheme and ":" in text.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]:
+        raise UnsafeLink(f"not a link a page may carry: {text!r}")
+    # html.escape for the attribute; Python-Markdown keeps `&amp;` in a link target as it is.
+    return Markup(html.escape(urllib.parse.quote(text, safe=_URL_SAFE), quote=True))
