@@ -113,3 +113,22 @@ def url(value: Any) -> Markup:
         raise UnsafeLink(f"not a link a page may carry: {text!r}")
     # html.escape for the attribute; Python-Markdown keeps `&amp;` in a link target as it is.
     return Markup(html.escape(urllib.parse.quote(text, safe=_URL_SAFE), quote=True))
+
+
+_SERVER_TEXT = re.compile(r"[^\w .,()+'&-]")
+
+
+def server_text(value: Any) -> str:
+    """`value` as a label inside a server configuration (the Basic-auth realm): letters, digits and
+    plain punctuation only. nginx reads `$` and `;`, Caddy `{…}`, every server `"` and `\\`; a
+    label needs none of them, so they are left out rather than escaped three ways."""
+    return " ".join(_SERVER_TEXT.sub("", str(value)).split())
+
+
+_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """`value` as XML 1.0 character data (a feed): ElementTree escapes `<&>` but writes control
+    characters as they are, which no XML parser accepts."""
+    return _XML_INVALID.sub("\ufffd", value)
