@@ -39,8 +39,8 @@ _BREAK = re.compile(r"\s*[\r\n\t\f\v\x85\u2028\u2029]\s*")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _LIST_NUMBER = re.compile(r"^(\s*\d+)\.(?=\s|$)")
 """`1. ` at the start of a line is an ordered list to Markdown (a date such as `1. prosince`)."""
-_LINE_START = frozenset("-+= ")
-"""At the start of a line: a list (`- `, `+ `), a setext heading or rule (`===`, `---`) or code (spaces)."""
+_LINE_START = frozenset("-+=")
+"""At the start of a line: a list (`- `, `+ `), a setext heading or rule (`===`, `---`)."""
 
 
 def _reference(char: str) -> str:
@@ -52,7 +52,8 @@ def markdown(value: Any) -> Markup:
     scalar. `Markup` (text the templates wrote) is returned as it is."""
     if hasattr(value, "__html__"):
         return Markup(value.__html__())
-    text = _CONTROL.sub("\ufffd", _BREAK.sub(" ", str(value)))
+    # Blanks around a value would also break the template's own `**…**` around it; HTML folds them anyway.
+    text = _CONTROL.sub("\ufffd", _BREAK.sub(" ", str(value))).strip()
     number = _LIST_NUMBER.match(text)
     dot = number.end(1) if number else -1
     out = []
@@ -82,7 +83,7 @@ def attribute(value: Any) -> Markup:
     """`value` inside a double- or single-quoted HTML attribute. Template text (`Markup`) keeps
     its markup but not its quotes, which would end the attribute."""
     if hasattr(value, "__html__"):
-        return Markup(value.__html__().replace('"', "&#34;").replace("'", "&#39;"))
+        return Markup(str(value.__html__()).replace('"', "&#34;").replace("'", "&#39;"))
     return markdown(value)
 
 
