@@ -1,0 +1,192 @@
+"""Names and titles from YAML are text: a demo whose data holds script, HTML, attribute, Jinja and
+Markdown-link attacks, built and served by nginx, read in Chromium (issue 11 point 4).
+
+Each attack must show as written, run nothing (no dialog, no CSP violation) and leave no
+`javascript:` link; the feeds, the .ics and the JSON calendar carry it as text too.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from extranet.building import build
+
+from .conftest import NOW_DT, REPO
+from .servers import CREDENTIALS, Server, Site, load_site, start, stop
+from .test_browser import browser  # noqa: F401: the Chromium fixture, launched as the suite does
+from .test_escaping import _csp, csp_violations
+
+ATTACK = ('<script>alert(1)</script> <img src=x onerror=alert(1)> " onmouseover=alert(1) x=" {{ 7*7 }} '
+          '[x](javascript:alert(1)) *a* _b_ c|d {: .x } `e` # f')
+"""Every attack at once, in every name and title below."""
+
+
+def field(label: str) -> str:
+    return f"{label} {ATTACK}"
+
+
+def q(text: str) -> str:
+    """A YAML double-quoted scalar (JSON is YAML)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+CUSTOMERS_YAML = [  # (old line, new line) in customers.yaml: the first occurrence
+    ("  name: ANNECA s.r.o.\n", f"  name: {q(field('Vendor'))}\n"),
+    ("  product: InTouch CRM Enterprise\n", f"  product: {q(field('Product'))}\n"),
+    ("      name: {cs: Jádro systému, en: Core system}\n",
+     f"      name: {{cs: {q(field('Modul'))}, en: {q(field('Module'))}}}\n"),
+    ("      name: Windows\n", f"      name: {q(field('Platform'))}\n"),
+    ("      name: InTouch CRM Enterprise\n", f"      name: {q(field('Edition'))}\n"),
+    ("          name: {cs: Firemní dovolená mezi svátky, en: Company holiday between Christmas and New Year}\n",
+     f"          name: {{cs: {q(field('Zavřeno') + chr(13) + chr(10) + 'X-INJECTED:1')}, "
+     f"en: {q(field('Closed') + chr(13) + chr(10) + 'X-INJECTED:1')}}}\n"),
+    ("    name: Strojírny Labe a.s.\n", f"    name: {q(field('Customer'))}\n"),
+    ("        name: Jana Dvořáková\n", f"        name: {q(field('User'))}\n"),
+]
+RELEASE_YAML = [  # in releases/5.0.0.yaml, newer than the customer's 4.3.0
+    ("  cs: Propojení s e-mailem a platforma .NET 8\n  en: E-mail integration and the .NET 8 platform\n",
+     f"  cs: {q(field('Titulek'))}\n  en: {q(field('Title'))}\n"),
+    ('  - cs: "Propojení s poštovním serverem (IMAP a Microsoft 365): přijaté i odeslané e-maily se samy přiřadí '
+     'ke kontaktům."\n    en: "Connection to the mail server (IMAP and Microsoft 365): received and sent e-mails are '
+     'attached to contacts automatically."\n', f"  - cs: {q(field('Novinka'))}\n    en: {q(field('Highlight'))}\n"),
+    ("  - cs: Zazálohujte databázi a datový adresář.\n    en: Back up the database and the data directory.\n",
+     f"  - cs: {q(field('Krok'))}\n    en: {q(field('Step'))}\n"),
+]
+CUSTOMER = "strojirny-labe"
+
+
+def _replace(path: Path, changes: list[tuple[str, str]]) -> None:
+    text = path.read_text(encoding="utf-8")
+    for old, new in changes:
+        assert old in text, (path.name, old)
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """The demo with the attack in every name and title above, built at this hour."""
+    directory = tmp_path_factory.mktemp("hostile")
+    root = directory / "project"
+    root.mkdir()
+    for name in ("content", "releases", "site_templates"):
+        shutil.copytree(REPO / name, root / name)
+    for name in ("mkdocs.yml", "customers.yaml"):
+        shutil.copy(REPO / name, root / name)
+    _replace(root / "customers.yaml", CUSTOMERS_YAML)
+    _replace(root / "releases/5.0.0.yaml", RELEASE_YAML)
+    output = directory / "build"
+    build(root / "mkdocs.yml", now=NOW_DT, output=output)  # the closed day is within a year of this instant
+    return load_site(root, output, NOW_DT)
+
+
+@pytest.fixture(scope="module")
+def nginx(hostile: Site, tmp_path_factory: pytest.TempPathFactory):
+    server = start("nginx", hostile, tmp_path_factory.mktemp("hostile-nginx"))
+    yield server
+    stop(server)
+
+
+def folded(text: str) -> str:
+    return " ".join(text.replace("¶", " ").split())
+
+
+# --- in the built files ------------------------------------------------------------------------
+
+def test_the_hostile_build_has_no_script_the_policy_blocks(hostile: Site):
+    assert csp_violations(hostile.web_root, _csp(hostile.output / "server")) == []
+
+
+def test_feeds_carry_the_attack_as_text(hostile: Site):
+    atom = "{http://www.w3.org/2005/Atom}"
+    for language, title in (("", "Titulek"), ("en/", "Title")):
+        releases = ET.parse(hostile.web_root / f"{language}releases/feed.atom").getroot()
+        assert field("Product") in releases.findtext(f"{atom}title")
+        assert releases.find(f"{atom}author/{atom}name").text == field("Vendor")
+        feed = ET.parse(hostile.web_root / f"{language}customers/{CUSTOMER}/feed.atom").getroot()
+        assert field("Customer") in feed.findtext(f"{atom}title")
+        entry = next(e for e in feed.iter(f"{atom}entry") if e.findtext(f"{atom}title").startswith("5.0.0: "))
+        assert entry.findtext(f"{atom}title") == f"5.0.0: {field(title)}"
+        body = entry.findtext(f"{atom}content")  # HTML, as feed readers render it
+        assert "<script>" not in body and "<img" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_calendars_carry_the_attack_as_text(hostile: Site):
+    ics = (hostile.web_root / "en/support/enterprise/support-calendar.ics").read_bytes().decode("utf-8")
+    lines = ics.split("\r\n")
+    assert not [line for line in lines if line.startswith("X-INJECTED")]
+    unfolded = ics.replace("\r\n ", "")
+    assert ("SUMMARY:Technical support closed: Closed <script>alert(1)</script> <img src=x onerror=alert(1)> \" "
+            "onmouseover=alert(1) x=\" {{ 7*7 }} [x](javascript:alert(1)) *a* _b_ c|d {: .x } `e` # f\\nX-INJECTED:1"
+            in unfolded.replace("\\,", ","))
+    data = json.loads((hostile.web_root / "support/enterprise/calendar.json").read_text(encoding="utf-8"))
+    assert data["closed"]["2026-12-30"]["en"] == field("Closed") + "\r\nX-INJECTED:1"
+
+
+# --- in Chromium, served by nginx ----------------------------------------------------------------
+
+PAGES = {  # page -> the texts it must show as written
+    "customer": (f"customers/{CUSTOMER}/", [field(x) for x in ("Customer", "User", "Modul", "Titulek", "Krok",
+                                                                 "Edition", "Platform")]),
+    "release": ("releases/5.0.0/", [field(x) for x in ("Titulek", "Novinka", "Krok", "Modul", "Platform")]),
+    "release in English": ("en/releases/5.0.0/", [field(x) for x in ("Title", "Highlight", "Step", "Module")]),
+    "staff": ("staff/", [field("Customer")]),
+    "home": ("", [field("Vendor"), field("Product")]),
+    "support": ("support/", [field("Zavřeno"), field("Product")]),
+}
+
+
+@pytest.fixture(scope="module")
+def readers(browser, nginx: Server):  # noqa: F811
+    """A browser context per reader (the customer's user, staff), each logged in once: servers limit
+    logins per address."""
+    contexts = {}
+    for reader in ("customer", "staff"):
+        user = next(c for c in CREDENTIALS if c["customer"] == (CUSTOMER if reader == "customer" else None))
+        contexts[reader] = browser.new_context(
+            http_credentials={"username": user["login"], "password": user["password"]}, locale="cs-CZ")
+        page = contexts[reader].new_page()
+        assert page.goto(f"http://127.0.0.1:{nginx.port}/login/").status == 200
+        page.close()
+    yield contexts
+    for context in contexts.values():
+        context.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_reader_sees_the_attack_as_text_and_nothing_runs(readers, nginx: Server, name: str):
+    path, expected = PAGES[name]
+    base = f"http://127.0.0.1:{nginx.port}"
+    page = readers["staff" if name == "staff" else "customer"].new_page()
+    dialogs: list[str] = []
+    console: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    response = page.goto(base + "/" + path)
+    assert response is not None and response.status == 200, (path, response and response.status)
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "unsafe-inline" not in csp.split("script-src", 1)[1].split(";", 1)[0]
+    page.wait_for_load_state("networkidle")
+    for element in page.get_by_text("onmouseover").all():  # where an injected handler would sit
+        if element.is_visible():
+            element.dispatch_event("mouseover")
+    shown = folded(page.locator("body").inner_text())
+    for text in expected:
+        assert folded(text) in shown, (path, text)
+    assert "<script>alert(1)</script>" in page.title() or name in ("staff", "support")
+    assert page.locator("[onerror], [onmouseover], img[src=x]").count() == 0
+    assert page.locator("script:not([src]):not([type='application/json'])").count() == 0
+    links = page.eval_on_selector_all(
+        "[href], [src], [action], [formaction]",
+        "els => els.flatMap(e => ['href', 'src', 'action', 'formaction'].map(a => e.getAttribute(a))"
+        ".filter(v => v && v.replace(/[\\u0000-\\u0020]/g, '').toLowerCase().startsWith('javascript:')))")
+    assert links == []
+    assert dialogs == []
+    assert not [line for line in console if "Content Security Policy" in line or "pageerror" in line], console
+    page.close()
