@@ -172,6 +172,10 @@ def _script_sources(policy: str) -> list[str]:
     return directives.get("script-src", directives.get("default-src", []))
 
 
+_RUNNABLE = ("javascript:", "data:text/html", "vbscript:")
+_SCRIPT_TYPES = ("text/javascript", "module", "application/javascript")
+
+
 class _Scripts(html.parser.HTMLParser):
     """Inline scripts, event-handler attributes and javascript: URLs of one page."""
 
@@ -187,11 +191,11 @@ class _Scripts(html.parser.HTMLParser):
         for name, value in attrs:
             if name.startswith("on"):
                 self.handlers.append(f"<{tag} {name}={value!r}>")
-            if name in ("href", "src", "action", "formaction", "data") and value and \
-                    re.sub(r"[\x00-\x20]", "", value).lower().startswith(("javascript:", "data:text/html", "vbscript:")):
+            link = re.sub(r"[\x00-\x20]", "", value or "").lower()
+            if name in ("href", "src", "action", "formaction", "data") and link.startswith(_RUNNABLE):
                 self.urls.append(f"<{tag} {name}={value!r}>")
-        if tag == "script" and "src" not in attributes and \
-                (attributes.get("type") or "text/javascript").lower() in ("text/javascript", "module", "application/javascript"):
+        kind = (attributes.get("type") or "text/javascript").lower()
+        if tag == "script" and "src" not in attributes and kind in _SCRIPT_TYPES:
             self._script = []
 
     def handle_data(self, data):
@@ -240,7 +244,8 @@ def test_the_check_finds_an_inline_script_a_handler_and_a_javascript_link(tmp_pa
                                      '<script type="application/json">{"data": 1}</script><script src="s.js"></script>')
     digest = base64.b64encode(hashlib.sha256(b"alert(1)").digest()).decode()
     assert csp_violations(tmp_path, "script-src 'self'") == [
-        "a.html: inline script 'alert(1)'", "a.html: handler <p onclick='x()'>", "a.html: link <a href=' JavaScript:x'>"]
+        "a.html: inline script 'alert(1)'", "a.html: handler <p onclick='x()'>",
+        "a.html: link <a href=' JavaScript:x'>"]
     assert csp_violations(tmp_path, f"script-src 'self' 'sha256-{digest}'") == [
         "a.html: handler <p onclick='x()'>", "a.html: link <a href=' JavaScript:x'>"]
 

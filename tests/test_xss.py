@@ -1,5 +1,5 @@
 """Names and titles from YAML are text: a demo whose data holds script, HTML, attribute, Jinja and
-Markdown-link attacks, built and served by nginx, read in Chromium (issue 11 point 4).
+Markdown-link attacks, built, served by nginx, Apache and Caddy and read in Chromium (issue 11 point 4).
 
 Each attack must show as written, run nothing (no dialog, no CSP violation) and leave no
 `javascript:` link; the feeds, the .ics and the JSON calendar carry it as text too.
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from extranet import servers
 from extranet.building import build
 
 from .conftest import NOW_DT, REPO
@@ -85,11 +86,12 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Site:
     return load_site(root, output, NOW_DT)
 
 
-@pytest.fixture(scope="module")
-def nginx(hostile: Site, tmp_path_factory: pytest.TempPathFactory):
-    server = start("nginx", hostile, tmp_path_factory.mktemp("hostile-nginx"))
-    yield server
-    stop(server)
+@pytest.fixture(scope="module", params=servers.SERVERS)
+def server(request, hostile: Site, tmp_path_factory: pytest.TempPathFactory):
+    """Each real server in turn: each sends the Content-Security-Policy itself."""
+    running = start(request.param, hostile, tmp_path_factory.mktemp(f"hostile-{request.param}"))
+    yield running
+    stop(running)
 
 
 def folded(text: str) -> str:
@@ -128,7 +130,7 @@ def test_calendars_carry_the_attack_as_text(hostile: Site):
     assert data["closed"]["2026-12-30"]["en"] == field("Closed") + "\r\nX-INJECTED:1"
 
 
-# --- in Chromium, served by nginx ----------------------------------------------------------------
+# --- in Chromium, served by each server ----------------------------------------------------------------
 
 PAGES = {  # page -> the texts it must show as written
     "customer": (f"customers/{CUSTOMER}/", [field(x) for x in ("Customer", "User", "Modul", "Titulek", "Krok",
@@ -142,7 +144,7 @@ PAGES = {  # page -> the texts it must show as written
 
 
 @pytest.fixture(scope="module")
-def readers(browser, nginx: Server):  # noqa: F811
+def readers(browser, server: Server):  # noqa: F811
     """A browser context per reader (the customer's user, staff), each logged in once: servers limit
     logins per address."""
     contexts = {}
@@ -151,7 +153,7 @@ def readers(browser, nginx: Server):  # noqa: F811
         contexts[reader] = browser.new_context(
             http_credentials={"username": user["login"], "password": user["password"]}, locale="cs-CZ")
         page = contexts[reader].new_page()
-        assert page.goto(f"http://127.0.0.1:{nginx.port}/login/").status == 200
+        assert page.goto(f"http://127.0.0.1:{server.port}/login/").status == 200
         page.close()
     yield contexts
     for context in contexts.values():
@@ -159,9 +161,9 @@ def readers(browser, nginx: Server):  # noqa: F811
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_a_reader_sees_the_attack_as_text_and_nothing_runs(readers, nginx: Server, name: str):
+def test_a_reader_sees_the_attack_as_text_and_nothing_runs(readers, server: Server, name: str):
     path, expected = PAGES[name]
-    base = f"http://127.0.0.1:{nginx.port}"
+    base = f"http://127.0.0.1:{server.port}"
     page = readers["staff" if name == "staff" else "customer"].new_page()
     dialogs: list[str] = []
     console: list[str] = []
