@@ -130,6 +130,16 @@ def test_calendars_carry_the_attack_as_text(hostile: Site):
     assert data["closed"]["2026-12-30"]["en"] == field("Closed") + "\r\nX-INJECTED:1"
 
 
+def test_the_search_index_holds_the_attack_as_escaped_html(hostile: Site):
+    """The theme shows search results as HTML: titles and texts in the index must be escaped HTML."""
+    index = json.loads((hostile.web_root / "search/search_index.json").read_text(encoding="utf-8"))
+    found = [doc for doc in index["docs"] if "alert(1)" in doc["title"] + doc["text"]]
+    assert any(doc["location"].startswith("releases/5.0.0/") for doc in found)
+    for doc in found:
+        for key in ("title", "text"):
+            assert "<script" not in doc[key] and "<img" not in doc[key], doc  # a bare " in text is harmless
+
+
 # --- in Chromium, served by each server ----------------------------------------------------------------
 
 PAGES = {  # page -> the texts it must show as written
