@@ -37,7 +37,8 @@ _ALWAYS = frozenset('&<>"\'\\`*[]{}|#!')
 _BREAK = re.compile(r"\s*[\r\n\t\f\v\x85\u2028\u2029]\s*")
 """A line break (with the blanks around it): one line, one paragraph, one table row stay so."""
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-_LIST_NUMBER = re.compile(r"^(\s*\d+)\.(?=\s|$)")
+_UNUSUAL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+_LIST_NUMBER = re.compile(r"^(\d+)\.(?=\s|$)")
 """`1. ` at the start of a line is an ordered list to Markdown (a date such as `1. prosince`)."""
 _LINE_START = frozenset("-+=")
 """At the start of a line: a list (`- `, `+ `), a setext heading or rule (`===`, `---`)."""
@@ -47,30 +48,30 @@ def _reference(char: str) -> str:
     return f"&#{ord(char)};"
 
 
+_REFERENCES = {ord(char): _reference(char) for char in _ALWAYS}
+_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+"""`_` unless between two letters or digits: there it never opens or closes emphasis (`my_plan`)."""
+_SPECIAL = re.compile(r"[&<>\"'\\`*\[\]{}|#!_]")
+_SPECIAL_START = frozenset("-+=0123456789")
+
+
 def markdown(value: Any) -> Markup:
     """`value` as text in Markdown, HTML text, a quoted HTML attribute or a double-quoted YAML
     scalar. `Markup` (text the templates wrote) is returned as it is."""
     if hasattr(value, "__html__"):
         return Markup(value.__html__())
     # Blanks around a value would also break the template's own `**…**` around it; HTML folds them anyway.
-    text = _CONTROL.sub("\ufffd", _BREAK.sub(" ", str(value))).strip()
-    number = _LIST_NUMBER.match(text)
-    dot = number.end(1) if number else -1
-    out = []
-    for index, char in enumerate(text):
-        if char in _ALWAYS or (index == 0 and char in _LINE_START) or index == dot:
-            out.append(_reference(char))
-        elif char == "_" and not _inside_word(text, index):
-            out.append(_reference(char))  # `_` between letters never opens or closes emphasis
-        else:
-            out.append(char)
-    return Markup("".join(out))
-
-
-def _inside_word(text: str, index: int) -> bool:
-    before = text[index - 1] if index > 0 else ""
-    after = text[index + 1] if index + 1 < len(text) else ""
-    return before.isalnum() and after.isalnum()
+    text = str(value)
+    if _UNUSUAL.search(text):  # a search is much cheaper than two substitutions on every value
+        text = _CONTROL.sub("\ufffd", _BREAK.sub(" ", text))
+    text = text.strip()
+    if text[:1] not in _SPECIAL_START and not _SPECIAL.search(text):
+        return Markup(text)  # most names and titles: nothing to do, and every page has hundreds
+    text = _UNDERSCORE.sub("&#95;", text.translate(_REFERENCES))
+    text = _LIST_NUMBER.sub(r"\1&#46;", text, count=1)
+    if text[:1] in _LINE_START:
+        text = _reference(text[0]) + text[1:]
+    return Markup(text)
 
 
 def table_cell(value: Any) -> Markup:
