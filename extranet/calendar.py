@@ -244,6 +244,10 @@ def export(plan: Plan, planned: Sequence[PlannedRelease], now: dt.datetime, lang
 
 
 def _ics_text(value: str) -> str:
+    """RFC 5545 TEXT: `\\`, `;`, `,` escaped, a line break as `\\n`, no other control character
+    (a bare CR would end the content line: a name from data could add its own properties)."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = "".join(ch if ch == "\n" or (ord(ch) >= 32 and ord(ch) != 127) else "\ufffd" for ch in value)
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 

@@ -22,6 +22,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
 from .entitlements import ReleaseEntitlement
+from .escaping import xml_text
 from .model import Customer, Release, Vendor
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -76,9 +77,10 @@ def _instant(day: dt.date) -> str:
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, attributes)
+    """An element; ElementTree escapes its text and attributes, `xml_text` drops what XML cannot hold."""
+    element = ET.SubElement(parent, tag, {name: xml_text(value) for name, value in attributes.items()})
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import urllib.parse
 import zoneinfo
 from typing import Annotated, Any, Literal
 
@@ -87,7 +88,40 @@ PasswordHash = Annotated[str, Field(json_schema_extra={"pattern": _BCRYPT.patter
                                     description="bcrypt hash (cost >= 10); set it with `extranet user`."),
                          AfterValidator(_password_hash)]
 
-Email = _matching(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "email", "'{value}' is not an e-mail address")
+_EMAIL = r"[A-Za-z0-9._+'-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+Email = _matching(f"^{_EMAIL}$", "email", "'{value}' is not an e-mail address")
+"""A plain address: it goes into `mailto:` links and the report form, so nothing a URL or a page
+would read as syntax (quotes, `?`, `#`, `%`, `<>`) even where RFC 5322 would allow it."""
+
+
+def _link(value: str) -> str:
+    """A link from data leads to a web page over HTTPS or to an e-mail address, nothing else:
+    a page renders it as `href`, where `javascript:` or `data:` would run in the reader's browser."""
+    parts = urllib.parse.urlsplit(value) if re.fullmatch(r"[!-~]+", value) else None
+    if parts is None or not (
+            (value.startswith("https://") and parts.hostname and not re.search(r"[\\\"'<>`{}|^]", value))
+            or (value.startswith("mailto:") and re.fullmatch(_EMAIL, value.removeprefix("mailto:")))):
+        raise _custom("link", "'{value}' is not a link the extranet accepts (expected https://… or mailto:…)",
+                      value=value)
+    return value
+
+
+Link = Annotated[str, Field(json_schema_extra={"pattern": f"^(https://[^\\s\"'<>`{{}}|^\\\\]+|mailto:{_EMAIL})$"},
+                            description="https://… or mailto:…; no other kind of link."),
+                 AfterValidator(_link)]
+
+_PHONE = r"^\+?[0-9](?:[0-9 ().-]*[0-9])?$"
+
+
+def _channel_address(value: str, info: ValidationInfo) -> str:
+    """A channel's address becomes a `tel:` or `mailto:` link: a number or an address, nothing else."""
+    kind = info.data.get("kind")
+    if kind == "phone" and not re.fullmatch(_PHONE, value):
+        raise _custom("phone", "'{value}' is not a phone number (expected digits, spaces and an optional "
+                               "leading '+', e.g. '+420 475 200 111')", value=value)
+    if kind == "email" and not re.fullmatch(_EMAIL, value):
+        raise _custom("email", "'{value}' is not an e-mail address", value=value)
+    return value
 
 Login = _matching(r"^[a-z0-9][a-z0-9._-]{1,63}$", "login",
                   "'{value}' is not a login (expected 2-64 lowercase letters, digits, '.', '_', '-')")
@@ -219,7 +253,7 @@ class Vendor:
     name: str = Field(min_length=1)
     company_id: CompanyId
     address: str = Field(min_length=1)
-    website: str = Field(min_length=1)
+    website: Link
     product: str = Field(min_length=1, description="The product name shown across the extranet.")
     modules: tuple[Module, ...] = Field(min_length=1)
     platforms: tuple[Platform, ...] = Field(min_length=1)
@@ -299,7 +333,9 @@ class Channel:
 
     id: Slug
     kind: Literal["phone", "email"]
-    address: str = Field(min_length=1, description="Phone number or e-mail address.")
+    # In Annotated, not `= Field(…)`: a field with a Field default is validated before `kind`.
+    address: Annotated[str, Field(min_length=1, description="Phone number (tel: link) or e-mail address "
+                                                            "(mailto: link)."), AfterValidator(_channel_address)]
     hours: Literal["business_hours", "always"] = Field(
         description="business_hours: only while the calendar is open; always: accepted at any time.")
     note: Text | None = None

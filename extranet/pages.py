@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 import yaml
+from markupsafe import Markup
 
-from . import cadence, entitlements, feeds, versions
+from . import cadence, entitlements, escaping, feeds, versions
 from . import calendar as support_calendar
 from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .loading import Extranet
@@ -91,8 +92,15 @@ class Renderer:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
-            autoescape=False,
+            # Every `{{ }}` that is not Markup (text the templates wrote) is escaped for Markdown and
+            # HTML at once (`escaping.markdown`); autoescape makes macros and `{% set %}` blocks Markup.
+            autoescape=True,
+            finalize=escaping.markdown,
         )
+        self.env.filters.update(
+            md=escaping.markdown, cell=escaping.table_cell, attr=escaping.attribute, url=escaping.url,
+            # Jinja's own `e` and `join` escape HTML only: here they escape for Markdown too.
+            e=escaping.attribute, escape=escaping.attribute, join=_join)
         self.env.filters["size"] = _size
         self.env.filters["href"] = lambda url, root: url if "://" in url else root + url
         # For a `curl` line: a link relative to the site root, made absolute on the configured site_url.
@@ -178,8 +186,9 @@ class Renderer:
             return
         for language in x.languages:
             context = self._context(language)
-            texts = feeds.Texts(language, context["t"], context["date"], context["module_names"],
-                                context["platform_names"])
+            # Feeds are XML written by ElementTree, which escapes: plain text, not page Markup.
+            texts = feeds.Texts(language, context["text"], lambda value, lang=language: _date(value, lang),
+                                context["module_names"], context["platform_names"])
 
             def url(page: str, language: str = language) -> str:
                 return feeds.absolute(site_url, url_of(page_path(language, page)))
@@ -214,12 +223,17 @@ class Renderer:
     def _build_context(self, language: str) -> dict[str, Any]:
         strings = self.strings
 
-        def t(key: str, **values: Any) -> str:
+        def text(key: str, **values: Any) -> str:
+            """An interface text as plain text, its values as they are (for feeds)."""
             try:
-                text = strings[key][language]
+                template = strings[key][language]
             except KeyError:
                 raise KeyError(f"site_templates/strings.yaml has no '{key}' in {language}") from None
-            return text.format(**values) if values else text
+            return template.format(**values) if values else template
+
+        def t(key: str, **values: Any) -> Markup:
+            """An interface text for a page: our own Markdown (`**…**`), its values from data escaped."""
+            return Markup(text(key, **{name: escaping.markdown(value) for name, value in values.items()}))
 
         def tl(key: str, other: str) -> str:
             """A string in another language than the page's: what support reads is in its language."""
@@ -227,22 +241,24 @@ class Renderer:
 
         return {
             "plan_terms": lambda plan: self.plan_terms(plan, language),
-            "tl": tl, "support_files": self.support_files, "report_mailto": self.report_mailto,
+            "tl": tl, "text": text, "support_files": self.support_files, "report_mailto": self.report_mailto,
             "closures": lambda plan: self.closures(plan, language),
             "lang": language, "t": t, "x": self.extranet, "vendor": self.extranet.vendor, "today": self.today,
             "releases": self.releases, "latest": self.latest, "guides": self.extranet.guides,
-            "date": lambda value: _date(value, language), "now": self.now, "feeds": bool(self.site_url),
-            "moment": lambda value, zone: _moment(value, zone, language),
+            # Dates are our own words (`1. prosince 2026`), not data: Markup, so templates keep deciding
+            # where a leading `1.` needs its escape.
+            "date": lambda value: Markup(_date(value, language)), "now": self.now, "feeds": bool(self.site_url),
+            "moment": lambda value, zone: Markup(_moment(value, zone, language)),
             "module_names": {module.id: module.name[language] for module in self.extranet.vendor.modules},
             "platform_names": {platform.id: platform.name for platform in self.extranet.vendor.platforms},
         }
 
-    def plan_terms(self, plan: Plan, language: str) -> str:
+    def plan_terms(self, plan: Plan, language: str) -> Markup:
         """A plan's channels and response table, rendered once per plan and language."""
         key = (plan.id, language)
         if key not in self._plan_terms:
-            self._plan_terms[key] = self.env.get_template("plan_terms.md.j2").render(
-                **self._context(language), plan=plan).strip()
+            self._plan_terms[key] = Markup(self.env.get_template("plan_terms.md.j2").render(
+                **self._context(language), plan=plan).strip())
         return self._plan_terms[key]
 
     def _page(self, language: str, path: str, template: str, audience: str, owner: str | None = None,
@@ -293,6 +309,11 @@ def responses(plan: Plan, severity: Severity) -> list[tuple[list[Channel], Respo
         else:
             groups.append(([channel], response))
     return groups
+
+
+def _join(items: Any, separator: str = "") -> Markup:
+    """Jinja's `join` for these pages: the separator is template text, the items are escaped."""
+    return Markup(separator).join(escaping.markdown(item) for item in items)
 
 
 def _uri(text: str) -> str:

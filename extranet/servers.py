@@ -20,7 +20,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import access, storage
+from . import access, escaping, storage
 from .access import Area, Principal
 from .loading import Extranet
 
@@ -106,7 +106,7 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: L
         "runtime": layout.runtime, "port": layout.port, "base": layout.base, "secret_file": layout.secret_file,
         "downloads": layout.downloads, "download_secret_file": layout.download_secret_file,
         "landing": {p.login: landing(extranet, p) for p in people},
-        "realm": f"{extranet.vendor.product} extranet", "session_lifetime": SESSION_LIFETIME,
+        "realm": f"{escaping.server_text(extranet.vendor.product)} extranet", "session_lifetime": SESSION_LIFETIME,
     }
     env = _environment(templates)
     files = {"htpasswd": "".join(f"{p.login}:{p.password_hash}\n" for p in people)}

@@ -94,6 +94,51 @@ CASES = {
         "customers.yaml", "channels: {phone: {deadline: immediate}}", "channels: {fax: {deadline: immediate}}",
         ["customers.yaml:32:20: plans[0].severities[0].channels.fax: unknown channel 'fax'; expected one of: "
          "phone, email"]),
+    # Links in data lead to https: or mailto: only: a page renders them as href (issue 11 point 4).
+    "website javascript:": (
+        "customers.yaml", "website: https://vendor.example", "website: javascript:alert(1)",
+        ["customers.yaml:5:12: vendor.website: 'javascript:alert(1)' is not a link the extranet accepts "
+         "(expected https://… or mailto:…)"]),
+    "website JavaScript: in capitals": (
+        "customers.yaml", "website: https://vendor.example", "website: JaVaScRiPt:alert(1)",
+        ["customers.yaml:5:12: vendor.website: 'JaVaScRiPt:alert(1)' is not a link the extranet accepts "
+         "(expected https://… or mailto:…)"]),
+    "website data:": (
+        "customers.yaml", "website: https://vendor.example", 'website: "data:text/html,<script>alert(1)</script>"',
+        ["customers.yaml:5:12: vendor.website: 'data:text/html,<script>alert(1)</script>' is not a link the "
+         "extranet accepts (expected https://… or mailto:…)"]),
+    "website plain http:": (
+        "customers.yaml", "website: https://vendor.example", "website: http://vendor.example",
+        ["customers.yaml:5:12: vendor.website: 'http://vendor.example' is not a link the extranet accepts "
+         "(expected https://… or mailto:…)"]),
+    "website without a host": (
+        "customers.yaml", "website: https://vendor.example", "website: https:///path",
+        ["customers.yaml:5:12: vendor.website: 'https:///path' is not a link the extranet accepts "
+         "(expected https://… or mailto:…)"]),
+    "website with a quote that would end an attribute": (
+        "customers.yaml", "website: https://vendor.example", """website: 'https://vendor.example/" onmouseover="x'""",
+        ["customers.yaml:5:12: vendor.website: 'https://vendor.example/\" onmouseover=\"x' is not a link the "
+         "extranet accepts (expected https://… or mailto:…)"]),
+    "website with a leading blank": (
+        "customers.yaml", "website: https://vendor.example", 'website: " javascript:alert(1)"',
+        ["customers.yaml:5:12: vendor.website: ' javascript:alert(1)' is not a link the extranet accepts "
+         "(expected https://… or mailto:…)"]),
+    "website mailto: with a query": (
+        "customers.yaml", "website: https://vendor.example", "website: mailto:a@vendor.example?body=x",
+        ["customers.yaml:5:12: vendor.website: 'mailto:a@vendor.example?body=x' is not a link the extranet "
+         "accepts (expected https://… or mailto:…)"]),
+    "phone channel is a number": (
+        "customers.yaml", 'address: "+420 100 200 300"', 'address: "[x](javascript:alert(1))"',
+        ["customers.yaml:24:43: plans[0].channels[0].address: '[x](javascript:alert(1))' is not a phone number "
+         "(expected digits, spaces and an optional leading '+', e.g. '+420 475 200 111')"]),
+    "e-mail channel is an address": (
+        "customers.yaml", "address: help@vendor.example", "address: 'help@vendor.example?subject=x'",
+        ["customers.yaml:25:43: plans[0].channels[1].address: 'help@vendor.example?subject=x' is not an "
+         "e-mail address"]),
+    "user e-mail without quotes or tags": (
+        "customers.yaml", "email: alice@alpha.example", """email: '"<img src=x onerror=alert(1)>"@alpha.example'""",
+        ["customers.yaml:50:54: customers[0].users[0].email: '\"<img src=x onerror=alert(1)>\"@alpha.example' "
+         "is not an e-mail address"]),
 }
 
 
@@ -176,3 +221,9 @@ def test_versions_are_unique_by_value_not_by_spelling(project):
         validate(project.config)
     assert [str(p) for p in caught.value.problems] == [
         "releases/1.1.yaml:1:10: version: version '1.1' is also in releases/1.1.0.yaml"]
+
+
+@pytest.mark.parametrize("website", ["https://vendor.example/kontakt?x=1#a", "mailto:info@vendor.example"])
+def test_a_website_may_be_https_or_mailto(project, website):
+    project.replace("customers.yaml", "website: https://vendor.example", f"website: {website}")
+    assert validate(project.config).vendor.website == website

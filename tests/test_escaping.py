@@ -1,0 +1,267 @@
+"""Text from data is text: the escaping helpers, each in the context it is for, through the same
+Markdown the build uses; and no page carries a script the Content-Security-Policy does not allow."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import html.parser
+import re
+from pathlib import Path
+
+import markdown as python_markdown
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markupsafe import Markup
+
+from extranet import escaping
+from extranet.escaping import UnsafeLink
+
+from .conftest import REPO
+
+ATTACKS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '" onmouseover=alert(1) x="', "{{ 7*7 }}",
+           "[x](javascript:alert(1))", "*a* _b_ **c** __d__", "c|d", "{: .x #y }", "`code`", "# heading ##",
+           "1. list", "- list", "+ list", "> quote", "=====", "---", "    code", "!!! note", "[TOC]", "<!-- x -->",
+           "AT&T &amp; &lt;b&gt;", "\\*not\\*", "a\n\n- b\n\n<div>c</div>", "x  \ny", "[a]: https://x.example",
+           "<https://x.example>", "![i](x.png)", "\x02wzxhzdk:0\x03", "é_é _x_ my_plan __init__"]
+
+EXACT = {  # (helper, value, output)
+    "script": (escaping.markdown, "<script>alert(1)</script>", "&#60;script&#62;alert(1)&#60;/script&#62;"),
+    "quote": (escaping.markdown, '" onmouseover=alert(1) x="', "&#34; onmouseover=alert(1) x=&#34;"),
+    "jinja": (escaping.markdown, "{{ 7*7 }}", "&#123;&#123; 7&#42;7 &#125;&#125;"),
+    "markdown link": (escaping.markdown, "[x](javascript:alert(1))", "&#91;x&#93;(javascript:alert(1))"),
+    "attr_list": (escaping.markdown, "Title {: onclick=x }", "Title &#123;: onclick=x &#125;"),
+    "ordered list at the start": (escaping.markdown, "1. prosince 2026", "1&#46; prosince 2026"),
+    "version stays": (escaping.markdown, "9.3.0", "9.3.0"),
+    "list at the start": (escaping.markdown, "- a - b", "&#45; a - b"),
+    "underscore inside a word stays": (escaping.markdown, "my_plan _x_", "my_plan &#95;x&#95;"),
+    "line breaks become one space": (escaping.markdown, " a\r\n\r\n  b\t", "a b"),
+    "control characters": (escaping.markdown, "a\x00b\x1b", "a\ufffdb\ufffd"),
+    "template text passes": (escaping.markdown, Markup("**bold**"), "**bold**"),
+    "cell": (escaping.table_cell, "a | b\nc", "a &#124; b c"),
+    "attribute": (escaping.attribute, "a\"b'c<d>&", "a&#34;b&#39;c&#60;d&#62;&#38;"),
+    "attribute of template text": (escaping.attribute, Markup('say "hi"'), "say &#34;hi&#34;"),
+    "url https": (escaping.url, "https://x.example/a b?c=1&d=(2)", "https://x.example/a%20b?c=1&amp;d=%282%29"),
+    "url mailto": (escaping.url, "mailto:a@x.example?subject=a\"b", "mailto:a@x.example?subject=a%22b"),
+    "url relative": (escaping.url, "../releases/9.3.0.md", "../releases/9.3.0.md"),
+    "server text": (escaping.server_text, 'ACME "CRM"; {$x} \\ \n 2000', "ACME CRM x 2000"),
+}
+
+
+@pytest.mark.parametrize("name", EXACT)
+def test_each_helper_writes_exactly(name):
+    helper, value, expected = EXACT[name]
+    assert str(helper(value)) == expected
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "JAVASCRIPT:alert(1)", " javascript:alert(1)",
+                                  "java\tscript:alert(1)", "java\nscript:alert(1)", "data:text/html,<b>",
+                                  "vbscript:x", "file:///etc/passwd", "\x01javascript:alert(1)"])
+def test_url_refuses_every_scheme_but_web_mail_and_phone(link):
+    with pytest.raises(UnsafeLink):
+        escaping.url(link)
+
+
+# --- through Markdown, as the build renders it ----------------------------------------------------
+
+EXTENSIONS = ["admonition", "attr_list", "md_in_html", "tables", "toc"]
+"""As mkdocs.yml configures Markdown."""
+
+CONTEXTS = {  # context -> (Markdown with {v}, the element whose text or attribute holds the value)
+    "paragraph": ("Text before.\n\n{v}\n\nText after.\n", ("p", 1, None)),
+    "list item": ("- {v}\n- second\n", ("li", 0, None)),
+    "numbered list": ("1. {v}\n2. second\n", ("li", 0, None)),
+    "strong in a numbered list": ("1. **{v}**: note\n", ("strong", 0, None)),
+    "heading": ("# {v}\n\nText.\n", ("h1", 0, None)),
+    "table cell": ("| a | b |\n|---|---|\n| {v} | z |\n", ("td", 0, None)),
+    "link text": ("[{v}](x.md)\n", ("a", 0, None)),
+    "raw HTML text": ('<table class="t">\n<tr><td>{v}</td><td>z</td></tr>\n</table>\n', ("td", 0, None)),
+    "raw HTML attribute": ('<form class="f">\n<input name="a" value="{v}">\n</form>\n', ("input", 0, "value")),
+    "inline HTML attribute": ('Before <span data-x="{v}">s</span> after.\n', ("span", 0, "data-x")),
+}
+
+
+class _Elements(html.parser.HTMLParser):
+    """Every element's tag, attributes and text (the text of its descendants too)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None], list[str]]] = []
+        self.open: list[int] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs), []))
+        if tag not in ("input", "br", "img", "hr"):
+            self.open.append(len(self.elements) - 1)
+
+    def handle_endtag(self, tag):
+        while self.open:
+            if self.elements[self.open.pop()][0] == tag:
+                break
+
+    def handle_data(self, data):
+        for index in self.open:
+            self.elements[index][2].append(data)
+
+
+def _render(source: str) -> list[tuple[str, dict[str, str | None], list[str]]]:
+    parser = _Elements()
+    parser.feed(python_markdown.markdown(source, extensions=EXTENSIONS))
+    return parser.elements
+
+
+def _shown(value: str) -> str:
+    """What a reader should see: the value, one line, without control characters."""
+    value = re.sub(r"[\x00-\x08\x0e-\x1f\x7f]", "\ufffd", value)
+    return " ".join(value.split())
+
+
+def _check(context: str, value: str) -> None:
+    source, (tag, index, attribute) = CONTEXTS[context]
+    rendered = _render(source.replace("{v}", str(escaping.markdown(value))))
+    plain = _render(source.replace("{v}", "plain"))
+    assert [e[0] for e in rendered] == [e[0] for e in plain], (context, value)  # no element added or lost
+    assert [sorted(e[1]) for e in rendered] == [sorted(e[1]) for e in plain], (context, value)  # no attribute
+    element = [e for e in rendered if e[0] == tag][index]
+    shown = element[1][attribute] if attribute else "".join(element[2])
+    assert " ".join(str(shown).replace("¶", "").split()) == _shown(value), (context, value)
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
+@pytest.mark.parametrize("value", ATTACKS)
+def test_an_attack_shows_as_written_in_every_context(context, value):
+    _check(context, value)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(list(CONTEXTS)),
+       st.text(alphabet=st.sampled_from(list("<>&\"'\\`*_[]{}|#!-+=.:/()~^$%@;, \n\t\r\x02\x03aZ09é")), max_size=40)
+       .filter(str.strip))  # data texts are never blank (the model refuses them)
+def test_any_text_shows_as_written_in_every_context(context, value):
+    _check(context, value)
+
+
+@pytest.mark.parametrize("value", ATTACKS)
+def test_a_value_in_a_double_quoted_yaml_title_reads_back_as_written(value):
+    """Front matter: `title: "{{ customer.name }}"`; the theme prints the title as HTML."""
+    title = yaml.safe_load(f'title: "{escaping.markdown(value)}"\n')["title"]
+    assert " ".join(html.unescape(title).split()) == _shown(value)
+
+
+# --- no script the Content-Security-Policy does not allow ---------------------------------------
+
+def _csp(server_files: Path) -> str:
+    """The Content-Security-Policy every server sends: the same one from headers.j2 in all three."""
+    found = {
+        "nginx": re.findall(r'add_header Content-Security-Policy "([^"]*)"',
+                            (server_files / "nginx/headers-public.conf").read_text()),
+        "apache": re.findall(r'Header always set Content-Security-Policy "([^"]*)"',
+                             (server_files / "apache/extranet.conf").read_text()),
+        "caddy": re.findall(r'Content-Security-Policy "([^"]*)"', (server_files / "caddy/extranet.caddy").read_text()),
+    }
+    policies = {policy for values in found.values() for policy in values}
+    assert all(found.values()) and len(policies) == 1, found
+    return policies.pop()
+
+
+def _script_sources(policy: str) -> list[str]:
+    directives = {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
+    return directives.get("script-src", directives.get("default-src", []))
+
+
+_RUNNABLE = ("javascript:", "data:text/html", "vbscript:")
+_SCRIPT_TYPES = ("text/javascript", "module", "application/javascript")
+
+
+class _Scripts(html.parser.HTMLParser):
+    """Inline scripts, event-handler attributes and javascript: URLs of one page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.inline: list[str] = []
+        self.handlers: list[str] = []
+        self.urls: list[str] = []
+        self._script: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.handlers.append(f"<{tag} {name}={value!r}>")
+            link = re.sub(r"[\x00-\x20]", "", value or "").lower()
+            if name in ("href", "src", "action", "formaction", "data") and link.startswith(_RUNNABLE):
+                self.urls.append(f"<{tag} {name}={value!r}>")
+        kind = (attributes.get("type") or "text/javascript").lower()
+        if tag == "script" and "src" not in attributes and kind in _SCRIPT_TYPES:
+            self._script = []
+
+    def handle_data(self, data):
+        if self._script is not None:
+            self._script.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._script is not None:
+            self.inline.append("".join(self._script))
+            self._script = None
+
+
+def csp_violations(web_root: Path, policy: str) -> list[str]:
+    """What in the built pages the policy would block: inline scripts without a matching hash,
+    event handlers (never allowed without 'unsafe-inline'), javascript: links."""
+    sources = _script_sources(policy)
+    problems = []
+    for page in sorted(web_root.rglob("*.html")):
+        parser = _Scripts()
+        parser.feed(page.read_text(encoding="utf-8"))
+        where = page.relative_to(web_root).as_posix()
+        for script in parser.inline:
+            digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+            if "'unsafe-inline'" not in sources and f"'sha256-{digest}'" not in sources:
+                problems.append(f"{where}: inline script {script[:60]!r}")
+        if "'unsafe-inline'" not in sources:
+            problems += [f"{where}: handler {handler}" for handler in parser.handlers]
+        problems += [f"{where}: link {url}" for url in parser.urls]
+    return problems
+
+
+def test_the_policy_allows_no_inline_script(demo_site: Path):
+    sources = _script_sources(_csp(demo_site.parent / "server"))
+    assert sources == ["'self'"]
+
+
+def test_no_page_carries_a_script_the_policy_blocks(demo_site: Path):
+    policy = _csp(demo_site.parent / "server")
+    assert len(list(demo_site.rglob("*.html"))) > 100
+    assert csp_violations(demo_site, policy) == []
+
+
+def test_the_check_finds_an_inline_script_a_handler_and_a_javascript_link(tmp_path: Path):
+    """The check above can fail: each thing the policy blocks is found, a hashed script is allowed."""
+    (tmp_path / "a.html").write_text('<p onclick="x()">a</p><script>alert(1)</script><a href=" JavaScript:x">b</a>'
+                                     '<script type="application/json">{"data": 1}</script><script src="s.js"></script>')
+    digest = base64.b64encode(hashlib.sha256(b"alert(1)").digest()).decode()
+    assert csp_violations(tmp_path, "script-src 'self'") == [
+        "a.html: inline script 'alert(1)'", "a.html: handler <p onclick='x()'>",
+        "a.html: link <a href=' JavaScript:x'>"]
+    assert csp_violations(tmp_path, f"script-src 'self' 'sha256-{digest}'") == [
+        "a.html: handler <p onclick='x()'>", "a.html: link <a href=' JavaScript:x'>"]
+
+
+MATERIAL = Path(__import__("material").__file__).parent / "templates"
+
+
+@pytest.mark.parametrize(("partial", "ours", "inline"), [
+    ("partials/javascripts/base.html", "extranet-theme-head.js", '"{{ config.extra.scope | d(base_url) }}"'),
+    ("partials/javascripts/content.html", "extranet-theme-content.js", None),
+])
+def test_the_theme_scripts_are_materials_inline_scripts_as_files(partial, ours, inline):
+    """When mkdocs-material changes its inline scripts, our files must follow (or the theme breaks)."""
+    theirs = re.findall(r"<script>(.*?)</script>", (MATERIAL / partial).read_text(encoding="utf-8"), re.S)[-1]
+    if inline:
+        theirs = theirs.replace(inline, "document.currentScript.dataset.scope")
+    code = [line for line in (REPO / "site_templates/theme/assets/javascripts" / ours).read_text().splitlines()
+            if line and not line.startswith(("/*", "   "))]
+    assert code == [theirs]
