@@ -311,9 +311,15 @@ def responses(plan: Plan, severity: Severity) -> list[tuple[list[Channel], Respo
     return groups
 
 
-def _join(items: Any, separator: str = "") -> Markup:
-    """Jinja's `join` for these pages: the separator is template text, the items are escaped."""
-    return Markup(separator).join(escaping.markdown(item) for item in items)
+@jinja2.pass_environment
+def _join(environment: jinja2.Environment, items: Any, d: str = "", attribute: str | int | None = None) -> Markup:
+    """Jinja's `join` for these pages: the separator is template text, the items are escaped.
+
+    Jinja's own would escape the separator (`join("<br>")`) and, with no Markup item, none of the
+    items, which finalize would then escape together with the separator."""
+    if attribute is not None:
+        items = map(jinja2.filters.make_attrgetter(environment, attribute), items)
+    return Markup(str(d)).join(escaping.markdown(item) for item in items)
 
 
 def _uri(text: str) -> str:

@@ -265,3 +265,48 @@ def test_the_theme_scripts_are_materials_inline_scripts_as_files(partial, ours, 
     code = [line for line in (REPO / "site_templates/theme/assets/javascripts" / ours).read_text().splitlines()
             if line and not line.startswith(("/*", "   "))]
     assert code == [theirs]
+
+
+# --- the page renderer escapes by default ---------------------------------------------------------
+
+@pytest.fixture
+def renderer(project):
+    import datetime as dt
+
+    from extranet import storage
+    from extranet.building import validate
+    from extranet.config import plugin_config, load_site_config
+    from extranet.pages import Renderer
+
+    config = plugin_config(load_site_config(project.config))
+    return Renderer(validate(project.config), project.root / "site_templates",
+                    storage.from_config(project.root, config.storage), dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc))
+
+
+RENDERED = {  # template -> output, with x = "<b>*a*</b>", xs = ["_1_", "2"]
+    "{{ x }}": "&#60;b&#62;&#42;a&#42;&#60;/b&#62;",
+    "{{ x | e }}": "&#60;b&#62;&#42;a&#42;&#60;/b&#62;",
+    '<a title="{{ x | attr }}">': '<a title="&#60;b&#62;&#42;a&#42;&#60;/b&#62;">',
+    "{{ x | cell }}": "&#60;b&#62;&#42;a&#42;&#60;/b&#62;",
+    '{{ xs | join("<br>") }}': "&#95;1&#95;<br>2",
+    "{{ x ~ '!' }}": "&#60;b&#62;&#42;a&#42;&#60;/b&#62;&#33;",
+    "{% macro m(v) %}**{{ v }}**{% endmacro %}{{ m(x) }}": "**&#60;b&#62;&#42;a&#42;&#60;/b&#62;**",
+    "{% set block %}<i>{{ x }}</i>{% endset %}{{ block }}": "<i>&#60;b&#62;&#42;a&#42;&#60;/b&#62;</i>",
+    "{{ t('customer_identify', company_id='1', name=x, version='2.0') }}":
+        "Při kontaktu s podporou uveďte: IČ 1 nebo název &#60;b&#62;&#42;a&#42;&#60;/b&#62;, své jméno a příjmení "
+        "a číslo verze, kterou používáte (2.0).",
+    "{{ t('home_latest', version='2.0', date=date(today)) }}": "Nejnovější verze je **2.0** z 5. ledna 2026.",
+    "[{{ x }}]({{ 'https://a.example/?q=<x>&r=1' | url }})":
+        "[&#60;b&#62;&#42;a&#42;&#60;/b&#62;](https://a.example/?q=%3Cx%3E&amp;r=1)",
+}
+
+
+@pytest.mark.parametrize("template", RENDERED)
+def test_the_page_renderer_escapes_every_value_unless_the_template_wrote_it(renderer, template):
+    context = renderer._context("cs")
+    assert renderer.env.from_string(template).render(**context, x="<b>*a*</b>", xs=["_1_", "2"]) == RENDERED[template]
+
+
+def test_a_template_cannot_link_to_javascript(renderer):
+    with pytest.raises(UnsafeLink):
+        renderer.env.from_string("[x]({{ link | url }})").render(link="javascript:alert(1)")
