@@ -95,7 +95,8 @@ def safe_next(raw: str | None, base: str = "/") -> str | None:
     The raw value must be printable ASCII from NEXT_RAW_CHARS and `%XX`; decoded once, it must be
     printable ASCII from NEXT_PATH_CHARS (so no control character, no backslash, no invalid or
     overlong UTF-8, no non-ASCII: the site's own paths arrive percent-encoded twice) and match
-    `next_pattern(base)`. The decoded value is what goes into the Location header."""
+    `next_pattern(base)`. The decoded value is what goes into the Location header. A query with more
+    than one `next=` has none (the servers' callers check that: Caddy would join the values)."""
     if not raw or not _NEXT_RAW.fullmatch(raw):
         return None
     decoded = urllib.parse.unquote_to_bytes(raw)
