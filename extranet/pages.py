@@ -122,6 +122,7 @@ class Renderer:
         for language in self.extranet.languages:
             yield self._page(language, "index.md", "home.md.j2", PUBLIC)
             yield self._page(language, "support/index.md", "support.md.j2", PUBLIC)
+            yield self._page(language, "login/index.md", "login.md.j2", PUBLIC)
             yield self._page(language, "releases/index.md", "releases.md.j2", CUSTOMERS)
             yield self._page(language, "releases/timeline.md", "timeline.md.j2", CUSTOMERS)
             for release in self.releases:

@@ -7,7 +7,9 @@ complete standalone configuration; `extranet serve` renders the same templates w
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import json
 import os
 import pwd
 import re
@@ -15,6 +17,7 @@ import secrets
 import shutil
 import signal
 import subprocess
+import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -49,6 +52,12 @@ class Layout:
     download_secret_file: str = "/etc/extranet/nginx-downloads.conf"
     """nginx's copy of the secret that signs download links (the build holds the other)."""
 
+    @property
+    def login_socket(self) -> str:
+        """The local socket of nginx's password check (see nginx/extranet-http.conf): in `runtime`,
+        which must exist on the host (Debian: `/etc/tmpfiles.d/extranet.conf`, see README.md)."""
+        return f"{self.runtime}/nginx-login.sock"
+
 
 def landing(extranet: Extranet, principal: Principal) -> str:
     """Where a user lands after logging in: their customer's page in its language; staff: the overview."""
@@ -56,6 +65,87 @@ def landing(extranet: Extranet, principal: Principal) -> str:
         return "staff/"
     customer = next(c for c in extranet.customers if c.id == principal.customer)
     return f"{extranet.url_prefix(customer.language)}customers/{customer.id}/"
+
+
+# --- The one rule for `next` (where /login/ and /logout/ send the reader) ----------------------------
+# Every server implements exactly this (nginx in session.js, Apache in session.lua, Caddy with a
+# regexp on Go's decoding of the query); tests/test_next.py sends the same hostile values to all
+# three. Rejected alternative: "starts with / but not //": it let CR/LF, NUL and broken encodings
+# through to a Location header or an exception (a 500 that had already set the cookies).
+NEXT_RAW_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$'()*,/:=?@"
+"""What `next` may hold as sent, besides `%XX`: no `+` (a space to some decoders, a plus to others),
+no `;` (Go drops such a parameter), nothing a browser would have percent-encoded itself."""
+NEXT_PATH_CHARS = NEXT_RAW_CHARS + "%&+;#"
+"""What the decoded value may hold: printable ASCII of URLs, without space, quotes, `<>`, `\\`, `{}`."""
+_NEXT_RAW = re.compile(r"(?:[" + re.escape(NEXT_RAW_CHARS) + r"]|%[0-9A-Fa-f]{2})*")
+
+
+def next_pattern(base: str) -> str:
+    """The decoded `next` a server accepts, as a regular expression that JavaScript, Go (RE2) and
+    Python read alike: the base path, then anything but a second `/` (`//host` is another site)."""
+    def klass(chars: str) -> str:
+        return "[A-Za-z0-9" + "".join("\\" + c if c in "-]\\^" else c for c in chars if not c.isalnum()) + "]"
+    return f"^{regex_literal(base)}(?:{klass(NEXT_PATH_CHARS.replace('/', ''))}{klass(NEXT_PATH_CHARS)}*)?$"
+
+
+def safe_next(raw: str | None, base: str = "/") -> str | None:
+    """Where `?next=<raw>` (as it appears in the URL, still percent-encoded) may send the reader:
+    a path of this site under `base`, or None (then the reader lands on their own page).
+
+    The raw value must be printable ASCII from NEXT_RAW_CHARS and `%XX`; decoded once, it must be
+    printable ASCII from NEXT_PATH_CHARS (so no control character, no backslash, no invalid or
+    overlong UTF-8, no non-ASCII: the site's own paths arrive percent-encoded twice) and match
+    `next_pattern(base)`. The decoded value is what goes into the Location header. A query with more
+    than one `next=` has none (the servers' callers check that: Caddy would join the values)."""
+    if not raw or not _NEXT_RAW.fullmatch(raw):
+        return None
+    decoded = urllib.parse.unquote_to_bytes(raw)
+    if any(byte >= 0x80 for byte in decoded):
+        return None
+    text = decoded.decode("ascii")
+    return text if re.fullmatch(next_pattern(base), text) else None
+
+
+# --- Who is logged in, for the pages' header (the cookie `extranet_who`) -------------------------
+
+def who(extranet: Extranet, principal: Principal, base: str = "/") -> str:
+    """The value of the cookie `extranet_who` for a login: percent-encoded JSON (as JavaScript's
+    encodeURIComponent encodes) of the user's name, their company (staff: the vendor) and their own
+    page. The pages' script shows it; no server trusts it for access. Encoded, it holds only
+    `A-Za-z0-9-_.!~*'()%`, which every server's configuration syntax and every cookie carry as is,
+    whatever a name in customers.yaml holds."""
+    if principal.staff:
+        company = extranet.vendor.name
+    else:
+        company = next(c.name for c in extranet.customers if c.id == principal.customer)
+    value = {"name": principal.name, "company": company, "home": base + landing(extranet, principal)}
+    return urllib.parse.quote(json.dumps(value, ensure_ascii=False, separators=(",", ":")), safe="!~*'()")
+
+
+# --- Unknown logins take as long as wrong passwords -------------------------------------------
+
+DUMMY_LOGIN = "~unknown"
+"""nginx and Apache check a login they do not know as this one: never a real login (logins start
+with a lowercase letter or digit), present in htpasswd with a hash of the same cost as real ones, so
+a wrong password takes as long for an unknown login as for a known one."""
+DUMMY_HASHES = {
+    10: "$2b$10$7c7mFIVC1qn74ZCUbZyUle6y2wKYf/M/U/mZklQxGn4icn6R9TJQq",
+    11: "$2b$11$CBXH3VX0kyuK53b5FDdPw.5MY3LQ98jCMum84ScO6qhI8JDqNmKUe",
+    12: "$2b$12$ILRQzwASd3TCMIxUoDHCIe.D53uQNS5zAT/qiVBMUXRIYOl/OTfLu",
+    13: "$2b$13$z8GEv2eh440ZoRBwMP1LMO9A8zs1Uf08a249xQMuQuIp.Kv80W4JK",
+    14: "$2b$14$4nRfIYcXnGpbthFTaK39B.o0nDKxAz50ThRPXuc/fUr0s12vRO9US",
+}
+"""bcrypt hashes of random passwords that were thrown away once hashed: nobody can log in with them
+(and a login as DUMMY_LOGIN opens nothing anyway: no server gives it a session or an area). Constants,
+not made per build, so that the same inputs still give byte-identical server files."""
+
+
+def dummy_hash(people: Iterable[Principal]) -> str:
+    """The dummy hash with the cost most real hashes have (capped at 14: a higher cost is the
+    maintainer's own choice for a few accounts, and those stay told apart by timing)."""
+    costs = collections.Counter(int(p.password_hash.split("$")[2]) for p in people)
+    cost = max(costs.items(), key=lambda item: (item[1], item[0]))[0] if costs else 12
+    return DUMMY_HASHES[min(max(cost, 10), 14)]
 
 
 _CADDY_BARE = re.compile(r"[A-Za-z0-9._~/*$:@%+=,^?-]+")
@@ -78,6 +168,19 @@ def caddyfile_token(value: object) -> str:
     raise ValueError(f"cannot be written verbatim into a Caddyfile: {text!r}")
 
 
+_CADDY_PLACEHOLDER = re.compile(r"\{[a-z][a-z0-9_.]*\}")
+
+
+def caddyfile_template(value: object) -> str:
+    """Like `caddyfile_token`, but Caddy placeholders (`{http.request.uri}`) in it stay placeholders;
+    any other brace is refused."""
+    text = str(value)
+    token = caddyfile_token(_CADDY_PLACEHOLDER.sub("x", text))
+    if token[0] in "\"`":
+        return token[0] + text + token[0]
+    return text
+
+
 def regex_literal(value: object) -> str:
     """`value` as a regular expression (RE2, Go) that matches exactly that text."""
     return _REGEX_SPECIAL.sub(r"\\\1", str(value))
@@ -86,7 +189,7 @@ def regex_literal(value: object) -> str:
 def _environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates / "servers"), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
-    env.filters.update(caddyfile=caddyfile_token, regex=regex_literal)
+    env.filters.update(caddyfile=caddyfile_token, caddyfile_template=caddyfile_template, regex=regex_literal)
     return env
 
 
@@ -105,11 +208,18 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: L
         "principals": people, "areas": tuple(areas), "layout": layout, "site": layout.site, "files": layout.files,
         "runtime": layout.runtime, "port": layout.port, "base": layout.base, "secret_file": layout.secret_file,
         "downloads": layout.downloads, "download_secret_file": layout.download_secret_file,
+        "login_socket": layout.login_socket,
         "landing": {p.login: landing(extranet, p) for p in people},
         "realm": f"{escaping.server_text(extranet.vendor.product)} extranet", "session_lifetime": SESSION_LIFETIME,
+        "who": {p.login: who(extranet, p, layout.base) for p in people}, "dummy_login": DUMMY_LOGIN,
+        "next_pattern": next_pattern(layout.base), "next_raw_chars": NEXT_RAW_CHARS,
+        "next_path_chars": NEXT_PATH_CHARS,
+        "login_pages": {extranet.url_prefix(language): f"{layout.base}{extranet.url_prefix(language)}login/"
+                        for language in extranet.languages},
     }
     env = _environment(templates)
-    files = {"htpasswd": "".join(f"{p.login}:{p.password_hash}\n" for p in people)}
+    files = {"htpasswd": "".join(f"{p.login}:{p.password_hash}\n" for p in people)
+             + f"{DUMMY_LOGIN}:{dummy_hash(people)}\n"}
     for kind in KINDS.values():
         for name, template in kind.files.items():
             template, _, variant = template.partition(":")

@@ -26,16 +26,26 @@ def browser():
         browser.close()
 
 
+def log_in(page, base: str, user: dict) -> None:
+    """Through the login page's form (tests/test_login_browser.py tests it on every server)."""
+    page.goto(base + "/login/")
+    page.locator("#extranet-login-name").fill(user["login"])
+    page.locator("#extranet-login-password").fill(user["password"])
+    page.get_by_role("button", name="Přihlásit se").click()
+
+
 def test_customer_logs_in_switches_language_reads_the_guide_searches_and_logs_out(browser, running: dict[str, Server]):
     server = running["nginx"]
     user = next(c for c in CREDENTIALS if c["customer"] == "strojirny-labe")
     base = f"http://127.0.0.1:{server.port}"
-    context = browser.new_context(http_credentials={"username": user["login"], "password": user["password"]},
-                                  viewport={"width": 1280, "height": 900}, locale="cs-CZ")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="cs-CZ")
     page = context.new_page()
 
     page.goto(base + "/")
     page.get_by_role("link", name="Přihlásit se").click()
+    page.locator("#extranet-login-name").fill(user["login"])  # the login page (tests/test_login_browser.py)
+    page.locator("#extranet-login-password").fill(user["password"])
+    page.get_by_role("button", name="Přihlásit se").click()
     page.wait_for_url(base + "/customers/strojirny-labe/")
     assert page.locator("h1").inner_text().rstrip("¶").strip() == "Strojírny Labe a.s."
     assert "Používáte verzi 4.3.0" in page.locator("article").inner_text()
@@ -198,11 +208,9 @@ def test_the_report_form_composes_an_email_with_every_identification_field(brows
     server = running["nginx"]
     user = next(c for c in CREDENTIALS if c["customer"] == "strojirny-labe")
     base = f"http://127.0.0.1:{server.port}"
-    context = browser.new_context(http_credentials={"username": user["login"], "password": user["password"]},
-                                  locale="en-US")
+    context = browser.new_context(locale="en-US")
     page = context.new_page()
-    page.goto(base + "/")
-    page.get_by_role("link", name="Přihlásit se").click()
+    log_in(page, base, user)
     page.wait_for_url(base + "/customers/strojirny-labe/")
     page.goto(base + "/en/customers/strojirny-labe/")
     form = page.locator("form.extranet-report")
@@ -236,11 +244,11 @@ def test_a_customer_downloads_a_file_copies_its_sha256_and_its_curl_line(browser
     server = running["nginx"]
     user = next(c for c in CREDENTIALS if c["customer"] == "severoceska-logistika")
     base = f"http://127.0.0.1:{server.port}"
-    context = browser.new_context(http_credentials={"username": user["login"], "password": user["password"]},
-                                  locale="en-US", accept_downloads=True)
+    context = browser.new_context(locale="en-US", accept_downloads=True)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
     page = context.new_page()
-    page.goto(base + "/login/")
+    log_in(page, base, user)
+    page.wait_for_url(base + "/en/customers/severoceska-logistika/")
     page.goto(base + "/en/customers/severoceska-logistika/#downloads")
     manifest = yaml.safe_load((REPO / "releases/9.3.0.yaml").read_text(encoding="utf-8"))
     artifact = next(a for a in manifest["artifacts"] if a["id"] == "excel-windows")
