@@ -26,7 +26,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from . import access, feeds, servers, storage
+from . import access, errors, feeds, servers, storage
 from .access import AUDIENCES, CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .config import ExtranetConfig
 from .loading import Extranet, InvalidInput, load
@@ -67,6 +67,11 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         if not self.languages:
             raise PluginError("extranet: 'languages' must name at least one language")
         self.now = self.config.now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        try:
+            # The path the servers serve the site under; local download links are signed for it.
+            self.base = servers.base_path(config.site_url)
+        except ValueError as error:
+            raise PluginError(f"mkdocs.yml: {error}") from None
         self.storage = self._storage()
         self.templates = self.root / self.config.templates
         self.strings = load_strings(self.templates)
@@ -99,7 +104,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
 
     def _storage(self) -> Storage:
         try:
-            return storage.from_config(self.root, self.config.storage)
+            return storage.from_config(self.root, self.config.storage, self.base)
         except ValueError as error:  # pragma: no cover: the config's Choice refuses it first
             raise PluginError(f"extranet: {error}") from None
 
@@ -250,6 +255,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         return output
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self._env = env  # the error pages are rendered with it after the build (errors.render)
         self._urls = {file.src_uri: file.url for file in files.documentation_pages()}
         # `material/partials/…` reaches the theme's own template where an override wraps it.
         material = next(Path(d) for d in config.theme.dirs[1:] if (Path(d) / "partials/search.html").exists())
@@ -261,8 +267,13 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Write the server files beside the web root: `<site_dir>/../server/`.
 
-        Not in preview: `mkdocs serve` builds into a temporary directory and enforces nothing."""
+        Not in preview: `mkdocs serve` builds into a temporary directory and enforces nothing.
+        The error pages are written in preview too: its server shows 404.html."""
         assert self.extranet is not None
+        vendor = self.extranet.vendor
+        error_pages = errors.render(self._env, config, self._files, self.navs, self.languages, self.strings,
+                                    {"vendor": vendor.name, "website": vendor.website}, self.base,
+                                    Path(config.site_dir))
         if self.preview:
             return
         self.progress("server files", 0, 1)
@@ -271,7 +282,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                  for file in self._files.documentation_pages() if file.page is not None]
         # The theme's script looks for a sitemap under each language's root: a public 404, not a login.
         self.areas = access.areas(pages, [f"{language}/sitemap.xml" for language in self.languages[1:]]
-                                  + self.public_files)
+                                  + self.public_files
+                                  + [path for path in error_pages if path not in dict(access.PUBLIC_FILES)])
         for feed in self.feeds.values():
             wrong = access.served_as(feed.path, CUSTOMER if feed.customer else CUSTOMERS, feed.customer, self.areas)
             if wrong:
@@ -284,11 +296,11 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             shutil.rmtree(server_dir)
         root = self.config.server.root.rstrip("/")
         local = self.config.storage.backend == "local"
-        layout = servers.Layout(site=f"{root}/site", files=f"{root}/server",
+        layout = servers.Layout(site=f"{root}/site", files=f"{root}/server", base=self.base,
                                 downloads=self.config.server.downloads.rstrip("/") if local else None)
         servers.write(server_dir, servers.render(self.extranet, self.areas, self.templates, layout))
         (server_dir / "access.json").write_text(json.dumps(
-            {"root": root, "areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n",
+            {"root": root, "base": self.base, "areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n",
             encoding="utf-8")
         self.progress("server files", 1, 1)
 
