@@ -91,7 +91,7 @@ def test_login_lands_each_user_on_their_page_and_logout_makes_the_browser_forget
         entry = user(customer)
         principal = next(p for p in access.principals(extranet) if p.login == entry["login"])
         status, headers, _ = caddy.request("/login/", basic(entry["login"], entry["password"]))
-        assert (status, headers["location"]) == (302, "/" + servers.landing(extranet, principal))
+        assert (status, headers["location"]) == (302, caddy.base + servers.landing(extranet, principal))
         assert headers["cache-control"] == "private, no-store"
     status, headers, _ = caddy.request("/login/")
     assert status == 401 and headers["www-authenticate"].startswith("Basic realm=")
@@ -100,7 +100,7 @@ def test_login_lands_each_user_on_their_page_and_logout_makes_the_browser_forget
     for credentials in ({}, basic(entry["login"], entry["password"])):
         status, headers, body = caddy.request("/logout/", credentials)
         assert status == 401 and headers["www-authenticate"] == realm, "the same realm, or browsers keep it"
-        assert b'url=/"' in body and headers["cache-control"] == "private, no-store"
+        assert f'url={caddy.base}"'.encode() in body and headers["cache-control"] == "private, no-store"
 
 
 @pytest.mark.parametrize("path", [
@@ -158,6 +158,7 @@ def test_caddyfile_tokens():
 
 
 def test_extranet_serve_runs_caddy_in_the_foreground_until_sigterm(demo_site: Path):
+    """It serves under the path of site_url (the demo's /extranet/) and says the full URL."""
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "extranet.cli", "serve", "--server", "caddy", "--port", str(port),
                                 "--output", str(demo_site.parent)], cwd=REPO, stdout=subprocess.PIPE,
@@ -166,7 +167,7 @@ def test_extranet_serve_runs_caddy_in_the_foreground_until_sigterm(demo_site: Pa
         deadline = time.monotonic() + 20
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/support/", timeout=5) as response:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/extranet/support/", timeout=5) as response:
                     assert response.status == 200
                 break
             except OSError:
@@ -176,5 +177,6 @@ def test_extranet_serve_runs_caddy_in_the_foreground_until_sigterm(demo_site: Pa
         assert process.wait(timeout=20) == 0
     finally:
         process.kill()
+    assert f"with caddy on http://127.0.0.1:{port}/extranet/ (Ctrl+C stops)" in process.stdout.read()
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
