@@ -1,0 +1,129 @@
+"""The site's error pages through the real servers: the right status, the site's page in the reader's
+language (by the path asked for), styled by the site's own public stylesheet, naming no customer.
+
+Each status is provoked where the server produces it: 401 at the login (nginx, Apache: /login/;
+Caddy: any protected page), 403 on another customer's page, 404 on a missing page, 410 on an
+expired download link (nginx, Apache: Caddy serves no downloads), 429 after too many logins
+(nginx: Apache and Caddy leave the limit to fail2ban, which refuses at the firewall).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import re
+
+import pytest
+import yaml
+
+from extranet import errors, servers
+from extranet.building import validate
+from extranet.storage import LocalStorage
+
+from .conftest import DOWNLOAD_SECRET, REPO
+from .servers import CREDENTIALS, Server, Site, Visitor
+
+STRINGS = yaml.safe_load((REPO / "site_templates/strings.yaml").read_text(encoding="utf-8"))
+CUSTOMERS = yaml.safe_load((REPO / "customers.yaml").read_text(encoding="utf-8"))["customers"]
+
+
+def basic(login: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()}
+
+
+def assert_error_page(server: Server, response: tuple[int, dict[str, str], bytes], status: int, language: str,
+                      others: tuple[str, ...] = ()) -> str:
+    """The response is the site's error page for `status` in `language`, with the site's stylesheet."""
+    got, headers, body = response
+    text = body.decode("utf-8")
+    assert got == status, (server.name, status, got, text[:300])
+    title = html.escape(STRINGS[f"error_{status}_title"][language], quote=False)
+    assert f'<h1 class="extranet-error__title">{title}</h1>' in text, (server.name, status, language, text[:500])
+    assert f'<html lang="{language}"' in text
+    assert STRINGS[f"error_{status}_todo"][language].split(":")[0].split(".")[0][:30] in html.unescape(text)
+    stylesheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', text)
+    assert any(re.fullmatch(re.escape(server.base) + r"assets/stylesheets/main\.\w+\.min\.css", s) for s in stylesheets), \
+        stylesheets
+    for stylesheet in stylesheets:  # public: an anonymous visitor gets them, whatever went wrong
+        assert server.request(stylesheet, raw=True)[0] == 200, stylesheet
+    assert headers["content-type"].startswith("text/html")
+    for customer in CUSTOMERS:
+        for marker in (customer["name"], customer["company_id"], customer["id"], *others):
+            assert marker not in text, (server.name, status, marker)
+    return text
+
+
+def user(customer: str | None, address: str) -> Visitor:
+    entry = next(c for c in CREDENTIALS if c["customer"] == customer)
+    return Visitor(str(customer), entry["login"], entry["password"], customer, customer is None, address)
+
+
+@pytest.mark.parametrize("name", servers.SERVERS)
+def test_404_403_and_401_are_the_sites_pages_in_the_readers_language(served: tuple[Site, dict[str, Server]],
+                                                                      name: str):
+    site, running = served
+    server = running[name]
+    staff = user(None, "127.0.5.1")
+    customer = user("strojirny-labe", "127.0.5.2")
+    as_staff, as_customer = server.credentials(staff), server.credentials(customer)
+    for prefix, language in (("", "cs"), ("en/", "en")):
+        # 404: a missing page for someone who may read the area, and a missing public asset for anyone.
+        assert_error_page(server, server.request(f"/{prefix}no-such-page/", as_staff), 404, language)
+        assert_error_page(server, server.request(f"/{prefix}no-such-page/index.html", as_customer), 404, language)
+        # 403: another customer's page; the page names neither that customer nor the reader's.
+        page = server.request(f"/{prefix}customers/elbe-precision/", as_customer, source=customer.address)
+        text = assert_error_page(server, page, 403, language)
+        assert f'href="{server.base}logout/"' in text
+        assert page[1]["cache-control"] == "private, no-store", "a shared cache must not keep it for the page's reader"
+    assert_error_page(server, server.request("/assets/no-such-file.css"), 404, "cs")
+    # 401: the login (nginx, Apache) or a protected page (Caddy, whose login is Basic everywhere).
+    # The browser's password prompt still comes: the challenge stays.
+    for path, language in (("/login/", "cs"),) if name != "caddy" else (("/releases/", "cs"), ("/en/releases/", "en")):
+        response = server.request(path, basic(customer.login, "wrong password"), source="127.0.5.3")
+        assert_error_page(server, response, 401, language)
+        assert response[1]["www-authenticate"].startswith("Basic realm=")
+
+
+@pytest.mark.parametrize("name", ["nginx", "apache"])
+def test_an_expired_download_link_says_to_reload_the_page(served: tuple[Site, dict[str, Server]], name: str):
+    site, running = served
+    server = running[name]
+    extranet = validate(site.root / "mkdocs.yml")
+    release = next(r for r in extranet.releases if r.version == "9.3.0")
+    artifact = release.artifacts[0]
+    storage = LocalStorage(site.root / "releases/artifacts", 3600, DOWNLOAD_SECRET, base=site.base)
+    expired = storage.link(release, artifact, dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1))
+    text = assert_error_page(server, server.request("/" + expired.url), 410, "cs")
+    assert "načtěte ji znovu" in text
+    fresh = storage.link(release, artifact, dt.datetime.now(dt.timezone.utc))
+    assert server.request("/" + fresh.url)[0] == 200, "the same file with a fresh link opens"
+
+
+def test_too_many_logins_get_the_sites_429_page(served: tuple[Site, dict[str, Server]]):
+    """nginx limits logins per client address; the limited reader is told to wait."""
+    site, running = served
+    server = running["nginx"]
+    guesser = basic("labe.dvorakova", "wrong-password")
+    address = "127.0.5.200" if site.base == "/" else "127.0.5.201"
+    responses = [server.request("/login/", guesser, source=address) for _ in range(12)]
+    limited = [response for response in responses if response[0] == 429]
+    assert limited, [response[0] for response in responses]
+    assert "minutu" in assert_error_page(server, limited[0], 429, "cs")
+
+
+def test_error_pages_are_public_files_of_the_build(site: Site):
+    """Every status in every language is a file of the web root that anyone may load."""
+    from extranet import access
+
+    for path in errors.paths(("cs", "en")):
+        assert (site.web_root / path).is_file(), path
+        assert access.area_of(path, site.areas).audience == access.PUBLIC, path
+    assert len(errors.paths(("cs", "en"))) == 10
+
+
+def test_nginx_error_pages_cannot_be_fetched_through_their_internal_path(running: dict[str, Server]):
+    """nginx reaches the pages through an internal location; asked for directly it is not there."""
+    server = running["nginx"]
+    status, _, body = server.request("/.extranet-errors/customers/strojirny-labe/index.html")
+    assert status in (302, 404) and b"strojirny" not in body.lower()
