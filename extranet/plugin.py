@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import os
+import posixpath
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -274,6 +275,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         error_pages = errors.render(self._env, config, self._files, self.navs, self.languages, self.strings,
                                     {"vendor": vendor.name, "website": vendor.website}, self.base,
                                     Path(config.site_dir))
+        self._copy_sitemap(Path(config.site_dir))
         if self.preview:
             return
         self.progress("server files", 0, 1)
@@ -303,6 +305,22 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             {"root": root, "base": self.base, "areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n",
             encoding="utf-8")
         self.progress("server files", 1, 1)
+
+
+    def _copy_sitemap(self, site_dir: Path) -> None:
+        """Material's script fetches `sitemap.xml` beside each `<link rel="alternate">` of a page: each
+        language's root and each feed's directory. The public sitemap (public pages only) is copied to
+        each, so no page makes a request that fails; a copy in a protected directory is protected with
+        it and, holding only public pages, tells its readers nothing new."""
+        sitemap = site_dir / "sitemap.xml"
+        if not sitemap.is_file():  # pragma: no cover: the theme writes it
+            return
+        places = {f"{self.extranet.url_prefix(language)}sitemap.xml" for language in self.languages}
+        places |= {posixpath.join(posixpath.dirname(feed.path), "sitemap.xml") for feed in self.feeds.values()}
+        for place in sorted(places - {"sitemap.xml"}):
+            target = site_dir / place
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(sitemap, target)
 
 
 def _pages(items: list[Any]) -> list[Page]:

@@ -127,3 +127,98 @@ def test_nginx_error_pages_cannot_be_fetched_through_their_internal_path(running
     server = running["nginx"]
     status, _, body = server.request("/.extranet-errors/customers/strojirny-labe/index.html")
     assert status in (302, 404) and b"strojirny" not in body.lower()
+
+
+SITEMAP_BESIDE = re.compile(r'<link rel="alternate"[^>]* href="([^"]+)"')
+
+
+@pytest.mark.parametrize("name", servers.SERVERS)
+def test_every_sitemap_a_page_asks_for_is_there_for_its_reader(site: Site, running: dict[str, Server], name: str):
+    """Material's script fetches `sitemap.xml` beside each `<link rel="alternate">` of a page (the
+    languages, the feeds): for every page a visitor may read, that request succeeds for that visitor,
+    and what it gets names public pages only."""
+    from urllib.parse import urljoin
+
+    from extranet import access
+
+    server = running[name]
+    public = {page.strip() for page in re.findall(r"<loc>([^<]+)</loc>", (site.web_root / "sitemap.xml").read_text())}
+    assert public and all("/customers/" not in url and "/staff/" not in url for url in public)
+    readers = [Visitor("anonymous"), user(None, "127.0.6.1"), user("strojirny-labe", "127.0.6.2"),
+               user("elbe-precision", "127.0.6.3")]
+    checked = 0
+    for reader in readers:
+        principal = reader.principal(site.principals)
+        headers = server.credentials(reader)
+        wanted = set()
+        for path in site.files():
+            if path.endswith(".html") and access.allowed(principal, access.area_of(path, site.areas)):
+                page_url = site.base + path.removesuffix("index.html")
+                text = (site.web_root / path).read_text(encoding="utf-8")
+                wanted |= {urljoin(urljoin(page_url, html.unescape(href)), "sitemap.xml")
+                           for href in SITEMAP_BESIDE.findall(text)}
+        assert wanted
+        for url in sorted(wanted):
+            status, _, body = server.request(url, headers, raw=True, source=reader.address)
+            assert status == 200, (reader.name, url, status)
+            assert set(re.findall(r"<loc>([^<]+)</loc>", body.decode())) <= public, (reader.name, url)
+            checked += 1
+    assert checked >= 10
+
+
+def test_in_chromium_error_pages_are_styled_and_no_request_fails(running: dict[str, Server]):
+    """Anonymous, a customer and staff open pages and error pages in Chromium through nginx: the
+    only failed request is the page whose error is shown, nothing logs a console error (the sitemap
+    requests included), and the error page is laid out by the site's stylesheet."""
+    from playwright.sync_api import sync_playwright
+
+    from .test_browser import ARTIFACTS, CHROMIUM, FLAGS
+
+    server = running["nginx"]
+    origin = f"http://127.0.0.1:{server.port}"
+    base = origin + server.base
+    customer = next(c for c in CREDENTIALS if c["customer"] == "strojirny-labe")
+    staff = next(c for c in CREDENTIALS if c["customer"] is None)
+    visits = {
+        "anonymous": (None, [("", 200), ("en/support/", 200), ("support/", 200), ("assets/missing.css", 404)]),
+        "customer": (customer, [("customers/strojirny-labe/", 200), ("en/customers/strojirny-labe/", 200),
+                                ("releases/", 200), ("customers/elbe-precision/", 403),
+                                ("en/customers/elbe-precision/", 403), ("en/no-such-page/", 404)]),
+        "staff": (staff, [("staff/", 200), ("en/releases/", 200), ("customers/teplo-servis/", 200),
+                          ("no-such-page/", 404)]),
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            for who, (entry, pages) in visits.items():
+                credentials = {"username": entry["login"], "password": entry["password"]} if entry else None
+                context = browser.new_context(http_credentials=credentials, viewport={"width": 390, "height": 844})
+                if entry:
+                    login = context.new_page()
+                    login.goto(base + "login/")
+                    login.close()
+                for path, status in pages:
+                    page = context.new_page()
+                    failed: list[str] = []
+                    console: list[str] = []
+                    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+                    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+                    response = page.goto(base + path)
+                    page.wait_for_load_state("networkidle")
+                    assert response.status == status, (who, path, response.status)
+                    expected = [f"{status} {base + path}"] if status >= 400 else []
+                    assert failed == expected, (who, path, failed)
+                    assert not [text for text in console if "Failed to load resource" not in text
+                                or f"status of {status}" not in text], (who, path, console)
+                    if status >= 400:
+                        # Styled: Material's header is laid out, not a page of giant icons.
+                        header = page.locator(".md-header").bounding_box()
+                        assert header and header["height"] < 80, (who, path, header)
+                        assert page.locator(".md-button").first.is_visible()
+                        name = f"error-{who}-{status}-{path.strip('/').replace('/', '-')}.png"
+                        page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+                    page.close()
+                context.close()
+        finally:
+            browser.close()
