@@ -222,3 +222,24 @@ def test_a_forged_or_expired_nginx_session_opens_nothing(running: dict[str, Serv
 
 def _cookie(values: dict[str, str]) -> str:
     return "; ".join(f"{name}={value}" for name, value in values.items())
+
+
+@pytest.mark.parametrize("name", ["nginx", "apache"])
+def test_absolute_links_of_feeds_and_command_lines_open_on_the_server(served: tuple[Site, dict[str, Server]],
+                                                                       name: str):
+    """Every absolute link the build writes (feeds, the `curl` lines on a customer's page) names a
+    path the server serves to that customer: at the root and under `/extranet/`."""
+    site, running = served
+    server = running[name]
+    site_url = "https://www.anneca.cz/extranet/" if site.base == "/extranet/" else "https://extranet.example.cz/"
+    customer = next(v for v in visitors() if v.customer == "strojirny-labe")
+    headers = server.credentials(customer)
+    links = set()
+    for path in ("customers/strojirny-labe/feed.atom", "releases/feed.atom", "customers/strojirny-labe/index.html"):
+        text = html.unescape((site.web_root / path).read_text(encoding="utf-8"))
+        links |= set(re.findall(re.escape(site_url) + r"[^\s'\"<>]*", text))
+    assert any("/downloads/" in link for link in links) and any(link.endswith("/releases/9.3.0/") for link in links)
+    for link in sorted(links):
+        path = site.base + link.removeprefix(site_url).split("#")[0]  # a browser sends no fragment
+        status = server.request(path, {} if "/downloads/" in link else headers, raw=True, source=customer.address)[0]
+        assert status == 200, (link, status)
