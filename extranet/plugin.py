@@ -72,7 +72,9 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             # The path the servers serve the site under; local download links are signed for it.
             self.base = servers.base_path(config.site_url)
         except ValueError as error:
-            raise PluginError(f"mkdocs.yml: {error}") from None
+            lines = Path(config.config_file_path).read_text(encoding="utf-8").splitlines()
+            line = next((f":{n}" for n, text in enumerate(lines, 1) if text.startswith("site_url:")), "")
+            raise PluginError(f"{Path(config.config_file_path).name}{line}: {error}") from None
         self.storage = self._storage()
         self.templates = self.root / self.config.templates
         self.strings = load_strings(self.templates)
