@@ -21,6 +21,10 @@ STATUSES = (401, 403, 404, 410, 429)
 """401: log in; 403: logged in, not allowed here; 404: no such page; 410: an expired download link;
 429: too many login attempts."""
 
+DOWNLOAD_403 = "download-403"
+"""The 403 of a download link whose signature does not hold (cut short when copied, altered): not
+"you may not read this page" but "this link is not valid, reload your page for a fresh one"."""
+
 TEMPLATE = "extranet-error.html"
 """The theme template (in `site_templates/theme/`) that renders every error page."""
 
@@ -31,17 +35,26 @@ class ErrorPage:
     language: str
     prefix: str
     """Where the language is served, relative to the site root: `` or `en/`."""
+    name: str = ""
+    """The file's name without `.html`: the status, or DOWNLOAD_403."""
 
     @property
     def path(self) -> str:
-        """The file, relative to the web root: `403.html`, `en/403.html`."""
-        return f"{self.prefix}{self.status}.html"
+        """The file, relative to the web root: `403.html`, `en/403.html`, `download-403.html`."""
+        return f"{self.prefix}{self.name or self.status}.html"
+
+    @property
+    def key(self) -> str:
+        """Its texts in strings.yaml: `error_<key>_title`, …"""
+        return "download_403" if self.name == DOWNLOAD_403 else str(self.status)
 
 
 def pages(languages: tuple[str, ...]) -> tuple[ErrorPage, ...]:
-    """Every error page of a site in these languages (the first is served at the root)."""
+    """Every error page of a site in these languages (the first is served at the root). Download
+    links have no language (one link for every page), so their 403 page is in the first."""
     return tuple(ErrorPage(status, language, "" if index == 0 else f"{language}/")
-                 for index, language in enumerate(languages) for status in STATUSES)
+                 for index, language in enumerate(languages) for status in STATUSES) + (
+        ErrorPage(403, languages[0], "", DOWNLOAD_403),)
 
 
 def paths(languages: tuple[str, ...]) -> list[str]:
@@ -58,10 +71,10 @@ def text(page: ErrorPage, strings: dict[str, dict[str, str]], values: dict[str, 
     home = {"label": t("error_home"), "url": page.prefix or "./"}
     login = {"label": t("error_login"), "url": "login/"}
     logout = {"label": t("error_logout"), "url": "logout/"}
-    actions = {401: [login, home], 403: [{"label": t("error_own_page"), "url": "login/"}, logout, home],
-               404: [home], 410: [home], 429: [home]}[page.status]
-    return {"status": page.status, "title": t(f"error_{page.status}_title"),
-            "what": t(f"error_{page.status}_what"), "todo": t(f"error_{page.status}_todo"), "actions": actions}
+    actions = {"401": [login, home], "403": [{"label": t("error_own_page"), "url": "login/"}, logout, home],
+               "404": [home], "410": [home], "429": [home], "download_403": [home]}[page.key]
+    return {"status": page.status, "title": t(f"error_{page.key}_title"),
+            "what": t(f"error_{page.key}_what"), "todo": t(f"error_{page.key}_todo"), "actions": actions}
 
 
 def render(env: Any, config: Any, files: Any, navs: dict[str, Any], languages: tuple[str, ...],

@@ -130,7 +130,7 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: L
         "realm": f"{extranet.vendor.product} extranet", "session_lifetime": SESSION_LIFETIME,
         # Error pages: each status in each language; the first language's lie at the root, the
         # others' under their prefix (servers pick by the path asked for).
-        "error_statuses": errors.STATUSES,
+        "error_statuses": errors.STATUSES, "download_403": errors.DOWNLOAD_403,
         "error_prefixes": [extranet.url_prefix(language) for language in extranet.languages[1:]],
     }
     env = _environment(templates)

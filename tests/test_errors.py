@@ -98,6 +98,15 @@ def test_an_expired_download_link_says_to_reload_the_page(served: tuple[Site, di
     assert "načtěte ji znovu" in text
     fresh = storage.link(release, artifact, dt.datetime.now(dt.timezone.utc))
     assert server.request("/" + fresh.url)[0] == 200, "the same file with a fresh link opens"
+    # Cut short when copied (no expiry) or altered: not "you may not read this page", but the same advice.
+    for broken in (fresh.url.split("&")[0], fresh.url.replace("md5=", "md5=x")):
+        response = server.request("/" + broken)
+        assert response[0] == 403 and response[1]["cache-control"] == "private, no-store"
+        text = response[2].decode()
+        title = html.escape(STRINGS["error_download_403_title"]["cs"], quote=False)
+        assert f'<h1 class="extranet-error__title">{title}</h1>' in text and "načtěte ji znovu" in text, text[:300]
+    missing = server.request("/" + fresh.url.replace(artifact.file, "no-such-file.zip"))
+    assert missing[0] in (403, 404)  # the signature covers the path: another file's link does not hold
 
 
 def test_too_many_logins_get_the_sites_429_page(served: tuple[Site, dict[str, Server]]):
@@ -119,7 +128,7 @@ def test_error_pages_are_public_files_of_the_build(site: Site):
     for path in errors.paths(("cs", "en")):
         assert (site.web_root / path).is_file(), path
         assert access.area_of(path, site.areas).audience == access.PUBLIC, path
-    assert len(errors.paths(("cs", "en"))) == 10
+    assert len(errors.paths(("cs", "en"))) == 11  # five statuses in two languages, and a broken download link
 
 
 def test_nginx_error_pages_cannot_be_fetched_through_their_internal_path(running: dict[str, Server]):
