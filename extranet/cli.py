@@ -501,7 +501,14 @@ def _serve(args: argparse.Namespace) -> int:
     if not built.exists():
         print(f"extranet serve: {output} holds no build; run `extranet build` first", file=sys.stderr)
         return 1
-    areas = [access.Area(**area) for area in json.loads(built.read_text(encoding="utf-8"))["areas"]]
+    described = json.loads(built.read_text(encoding="utf-8"))
+    areas = [access.Area(**area) for area in described["areas"]]
+    # The path of site_url, which the build signed its download links for (a build before it: `/`).
+    try:
+        base = servers.base_path(described.get("base", "/"))
+    except ValueError as error:
+        print(f"extranet serve: {built}: {error}", file=sys.stderr)
+        return 1
     options = plugin_config(config)
     root = args.config_file.resolve().parent
     secret = servers.session_secret()
@@ -511,11 +518,11 @@ def _serve(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="extranet-serve-") as runtime:
         try:
             command = servers.prepare(args.server, extranet, areas, root / options.templates, output / "site",
-                                      Path(runtime), args.port, secret, downloads, download_secret)
+                                      Path(runtime), args.port, secret, downloads, download_secret, base)
         except servers.ServerMissing as error:
             print(f"extranet serve: {error}", file=sys.stderr)
             return 1
-        print(f"serving {output / 'site'} with {args.server} on http://127.0.0.1:{args.port}/ (Ctrl+C stops)")
+        print(f"serving {output / 'site'} with {args.server} on http://127.0.0.1:{args.port}{base} (Ctrl+C stops)")
         if downloads and args.server == "caddy":
             print("note: Caddy cannot check signed download links; downloads/ answers 404 (use nginx or apache)",
                   file=sys.stderr)

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import os
+import posixpath
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -26,8 +27,8 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from . import access, feeds, search, servers, storage
-from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
+from . import access, errors, feeds, search, servers, storage
+from .access import AUDIENCES, CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .config import ExtranetConfig
 from .loading import Extranet, InvalidInput, load
 from .pages import GeneratedPage, Renderer, load_strings
@@ -79,6 +80,13 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         if not self.languages:
             raise PluginError("extranet: 'languages' must name at least one language")
         self.now = self.config.now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        try:
+            # The path the servers serve the site under; local download links are signed for it.
+            self.base = servers.base_path(config.site_url)
+        except ValueError as error:
+            lines = Path(config.config_file_path).read_text(encoding="utf-8").splitlines()
+            line = next((f":{n}" for n, text in enumerate(lines, 1) if text.startswith("site_url:")), "")
+            raise PluginError(f"{Path(config.config_file_path).name}{line}: {error}") from None
         self.storage = self._storage()
         self.templates = self.root / self.config.templates
         self.strings = load_strings(self.templates)
@@ -112,7 +120,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
 
     def _storage(self) -> Storage:
         try:
-            return storage.from_config(self.root, self.config.storage)
+            return storage.from_config(self.root, self.config.storage, self.base)
         except ValueError as error:  # pragma: no cover: the config's Choice refuses it first
             raise PluginError(f"extranet: {error}") from None
 
@@ -293,6 +301,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             target.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self._env = env  # the error pages are rendered with it after the build (errors.render)
         self._urls = {file.src_uri: file.url for file in files.documentation_pages()}
         # `material/partials/…` reaches the theme's own template where an override wraps it.
         material = next(Path(d) for d in config.theme.dirs[1:] if (Path(d) / "partials/search.html").exists())
@@ -306,9 +315,15 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         """Split the search index per language; write the server files beside the web root:
         `<site_dir>/../server/`.
 
-        Not in preview: `mkdocs serve` builds into a temporary directory and enforces nothing."""
+        Not in preview: `mkdocs serve` builds into a temporary directory and enforces nothing.
+        The error pages are written in preview too: its server shows 404.html."""
         assert self.extranet is not None
         self._split_search_index(Path(config.site_dir))
+        vendor = self.extranet.vendor
+        error_pages = errors.render(self._env, config, self._files, self.navs, self.languages, self.strings,
+                                    {"vendor": vendor.name, "website": vendor.website}, self.base,
+                                    Path(config.site_dir))
+        self._copy_sitemap(Path(config.site_dir))
         if self.preview:
             return
         self.progress("server files", 0, 1)
@@ -318,7 +333,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         # The theme's script looks for a sitemap under each language's root: a public 404, not a login.
         try:
             self.areas = access.areas(pages, [f"{language}/sitemap.xml" for language in self.languages[1:]]
-                                      + self.public_files)
+                                      + self.public_files
+                                      + [path for path in error_pages if path not in dict(access.PUBLIC_FILES)])
         except access.ConflictingAreas as error:
             raise PluginError(f"extranet: {error}") from None
         for feed in self.feeds.values():
@@ -333,13 +349,29 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             shutil.rmtree(server_dir)
         root = self.config.server.root.rstrip("/")
         local = self.config.storage.backend == "local"
-        layout = servers.Layout(site=f"{root}/site", files=f"{root}/server",
+        layout = servers.Layout(site=f"{root}/site", files=f"{root}/server", base=self.base,
                                 downloads=self.config.server.downloads.rstrip("/") if local else None)
         servers.write(server_dir, servers.render(self.extranet, self.areas, self.templates, layout))
         (server_dir / "access.json").write_text(json.dumps(
-            {"root": root, "areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n",
+            {"root": root, "base": self.base, "areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n",
             encoding="utf-8")
         self.progress("server files", 1, 1)
+
+
+    def _copy_sitemap(self, site_dir: Path) -> None:
+        """Material's script fetches `sitemap.xml` beside each `<link rel="alternate">` of a page: each
+        language's root and each feed's directory. The public sitemap (public pages only) is copied to
+        each, so no page makes a request that fails; a copy in a protected directory is protected with
+        it and, holding only public pages, tells its readers nothing new."""
+        sitemap = site_dir / "sitemap.xml"
+        if not sitemap.is_file():  # pragma: no cover: the theme writes it
+            return
+        places = {f"{self.extranet.url_prefix(language)}sitemap.xml" for language in self.languages}
+        places |= {posixpath.join(posixpath.dirname(feed.path), "sitemap.xml") for feed in self.feeds.values()}
+        for place in sorted(places - {"sitemap.xml"}):
+            target = site_dir / place
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(sitemap, target)
 
 
 def _pages(items: list[Any]) -> list[Page]:

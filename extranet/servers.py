@@ -23,7 +23,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import access, escaping, storage
+from . import access, errors, escaping, storage
 from .access import Area, Principal
 from .loading import Extranet
 
@@ -57,6 +57,26 @@ class Layout:
         """The local socket of nginx's password check (see nginx/extranet-http.conf): in `runtime`,
         which must exist on the host (Debian: `/etc/tmpfiles.d/extranet.conf`, see README.md)."""
         return f"{self.runtime}/nginx-login.sock"
+
+
+_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
+
+
+def base_path(site_url: str | None) -> str:
+    """The path the site is served under: the path of `site_url` with a slash at each end; `/`
+    without a site_url.
+
+    It is written into nginx, Apache and Caddy files, regular expressions and signed download links,
+    so it is held to plain segments (letters, digits, `.`, `_`, `~`, `-`; no dot segments, no
+    percent-encoding) rather than escaped differently for each: `ValueError` says what is wrong."""
+    path = urllib.parse.urlsplit(site_url or "").path or "/"
+    segments = [segment for segment in path.split("/") if segment]
+    bad = [segment for segment in segments if not _SEGMENT.fullmatch(segment)]
+    if bad or "//" in path:
+        raise ValueError(f"site_url: the path {path!r} cannot be served: use segments of letters, digits, "
+                         f"'.', '_', '~' and '-' (found {bad[0]!r})" if bad else
+                         f"site_url: the path {path!r} has an empty segment ('//')")
+    return "/" + "".join(f"{segment}/" for segment in segments)
 
 
 def landing(extranet: Extranet, principal: Principal) -> str:
@@ -216,6 +236,10 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: L
         "next_path_chars": NEXT_PATH_CHARS,
         "login_pages": {extranet.url_prefix(language): f"{layout.base}{extranet.url_prefix(language)}login/"
                         for language in extranet.languages},
+        # Error pages: each status in each language; the first language's lie at the root, the
+        # others' under their prefix (servers pick by the path asked for).
+        "error_statuses": errors.STATUSES, "download_403": errors.DOWNLOAD_403,
+        "error_prefixes": [extranet.url_prefix(language) for language in extranet.languages[1:]],
     }
     env = _environment(templates)
     files = {"htpasswd": "".join(f"{p.login}:{p.password_hash}\n" for p in people)
@@ -364,11 +388,14 @@ def weak_secret_file(path: Path) -> str | None:
 
 
 def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: Path, site: Path, runtime: Path,
-            port: int, secret: str, downloads: Path | None = None, download_secret: str = "") -> list[str]:
+            port: int, secret: str, downloads: Path | None = None, download_secret: str = "",
+            base: str = "/") -> list[str]:
     """Render the server files for a local run in `runtime` and return the command that starts the server.
 
     `secret` signs sessions and `download_secret` download links (served from `downloads`, if
-    given): nginx reads them from files written here, Apache from the environment (`run` passes it)."""
+    given): nginx reads them from files written here, Apache from the environment (`run` passes it).
+    `base` is the path the site is served under: the build's (its `access.json`), which its download
+    links are signed for."""
     files_dir = runtime / "files"
     runtime.mkdir(parents=True, exist_ok=True)
     secret_file = _secret_file(runtime / "nginx-session.conf", "extranet_secret", secret)
@@ -379,6 +406,7 @@ def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: P
         (runtime / sub).mkdir(parents=True, exist_ok=True)
     # Absolute, not resolved: a deploy's `current` symlink is followed per request, never pinned.
     layout = Layout(site=os.path.abspath(site), files=str(files_dir.resolve()), runtime=str(runtime.resolve()), port=port,
+                    base=base,
                     user=pwd.getpwuid(os.getuid()).pw_name if os.getuid() == 0 else None,
                     secret_file=str(secret_file.resolve()), downloads=str(downloads.resolve()) if downloads else None,
                     download_secret_file=str(download_file.resolve()))

@@ -407,10 +407,12 @@ class CloudFrontStorage:
         return signer.generate_presigned_url(resource, date_less_than=expires.astimezone(dt.timezone.utc))
 
 
-def from_config(root: Path, options) -> Storage:  # noqa: ANN001 (the plugin's StorageConfig)
-    """The backend `mkdocs.yml` configures, with paths relative to `root` (the config's folder)."""
+def from_config(root: Path, options, base: str = "/") -> Storage:  # noqa: ANN001 (the plugin's StorageConfig)
+    """The backend `mkdocs.yml` configures, with paths relative to `root` (the config's folder).
+
+    `base`: the path the site is served under (`servers.base_path`), which local links are signed for."""
     if options.backend == "local":
-        return LocalStorage(root / options.root, options.link_lifetime, download_secret(options.secret_env))
+        return LocalStorage(root / options.root, options.link_lifetime, download_secret(options.secret_env), base=base)
     bucket = S3Storage(options.bucket, options.region, options.link_lifetime, options.endpoint_url,
                        options.addressing_style, options.prefix) if options.bucket else None
     if options.backend == "s3":

@@ -42,7 +42,7 @@ def measure(rounds: int = 2) -> dict[str, dict[str, float | str]]:
         for name in servers.SERVERS:
             server = start(name, site, Path(directory) / name)
             try:
-                base = f"http://127.0.0.1:{server.port}"
+                base = f"http://127.0.0.1:{server.port}{server.base.rstrip('/')}"  # the site's path (site_url)
                 headers = server.credentials(customer)
                 assert headers, f"{name}: the demo customer could not log in"
                 assert server.request(AUTH_URL, headers, source=customer.address)[0] == 200

@@ -192,8 +192,14 @@ def site(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
-def running(site, tmp_path_factory: pytest.TempPathFactory):
-    """Each real server started once for the whole run, on a free loopback port."""
+def root_site(tmp_path_factory: pytest.TempPathFactory):
+    """The same variant with a site_url without a path: served at `/` (the demo is under `/extranet/`)."""
+    from .servers import build_variant
+
+    return build_variant(tmp_path_factory.mktemp("access-root"), site_url="https://extranet.example.cz/")
+
+
+def _running(site, tmp_path_factory: pytest.TempPathFactory, label: str):
     from extranet import servers
 
     from .servers import start, stop
@@ -201,11 +207,32 @@ def running(site, tmp_path_factory: pytest.TempPathFactory):
     started = {}
     try:
         for name in servers.SERVERS:
-            started[name] = start(name, site, tmp_path_factory.mktemp(name))
+            started[name] = start(name, site, tmp_path_factory.mktemp(f"{name}{label}"))
         yield started
     finally:
         for server in started.values():
             stop(server)
+
+
+@pytest.fixture(scope="session")
+def running(site, tmp_path_factory: pytest.TempPathFactory):
+    """Each real server started once for the whole run, on a free loopback port, serving `site`
+    under its path (`/extranet/`)."""
+    yield from _running(site, tmp_path_factory, "")
+
+
+@pytest.fixture(scope="session")
+def running_root(root_site, tmp_path_factory: pytest.TempPathFactory):
+    """Each real server serving `root_site` at `/`."""
+    yield from _running(root_site, tmp_path_factory, "-root")
+
+
+@pytest.fixture(params=["/extranet/", "/"], ids=["sub-path", "root"])
+def served(request: pytest.FixtureRequest):
+    """(site, running servers) under a sub-path and at the root: tests taking it run for both."""
+    if request.param == "/":
+        return request.getfixturevalue("root_site"), request.getfixturevalue("running_root")
+    return request.getfixturevalue("site"), request.getfixturevalue("running")
 
 
 @pytest.fixture(scope="session")

@@ -81,9 +81,14 @@ class Server:
     port: int
     process: subprocess.Popen
     runtime: Path
+    base: str = "/"
+    """The path the site is served under (from its site_url): `/` or e.g. `/extranet/`."""
 
     def request(self, path: str, headers: dict[str, str] | None = None, method: str = "GET",
-                source: str = "127.0.0.1") -> tuple[int, dict[str, str], bytes]:
+                source: str = "127.0.0.1", raw: bool = False) -> tuple[int, dict[str, str], bytes]:
+        """`path` is site-relative (`/releases/` is `<base>releases/`) unless `raw`: then it is sent as is."""
+        if not raw and path.startswith("/"):
+            path = self.base + path[1:]
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10, source_address=(source, 0))
         try:
             connection.request(method, path, headers=headers or {})
@@ -122,6 +127,8 @@ class Site:
     principals: dict[str, access.Principal]
     now: dt.datetime
     """The instant it was built at: the current hour, so that its download links are valid now."""
+    base: str = "/"
+    """The path it is served under: the path of its site_url."""
 
     @property
     def web_root(self) -> Path:
@@ -142,9 +149,11 @@ MARKERS = {"quokkaferret": (access.CUSTOMER, "elbe-precision"), "narwhalbasil": 
 """A word only in one hand-placed page -> who alone may read it."""
 
 
-def build_variant(directory: Path, now: dt.datetime | None = None) -> Site:
+def build_variant(directory: Path, now: dt.datetime | None = None, site_url: str | None = None) -> Site:
     """The demo with one user removed, one customer revoked and the HAND_PLACED pages, built at `now`
-    (default: this hour)."""
+    (default: this hour).
+
+    `site_url` replaces the demo's (served under `/extranet/`), e.g. to serve it at the root."""
     now = now or dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
     root = directory / "project"
     root.mkdir(parents=True)
@@ -165,6 +174,11 @@ def build_variant(directory: Path, now: dt.datetime | None = None) -> Site:
         for path, page in HAND_PLACED.items():
             (root / "content" / language / path).parent.mkdir(parents=True, exist_ok=True)
             (root / "content" / language / path).write_text(page, encoding="utf-8")
+    if site_url is not None:
+        config = (root / "mkdocs.yml").read_text(encoding="utf-8")
+        demo = "site_url: https://www.anneca.cz/extranet/\n"
+        assert demo in config, "the demo's site_url moved: update build_variant"
+        (root / "mkdocs.yml").write_text(config.replace(demo, f"site_url: {site_url}\n"), encoding="utf-8")
     output = directory / "build"
     build(root / "mkdocs.yml", now=now, output=output)
     return load_site(root, output, now)
@@ -172,9 +186,10 @@ def build_variant(directory: Path, now: dt.datetime | None = None) -> Site:
 
 def load_site(root: Path, output: Path, now: dt.datetime) -> Site:
     """A site built from the project at `root` into `output`, as the server tests see it."""
-    areas = tuple(access.Area(**a) for a in json.loads((output / "server/access.json").read_text())["areas"])
+    described = json.loads((output / "server/access.json").read_text())
+    areas = tuple(access.Area(**a) for a in described["areas"])
     extranet = validate(root / "mkdocs.yml")
-    return Site(root, output, areas, {p.login: p for p in access.principals(extranet)}, now)
+    return Site(root, output, areas, {p.login: p for p in access.principals(extranet)}, now, described["base"])
 
 
 def start(name: str, site: Site, runtime: Path, downloads: Path | None = None) -> Server:
@@ -184,11 +199,11 @@ def start(name: str, site: Site, runtime: Path, downloads: Path | None = None) -
     extranet = validate(site.root / "mkdocs.yml")
     port = free_port()
     command = servers.prepare(name, extranet, site.areas, site.root / "site_templates", site.web_root, runtime, port,
-                              SECRET, downloads or site.root / "releases/artifacts", DOWNLOAD_SECRET)
+                              SECRET, downloads or site.root / "releases/artifacts", DOWNLOAD_SECRET, site.base)
     log = open(runtime / "server.log", "wb")  # noqa: SIM115: lives as long as the server
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                env=servers.environment(SECRET, DOWNLOAD_SECRET))
-    server = Server(name, port, process, runtime)
+    server = Server(name, port, process, runtime, site.base)
     deadline = time.monotonic() + 20
     while True:
         try:

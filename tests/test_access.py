@@ -66,9 +66,11 @@ def foreign(visitor: Visitor, principal: access.Principal | None) -> list[dict]:
 
 
 @pytest.mark.parametrize("name", servers.SERVERS)
-def test_access_matrix(site: Site, running: dict[str, Server], name: str, capsys):
+def test_access_matrix(served: tuple[Site, dict[str, Server]], name: str, capsys):
     """Every file of the web root, for every kind of visitor, gets the outcome its audience says,
-    and no response carries another customer's name, company ID, login or page."""
+    and no response carries another customer's name, company ID, login or page: served under the
+    path of site_url (`/extranet/`) and at the root."""
+    site, running = served
     server = running[name]
     files = site.files()
     cells, mismatches, links = 0, [], 0
@@ -101,7 +103,7 @@ def test_access_matrix(site: Site, running: dict[str, Server], name: str, capsys
                 mismatches.append(f"{visitor.name} {path}: links to {unentitled[:3]}")
             links += len(DOWNLOAD.findall(text)) if status == 200 else 0
     with capsys.disabled():
-        print(f"\n{name}: access matrix: {cells} cells, {len(mismatches)} mismatches, {links} download links seen")
+        print(f"\n{name} at {site.base}: access matrix: {cells} cells, {len(mismatches)} mismatches, {links} download links seen")
     assert not mismatches, "\n".join(mismatches[:40])
     assert links, "no download link in any response: the check above proved nothing"
 
@@ -120,7 +122,8 @@ def test_removed_user_and_revoked_customer_are_shut_out(site: Site, running: dic
 
 
 @pytest.mark.parametrize("name", servers.SERVERS)
-def test_public_pages_need_no_login_and_private_ones_do(running: dict[str, Server], name: str):
+def test_public_pages_need_no_login_and_private_ones_do(served: tuple[Site, dict[str, Server]], name: str):
+    site, running = served
     server = running[name]
     for path in ("/", "/en/", "/support/", "/en/support/", "/assets/javascripts/bundle.a5f9d56c.min.js", "/404.html"):
         status, headers, _ = server.request(path)
@@ -130,6 +133,25 @@ def test_public_pages_need_no_login_and_private_ones_do(running: dict[str, Serve
                  "/customers/strojirny-labe/", "/staff/"):
         status, headers, _ = server.request(path)
         assert outcome(status, headers) == "denied", path
+
+
+@pytest.mark.parametrize("name", servers.SERVERS)
+def test_nothing_outside_the_sites_path_is_served(site: Site, running: dict[str, Server], name: str):
+    """Under `/extranet/`, the site's files are not reachable by any other path, logged in or not,
+    and the path without its final slash leads to the site."""
+    server = running[name]
+    assert site.base == "/extranet/"
+    staff = next(v for v in visitors() if v.staff)
+    for headers in ({}, server.credentials(staff)):
+        assert server.request("/releases/", headers)[0] == 200 or not headers
+        for path in ("/", "/index.html", "/releases/", "/assets/javascripts/bundle.a5f9d56c.min.js", "/404.html",
+                     "/customers/strojirny-labe/", "/staff/", "/login/", "/sitemap.xml", "/extranet/../releases/",
+                     "/EXTRANET/releases/", "/extranetreleases/", "/x/extranet/"):
+            status, _, body = server.request(path, headers, raw=True)
+            assert status == 404, (path, status)
+            assert b"InTouch" not in body, path
+    status, response, _ = server.request("/extranet", raw=True)
+    assert status in (301, 308) and response["location"].endswith("/extranet/")
 
 
 def test_failed_logins_are_limited_per_client_address(running: dict[str, Server]):
@@ -361,3 +383,24 @@ def test_every_path_however_written_gets_the_answer_area_of_gives(site: Site, ru
         print(f"\n{name}: path variants: {cells} requests, {len(wrong)} mismatches, {stricter} refused or redirected "
               f"where area_of would answer")
     assert not wrong, "\n".join(wrong[:60])
+
+
+@pytest.mark.parametrize("name", ["nginx", "apache"])
+def test_absolute_links_of_feeds_and_command_lines_open_on_the_server(served: tuple[Site, dict[str, Server]],
+                                                                       name: str):
+    """Every absolute link the build writes (feeds, the `curl` lines on a customer's page) names a
+    path the server serves to that customer: at the root and under `/extranet/`."""
+    site, running = served
+    server = running[name]
+    site_url = "https://www.anneca.cz/extranet/" if site.base == "/extranet/" else "https://extranet.example.cz/"
+    customer = next(v for v in visitors() if v.customer == "strojirny-labe")
+    headers = server.credentials(customer)
+    links = set()
+    for path in ("customers/strojirny-labe/feed.atom", "releases/feed.atom", "customers/strojirny-labe/index.html"):
+        text = html.unescape((site.web_root / path).read_text(encoding="utf-8"))
+        links |= set(re.findall(re.escape(site_url) + r"[^\s'\"<>]*", text))
+    assert any("/downloads/" in link for link in links) and any(link.endswith("/releases/9.3.0/") for link in links)
+    for link in sorted(links):
+        path = site.base + link.removeprefix(site_url).split("#")[0]  # a browser sends no fragment
+        status = server.request(path, {} if "/downloads/" in link else headers, raw=True, source=customer.address)[0]
+        assert status == 200, (link, status)

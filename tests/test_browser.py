@@ -37,7 +37,7 @@ def log_in(page, base: str, user: dict) -> None:
 def test_customer_logs_in_switches_language_reads_the_guide_searches_and_logs_out(browser, running: dict[str, Server]):
     server = running["nginx"]
     user = next(c for c in CREDENTIALS if c["customer"] == "strojirny-labe")
-    base = f"http://127.0.0.1:{server.port}"
+    base = f"http://127.0.0.1:{server.port}{server.base.rstrip('/')}"
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="cs-CZ")
     page = context.new_page()
 
@@ -103,7 +103,7 @@ def test_anonymous_visitor_sees_no_broken_search_and_no_login_prompt(browser, ru
     page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
     dialogs = []
     page.on("dialog", lambda dialog: dialogs.append(dialog.message))
-    page.goto(f"http://127.0.0.1:{server.port}/en/support/")
+    page.goto(f"http://127.0.0.1:{server.port}{server.base}en/support/")
     page.wait_for_load_state("networkidle")
     assert page.locator("form[name=search]").count() == 0
     assert page.locator("input.md-search__input").count() == 0
@@ -154,7 +154,7 @@ def test_the_in_page_calculator_gives_the_same_deadlines_as_the_cli(browser, run
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"http://127.0.0.1:{server.port}/en/support/")
+    page.goto(f"http://127.0.0.1:{server.port}{server.base}en/support/")
     box = page.locator(".extranet-support")
     box.and_(page.locator("[data-ready=true]")).wait_for(timeout=10000)
     form = page.locator("form.extranet-deadline")
@@ -195,7 +195,7 @@ def test_the_support_page_says_whether_support_is_open_now(browser, running: dic
     context = browser.new_context(timezone_id="Asia/Tokyo", locale="en-US")
     page = context.new_page()
     page.clock.set_fixed_time(dt.datetime.fromisoformat(instant))
-    page.goto(f"http://127.0.0.1:{server.port}/en/support/")
+    page.goto(f"http://127.0.0.1:{server.port}{server.base}en/support/")
     page.locator(".extranet-support[data-ready=true]").wait_for(timeout=10000)
     assert page.locator('.extranet-status[data-channel="phone"]').inner_text() == phone
     assert page.locator('.extranet-status[data-channel="email"]').inner_text() == email
@@ -207,7 +207,7 @@ def test_the_report_form_composes_an_email_with_every_identification_field(brows
 
     server = running["nginx"]
     user = next(c for c in CREDENTIALS if c["customer"] == "strojirny-labe")
-    base = f"http://127.0.0.1:{server.port}"
+    base = f"http://127.0.0.1:{server.port}{server.base.rstrip('/')}"
     context = browser.new_context(locale="en-US")
     page = context.new_page()
     log_in(page, base, user)
@@ -243,7 +243,7 @@ def test_a_customer_downloads_a_file_copies_its_sha256_and_its_curl_line(browser
 
     server = running["nginx"]
     user = next(c for c in CREDENTIALS if c["customer"] == "severoceska-logistika")
-    base = f"http://127.0.0.1:{server.port}"
+    base = f"http://127.0.0.1:{server.port}{server.base.rstrip('/')}"
     context = browser.new_context(locale="en-US", accept_downloads=True)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
     page = context.new_page()

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from extranet.cli import main
 from extranet.loading import parse_yaml
@@ -178,3 +179,22 @@ def test_a_killed_builds_staging_directory_is_removed_by_the_next_build(project,
 def test_staging_directories_are_ignored_by_git():
     result = subprocess.run(["git", "check-ignore", "-q", ".build.x1y2z3/site/index.html"], cwd=REPO)
     assert result.returncode == 0
+
+
+@pytest.mark.parametrize("site_url, found", [
+    ("https://x.example/extra net/", "found 'extra net'"), ("https://x.example/a/%2e%2e/", "found '%2e%2e'"),
+    ("https://x.example/a/../b/", "found '..'"), ("https://x.example/{a}/", "found '{a}'"),
+    ('https://x.example/a"b/', "found 'a\"b'"),
+])
+def test_a_site_url_path_the_servers_cannot_serve_is_refused(project, tmp_path, caplog, site_url: str, found: str):
+    """The path of site_url goes into server files and signed links: only plain segments, refused
+    with the line of mkdocs.yml, and the previous site stays."""
+    output = tmp_path / "out"
+    assert main(["-f", str(project.config), "build", "--now", NOW, "--output", str(output)]) == 0
+    before = tree(output)
+    project.replace("mkdocs.yml", "docs_dir: content", f"site_url: '{site_url}'\ndocs_dir: content")
+    assert main(["-f", str(project.config), "build", "--now", NOW, "--output", str(output)]) == 1
+    path = site_url.split("x.example", 1)[1]
+    assert (f"mkdocs.yml:2: site_url: the path {path!r} cannot be served: use segments of letters, digits, "
+            f"'.', '_', '~' and '-' ({found})") in caplog.text  # MkDocs logs a plugin's error, then aborts
+    assert tree(output) == before

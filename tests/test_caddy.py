@@ -94,22 +94,22 @@ def test_login_lands_each_user_on_their_page_and_logout_deletes_the_cookie_sessi
         entry = user(customer)
         principal = next(p for p in access.principals(extranet) if p.login == entry["login"])
         status, headers, _ = caddy.request("/login/", basic(entry["login"], entry["password"]))
-        assert (status, headers["location"]) == (302, "/" + servers.landing(extranet, principal))
+        assert (status, headers["location"]) == (302, caddy.base + servers.landing(extranet, principal))
         assert headers["cache-control"] == "private, no-store"
     status, headers, _ = caddy.request("/login/")
     assert status == 401 and headers["www-authenticate"].startswith("Basic realm=")
     entry = user("strojirny-labe")
     status, headers, _ = caddy.request("/login/", basic(entry["login"], entry["password"]))
     auth = next(line for line in headers["set-cookie"].splitlines() if line.startswith("extranet_auth="))
-    assert auth.split("; ")[1:] == ["Path=/", "HttpOnly", "SameSite=Lax"]  # no Max-Age: gone with the browser
+    assert auth.split("; ")[1:] == [f"Path={caddy.base}", "HttpOnly", "SameSite=Lax"]  # no Max-Age: gone with the browser
     cookie = {"Cookie": auth.split(";")[0]}
     assert caddy.request("/customers/strojirny-labe/", cookie)[0] == 200
     assert caddy.request("/customers/elbe-precision/", cookie)[0] == 403
     forged = {"Cookie": "extranet_auth=" + base64.b64encode(f"{entry['login']}:guess".encode()).decode()}
     assert caddy.request("/customers/strojirny-labe/", forged)[0] == 401
     status, headers, body = caddy.request("/logout/", cookie)
-    assert status == 302 and headers["location"] == "/" and headers["cache-control"] == "private, no-store"
-    assert "extranet_auth=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0" in headers["set-cookie"].splitlines()
+    assert status == 302 and headers["location"] == caddy.base and headers["cache-control"] == "private, no-store"
+    assert f"extranet_auth=; Path={caddy.base}; HttpOnly; SameSite=Lax; Max-Age=0" in headers["set-cookie"].splitlines()
 
 
 @pytest.mark.parametrize("path", [
@@ -167,6 +167,7 @@ def test_caddyfile_tokens():
 
 
 def test_extranet_serve_runs_caddy_in_the_foreground_until_sigterm(demo_site: Path):
+    """It serves under the path of site_url (the demo's /extranet/) and says the full URL."""
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "extranet.cli", "serve", "--server", "caddy", "--port", str(port),
                                 "--output", str(demo_site.parent)], cwd=REPO, stdout=subprocess.PIPE,
@@ -175,7 +176,7 @@ def test_extranet_serve_runs_caddy_in_the_foreground_until_sigterm(demo_site: Pa
         deadline = time.monotonic() + 20
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/support/", timeout=5) as response:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/extranet/support/", timeout=5) as response:
                     assert response.status == 200
                 break
             except OSError:
@@ -185,5 +186,6 @@ def test_extranet_serve_runs_caddy_in_the_foreground_until_sigterm(demo_site: Pa
         assert process.wait(timeout=20) == 0
     finally:
         process.kill()
+    assert f"with caddy on http://127.0.0.1:{port}/extranet/ (Ctrl+C stops)" in process.stdout.read()
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)

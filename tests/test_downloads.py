@@ -107,9 +107,11 @@ def test_caddy_serves_no_downloads(site: Site, running: dict[str, Server]):
 
 
 def test_links_on_the_page_are_the_ones_the_backend_signs(site: Site):
-    """What the page shows: the link, its expiry, a curl line with the absolute URL and the sha256."""
+    """What the page shows: the link, its expiry, a curl line with the absolute URL and the sha256.
+    The link is signed for the path the server sees: under the demo's site_url, `/extranet/downloads/…`."""
     page = (site.web_root / "customers/strojirny-labe/index.html").read_text(encoding="utf-8")
-    storage = LocalStorage(site.root / "releases/artifacts", 3 * 24 * 3600, DOWNLOAD_SECRET)
+    assert site.base == "/extranet/"
+    storage = LocalStorage(site.root / "releases/artifacts", 3 * 24 * 3600, DOWNLOAD_SECRET, base=site.base)
     extranet = validate(site.root / "mkdocs.yml")
     release = next(r for r in extranet.releases if r.version == "9.3.0")
     artifact = next(a for a in release.artifacts if a.id == "core-windows")
