@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import babel
+import babel.dates
 import jinja2
 import yaml
 
@@ -24,7 +26,7 @@ from . import cadence, entitlements, feeds, versions
 from . import calendar as support_calendar
 from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .loading import Extranet
-from .model import Channel, Customer, Plan, Response, Severity, version_key
+from .model import Channel, Customer, Plan, Response, Rule, Severity, version_key
 from .storage import Storage
 
 
@@ -130,7 +132,7 @@ class Renderer:
         domain = urllib.parse.urlsplit(self.extranet.vendor.website).hostname or "extranet"
         for plan in self.extranet.plans.values():
             yield GeneratedFile(page_path(first, self.support_files(plan).json), PUBLIC, support_calendar.export(
-                plan, self.extranet.vendor.planned_releases, self.now, self.extranet.languages))
+                plan, self.releases, self.extranet.vendor.planned_releases, self.now, self.extranet.languages))
             for language in self.extranet.languages:
                 name = f"{plan.name[language]}: {self.strings['support_closed_title'][language]}"
                 yield GeneratedFile(page_path(language, f"support/{plan.id}/support-calendar.ics"), PUBLIC,
@@ -225,9 +227,25 @@ class Renderer:
             """A string in another language than the page's: what support reads is in its language."""
             return strings[key][other]
 
+        def tz(zone: str, form: str = "") -> str:
+            """A time zone as a sentence names it ("pražského času", "in Prague time"); a zone without
+            its own strings is named by Babel ("(časové pásmo Česko)")."""
+            key = f"tz_{form + '_' if form else ''}{zone}"
+            if key in strings:
+                return strings[key][language]
+            return f"({babel.dates.get_timezone_location(zone, locale=strings['locale'][language])})"
+
+        def country_in(country: str) -> str:
+            key = f"country_in_{country}"
+            if key in strings:
+                return strings[key][language]
+            return f"({babel.Locale.parse(strings['locale'][language]).territories.get(country, country)})"
+
         return {
             "plan_terms": lambda plan: self.plan_terms(plan, language),
             "tl": tl, "support_files": self.support_files, "report_mailto": self.report_mailto,
+            "tz": tz, "country_in": country_in, "rule_kinds": rule_kinds,
+            "intl_locale": strings["locale"][language].replace("_", "-"),
             "closures": lambda plan: self.closures(plan, language),
             "lang": language, "t": t, "x": self.extranet, "vendor": self.extranet.vendor, "today": self.today,
             "releases": self.releases, "latest": self.latest, "guides": self.extranet.guides,
@@ -295,6 +313,19 @@ def responses(plan: Plan, severity: Severity) -> list[tuple[list[Channel], Respo
     return groups
 
 
+def rule_kinds(plan: Plan) -> list[Rule]:
+    """Each kind of rule the plan's responses use, once (the first of each kind), in table order: the
+    page explains exactly these, so no sentence claims a rule the plan does not have."""
+    seen: dict[str, Rule] = {}
+    for severity in plan.severities:
+        for channel in plan.channels:
+            response = severity.response_on(channel.id)
+            for rule in (response.target, response.deadline):
+                if rule is not None and rule.kind not in seen:
+                    seen[rule.kind] = rule
+    return list(seen.values())
+
+
 def _uri(text: str) -> str:
     """Percent-encoding as the browser's encodeURIComponent does it, so both compose the same link."""
     return urllib.parse.quote(text, safe="!~*'()")
@@ -308,17 +339,13 @@ def _size(value: int) -> str:
     raise AssertionError
 
 
-_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December")
-_CS_MONTHS = ("ledna", "února", "března", "dubna", "května", "června", "července", "srpna", "září", "října",
-              "listopadu", "prosince")
+_LOCALES = {"cs": "cs_CZ", "en": "en_GB"}
 
 
 def _date(value: dt.date, language: str) -> str:
-    """Dates as each language writes them, independent of the machine's locale."""
-    if language == "cs":
-        return f"{value.day}. {_CS_MONTHS[value.month - 1]} {value.year}"
-    return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"
+    """Dates as each language writes them ("1. prosince 2026", "1 December 2026"), from Babel's CLDR
+    data rather than the machine's locale or a month table of our own."""
+    return babel.dates.format_date(value, "long", locale=_LOCALES.get(language, language))
 
 
 def _moment(value: dt.datetime, zone: str, language: str) -> str:

@@ -26,7 +26,12 @@ DEMO = load(REPO, languages=("cs", "en"))
 PLAN = DEMO.plans["enterprise"]
 CAL = calendar.calendar(PLAN.calendar)
 PLANNED = DEMO.vendor.planned_releases
+RELEASES = calendar.upgrades(DEMO.releases, PLANNED)
+"""Every official release, published (releases/) and planned (vendor.planned_releases)."""
 CONFIG = ["-f", str(REPO / "mkdocs.yml")]
+NOW = "2026-11-23T12:00:00+01:00"
+"""The instant the demo is built at (tests/conftest.py): the calendar covers 2025 to 2028."""
+SLA = [*CONFIG, "sla", "deadline", "--now", NOW, "--plan", "enterprise"]
 
 
 def rule(text: str) -> Rule:
@@ -64,14 +69,19 @@ CASES = [
     ("2026-04-02T16:30:00+02:00", "immediate", "2026-04-07T08:00:00+02:00"),
     ("2026-04-03T10:00:00+02:00", "same_business_day", "2026-04-07T16:00:00+02:00"),
     ("2027-03-25T12:00:00+01:00", "next_business_day", "2027-03-30T16:00:00+02:00"),
-    # Christmas and the company holiday of 30-31 December 2026
+    # Christmas: 24-26 December are holidays; 28-31 December are working days (the terms state no
+    # company holiday), 1 January is a holiday
     ("2026-12-23T15:00:00+01:00", "same_business_day", "2026-12-23T16:00:00+01:00"),
     ("2026-12-23T17:30:00+01:00", "same_business_day", "2026-12-28T16:00:00+01:00"),
     ("2026-12-23T17:30:00+01:00", "immediate", "2026-12-28T08:00:00+01:00"),
-    ("2026-12-29T10:00:00+01:00", "next_business_day", "2027-01-04T16:00:00+01:00"),
+    ("2026-12-29T10:00:00+01:00", "next_business_day", "2026-12-30T16:00:00+01:00"),
+    ("2026-12-30T10:00:00+01:00", "next_business_day", "2026-12-31T16:00:00+01:00"),
+    ("2026-12-31T10:00:00+01:00", "next_business_day", "2027-01-04T16:00:00+01:00"),
+    ("2026-12-29T10:00:00+01:00", "same_business_day", "2026-12-29T16:00:00+01:00"),
     ("2026-12-17T10:00:00+01:00", "calendar_days:7", "2026-12-28T16:00:00+01:00"),
     ("2026-12-22T10:00:00+01:00", "business_days:2", "2026-12-28T16:00:00+01:00"),
-    ("2026-12-22T10:00:00+01:00", "business_days:4", "2027-01-04T16:00:00+01:00"),
+    ("2026-12-22T10:00:00+01:00", "business_days:4", "2026-12-30T16:00:00+01:00"),
+    ("2026-12-22T10:00:00+01:00", "business_days:6", "2027-01-04T16:00:00+01:00"),
     # 5-6 July: Sunday and Monday in 2026, Monday and Tuesday in 2027
     ("2026-07-03T18:00:00+02:00", "next_business_day", "2026-07-07T16:00:00+02:00"),
     ("2027-07-02T12:00:00+02:00", "next_business_day", "2027-07-07T16:00:00+02:00"),
@@ -94,31 +104,41 @@ CASES = [
 
 @pytest.mark.parametrize(("reported", "rule_text", "expected"), CASES)
 def test_deadline_table(reported: str, rule_text: str, expected: str):
-    due = calendar.deadline(CAL, rule(rule_text), dt.datetime.fromisoformat(reported), PLANNED)
+    due = calendar.deadline(CAL, rule(rule_text), dt.datetime.fromisoformat(reported), RELEASES)
     assert due.at is not None and due.at.isoformat() == expected
 
 
-@pytest.mark.parametrize(("reported", "version"), [
-    ("2026-11-23T12:00:00+01:00", "9.4.0"),
-    ("2026-12-13T23:59:00+01:00", "9.4.0"),
-    ("2026-12-14T08:00:00+01:00", "10.0.0"),  # on the release day the fix can no longer be in it
-    ("2026-12-13T23:30:00+00:00", "10.0.0"),  # 00:30 on 14 December in Prague
-    ("2027-02-15T09:00:00+01:00", None),
+# "v nejbližší možné oficiální aktualizaci": the first release dated after the report day, published
+# (releases/) or planned (vendor.planned_releases), patch releases included.
+@pytest.mark.parametrize(("reported", "version", "published"), [
+    ("2026-01-20T10:00:00+01:00", "8.0.1", True),    # 8.0.0 came out the day before
+    ("2026-02-09T10:00:00+01:00", "8.1.0", True),    # on 8.0.1's own release day: the next one
+    ("2026-02-15T10:00:00+01:00", "8.1.0", True),    # not 9.4.0, the next *planned* release
+    ("2026-03-02T15:00:00+01:00", "8.2.0", True),
+    ("2026-04-12T23:59:00+02:00", "8.2.0", True),
+    ("2026-10-01T12:00:00+02:00", "9.2.1", True),
+    ("2026-11-08T12:00:00+01:00", "9.3.0", True),
+    ("2026-11-23T12:00:00+01:00", "9.4.0", False),
+    ("2026-12-13T23:59:00+01:00", "9.4.0", False),
+    ("2026-12-14T08:00:00+01:00", "10.0.0", False),  # on the release day the fix can no longer be in it
+    ("2026-12-13T23:30:00+00:00", "10.0.0", False),  # 00:30 on 14 December in Prague
+    ("2027-02-15T09:00:00+01:00", None, False),      # after the last planned release: none planned yet
 ])
-def test_next_release_is_the_first_planned_release_after_the_report(reported: str, version: str | None):
-    due = calendar.deadline(CAL, rule("next_release"), dt.datetime.fromisoformat(reported), PLANNED)
+def test_next_release_is_the_first_release_after_the_report_published_or_planned(reported: str, version: str | None,
+                                                                                   published: bool):
+    due = calendar.deadline(CAL, rule("next_release"), dt.datetime.fromisoformat(reported), RELEASES)
     assert due.at is None
-    assert (due.release.version if due.release else None) == version
+    assert (due.release.version if due.release else None, due.published) == (version, published)
 
 
-def test_the_demo_calendar_closes_on_czech_holidays_and_company_holidays_only():
+def test_the_demo_calendar_closes_on_czech_public_holidays_only():
+    """The terms speak of working days only: the demo publishes no company holiday."""
     assert [day.isoformat() for day, _ in CAL.closures(dt.date(2026, 1, 1), dt.date(2026, 12, 31), "cs")] == [
         "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-01", "2026-05-08", "2026-07-06", "2026-09-28",
-        "2026-10-28", "2026-11-17", "2026-12-24", "2026-12-25", "2026-12-30", "2026-12-31"]
+        "2026-10-28", "2026-11-17", "2026-12-24", "2026-12-25"]
     assert not CAL.is_business_day(dt.date(2026, 7, 5))  # a Sunday and a holiday: closed, not listed
-    assert CAL.is_business_day(dt.date(2026, 12, 29))
-    # public holidays come from `holidays`, not from closed_days
-    assert all(day.date.month == 12 and day.date.day in (30, 31) for day in PLAN.calendar.closed_days)
+    assert [CAL.is_business_day(dt.date(2026, 12, day)) for day in (28, 29, 30, 31)] == [True] * 4
+    assert PLAN.calendar.closed_days == ()
 
 
 # --- properties ------------------------------------------------------------------------------
@@ -135,7 +155,7 @@ RULES = st.one_of(st.sampled_from([rule("immediate"), rule("same_business_day"),
 @settings(max_examples=400, deadline=None)
 @given(reported=REPORTS, r=RULES)
 def test_a_deadline_is_never_before_the_report_and_falls_in_business_hours(reported: dt.datetime, r: Rule):
-    due = calendar.deadline(CAL, r, reported, PLANNED)
+    due = calendar.deadline(CAL, r, reported, RELEASES)
     assert due.at is not None and due.at >= reported
     local = due.at.astimezone(CAL.zone)
     assert CAL.is_business_day(local.date())
@@ -172,7 +192,7 @@ def test_next_release_is_after_the_report_day_or_none(reported: dt.datetime):
 # --- the command -----------------------------------------------------------------------------
 
 def test_sla_deadline_json_carries_the_plans_offset(capsys):
-    assert main([*CONFIG, "sla", "deadline", "--plan", "enterprise", "--severity", "serious",
+    assert main([*SLA, "--severity", "serious",
                  "--reported", "2026-03-27T17:00:00+01:00", "--channel", "email", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {
         "plan": "enterprise", "severity": "serious", "channel": "email", "timezone": "Europe/Prague",
@@ -182,29 +202,46 @@ def test_sla_deadline_json_carries_the_plans_offset(capsys):
 
 
 def test_sla_deadline_text_per_channel(capsys):
-    assert main([*CONFIG, "sla", "deadline", "--plan", "enterprise", "--severity", "common",
-                 "--reported", "2026-12-23T17:30:00Z", "--channel", "phone"]) == 0
-    assert capsys.readouterr().out == "deadline: 2026-12-28T08:00:00+01:00 (Mon 28 Dec 2026 08:00 CET; immediate)\n"
-    assert main([*CONFIG, "sla", "deadline", "--plan", "enterprise", "--severity", "common",
-                 "--reported", "2026-12-23T12:30", "--channel", "email"]) == 0
+    # common question by phone: "ihned (telefon) a nebo nejpozději následující pracovní den"
+    assert main([*SLA, "--severity", "common", "--reported", "2026-12-23T17:30:00Z", "--channel", "phone"]) == 0
+    assert capsys.readouterr().out == (
+        "deadline: 2026-12-28T16:00:00+01:00 (Mon 28 Dec 2026 16:00 CET; next_business_day)\n"
+        "target:   2026-12-28T08:00:00+01:00 (Mon 28 Dec 2026 08:00 CET; immediate)\n")
+    assert main([*SLA, "--severity", "common", "--reported", "2026-12-23T12:30", "--channel", "email"]) == 0
     assert capsys.readouterr().out == ("deadline: 2026-12-28T16:00:00+01:00 (Mon 28 Dec 2026 16:00 CET; "
                                        "next_business_day)\n")
-    assert main([*CONFIG, "sla", "deadline", "--plan", "enterprise", "--severity", "less_serious",
-                 "--reported", "2026-06-29T09:00:00+02:00"]) == 0
+    assert main([*SLA, "--severity", "less_serious", "--reported", "2026-06-29T09:00:00+02:00"]) == 0
     assert capsys.readouterr().out == ("deadline: 2026-07-07T16:00:00+02:00 (Tue 07 Jul 2026 16:00 CEST; "
                                        "calendar_days: 7)\n")
 
 
+@pytest.mark.parametrize(("channel", "reported", "target", "deadline"), [
+    ("phone", "2026-12-29T10:00", "2026-12-29T10:00:00+01:00", "2026-12-30T16:00:00+01:00"),
+    ("email", "2026-12-29T10:00", None, "2026-12-30T16:00:00+01:00"),
+    ("phone", "2026-12-31T15:00", "2026-12-31T15:00:00+01:00", "2027-01-04T16:00:00+01:00"),
+    ("phone", "2026-12-31T16:30", "2027-01-04T08:00:00+01:00", "2027-01-04T16:00:00+01:00"),
+])
+def test_a_common_question_is_answered_by_the_next_working_day_on_both_channels(
+        channel: str, reported: str, target: str | None, deadline: str, capsys):
+    """By phone right away as the target; on both channels the next working day as the deadline."""
+    assert main([*SLA, "--severity", "common", "--channel", channel, "--reported", reported, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["target"]["deadline"] if out["target"] else None, out["deadline"]) == (target, deadline)
+
+
 def test_sla_deadline_next_release(capsys):
-    assert main([*CONFIG, "sla", "deadline", "--plan", "enterprise", "--severity", "cosmetic",
-                 "--reported", "2026-11-23T12:00:00+01:00"]) == 0
-    assert capsys.readouterr().out == "deadline: 2026-12-14 (release 9.4.0; next_release)\n"
-    assert main([*CONFIG, "sla", "deadline", "--plan", "enterprise", "--severity", "cosmetic",
-                 "--reported", "2027-03-01T12:00:00+01:00", "--json"]) == 0
+    assert main([*SLA, "--severity", "cosmetic", "--reported", "2026-02-15T10:00:00+01:00"]) == 0
+    assert capsys.readouterr().out == "deadline: 2026-03-02 (release 8.1.0, published; next_release)\n"
+    assert main([*SLA, "--severity", "cosmetic", "--reported", "2026-11-23T12:00:00+01:00"]) == 0
+    assert capsys.readouterr().out == "deadline: 2026-12-14 (release 9.4.0, planned; next_release)\n"
+    assert main([*SLA, "--severity", "cosmetic", "--reported", "2026-04-20T09:00", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["deadline"], out["release"]) == ("2026-05-25", {"version": "8.3.0", "date": "2026-05-25",
+                                                                "published": True})
+    assert main([*SLA, "--severity", "cosmetic", "--reported", "2027-03-01T12:00:00+01:00", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["deadline"], out["release"], out["rule"]) == (None, None, "next_release")
-    assert main([*CONFIG, "sla", "deadline", "--plan", "enterprise", "--severity", "cosmetic",
-                 "--reported", "2027-03-01T12:00:00+01:00"]) == 0
+    assert main([*SLA, "--severity", "cosmetic", "--reported", "2027-03-01T12:00:00+01:00"]) == 0
     assert capsys.readouterr().out == "deadline: none yet: no release is planned after 2027-03-01 (next_release)\n"
 
 
@@ -222,15 +259,23 @@ def test_sla_deadline_next_release(capsys):
     (["--plan", "enterprise", "--severity", "serious", "--reported", "2026-10-25T02:30"],
      "extranet sla deadline: 2026-10-25T02:30:00 happens twice in Europe/Prague (clocks go back); give the offset, "
      "e.g. 2026-10-25T02:30:00+02:00 or 2026-10-25T02:30:00+01:00\n"),
+    # outside the years the calendar covers (the page's calendar.json of a build at --now): refused
+    (["--plan", "enterprise", "--severity", "serious", "--reported", "2029-01-02T10:00"],
+     "extranet sla deadline: the support calendar covers 2025-01-01 to 2028-12-31 only (2029-01-02 is outside)\n"),
+    (["--plan", "enterprise", "--severity", "cosmetic", "--reported", "2024-12-31T10:00:00+01:00"],
+     "extranet sla deadline: the support calendar covers 2025-01-01 to 2028-12-31 only (2024-12-31 is outside)\n"),
+    # the report is inside, but the deadline would need a day of 2029
+    (["--plan", "enterprise", "--severity", "serious", "--reported", "2028-12-29T17:00"],
+     "extranet sla deadline: the support calendar covers 2025-01-01 to 2028-12-31 only (2029-01-01 is outside)\n"),
 ])
 def test_sla_deadline_refuses_with_a_precise_message(args: list[str], message: str, capsys):
-    assert main([*CONFIG, "sla", "deadline", *args]) == 1
+    assert main([*CONFIG, "sla", "deadline", "--now", NOW, *args]) == 1
     assert capsys.readouterr().err == message
 
 
 def test_sla_deadline_rejects_a_malformed_time(capsys):
     with pytest.raises(SystemExit) as exit_:
-        main([*CONFIG, "sla", "deadline", "--plan", "enterprise", "--severity", "serious", "--reported", "tomorrow"])
+        main([*SLA, "--severity", "serious", "--reported", "tomorrow"])
     assert exit_.value.code == 2
     assert "'tomorrow' is not an ISO-8601 time" in capsys.readouterr().err
 
@@ -278,11 +323,10 @@ def text_of(fragment: str) -> str:
     ("support/index.html", [
         "Telefon : +420 478 571 021 , v pracovní dny od 08:00 do 16:00", "E-mail : support@intouch-crm.cz",
         "Technická pomoc se poskytuje výhradně v jazyce: čeština.",
-        "Kdy je podpora zavřena", "24. prosince 2026: Štědrý den",
-        "30. prosince 2026: Firemní dovolená mezi svátky", "29. března 2027: Velikonoční pondělí",
+        "Kdy je podpora zavřena", "24. prosince 2026: Štědrý den", "29. března 2027: Velikonoční pondělí",
         "5. července 2027: Den slovanských věrozvěstů Cyrila a Metoděje", "Kdy dostanete odpověď",
         "Program nelze vůbec použít, například se nespustí nebo se do něj nikdo nemůže přihlásit.",
-        "obvykle v den nahlášení, nejpozději následující pracovní den", "Programátorské práce",
+        "většinou v den nahlášení, nejpozději následující pracovní den", "Programátorské práce",
         "Zavřené dny do vašeho kalendáře (iCalendar, .ics)"]),
     ("en/support/index.html", [
         "Phone : +420 478 571 021 , on business days from 08:00 to 16:00", "Technical support is provided "
@@ -304,17 +348,94 @@ def test_support_pages_show_the_calendar_table_and_calculator(demo_site: Path, p
     assert (demo_site / "assets/javascripts/extranet-support.js").is_file()
 
 
+# Every sentence about the rules, exactly as rendered: each is true for every rule it covers.
+SENTENCES = {
+    "cs": [
+        "Na dotazy nebo požadavky je reagováno podle závažnosti problému. Časy jsou uvedeny v pražském čase.",
+        "Telefon: většinou ihned, nejpozději následující pracovní den E-mail: nejpozději následující pracovní den "
+        "Odpovíme na dotaz.",
+        "většinou v den nahlášení, nejpozději následující pracovní den Zahájíme aktivní řešení problému.",
+        "nejpozději do týdne od nahlášení Zahájíme aktivní řešení problému.",
+        "v nejbližší možné oficiální aktualizaci Vadu odstraníme v nejbližší možné oficiální aktualizaci.",
+        "„Ihned“ platí v provozní době, v pracovní dny od 08:00 do 16:00 pražského času; mimo ni od nejbližšího "
+        "otevření.",
+        "„Následující pracovní den“ znamená do 16:00 pražského času prvního pracovního dne po dni nahlášení.",
+        "„V den nahlášení“ znamená do 16:00 téhož dne, je-li pracovní a nahlásíte-li problém před 16:00; jinak do "
+        "16:00 následujícího pracovního dne.",
+        "Lhůta „do týdne od nahlášení“ se počítá v kalendářních dnech: končí v 16:00 7. dne po dni nahlášení, a "
+        "není-li to pracovní den, v 16:00 nejbližšího následujícího pracovního dne.",
+        "„V nejbližší možné oficiální aktualizaci“ znamená v první oficiální aktualizaci s datem vydání po dni "
+        "nahlášení, ať už je vydaná, nebo plánovaná.",
+        "Pracovní dny jsou pondělí až pátek kromě státních svátků a ostatních svátků v České republice. V příštích "
+        "12 měsících je technická pomoc zavřena také v těchto dnech: 24. prosince 2026: Štědrý den 25. prosince "
+        "2026: 1. svátek vánoční 1. ledna 2027: Den obnovy samostatného českého státu; Nový rok 26. března 2027: "
+        "Velký pátek",
+        "Zvolte závažnost, způsob kontaktu a čas nahlášení v pražském čase. Výpočet počítá s víkendy a svátky.",
+        "Nahlášeno (pražský čas)",
+    ],
+    "en": [
+        "Questions and requests are handled depending on the issue urgency. Times are in Prague time.",
+        "Phone: mostly right away, by the next business day at the latest E-mail: by the next business day at "
+        "the latest The question is answered.",
+        "mostly on the day of the report, by the next business day at the latest",
+        "within a week of being reported at the latest",
+        "“Right away” applies during business hours, on business days from 08:00 to 16:00 Prague time; outside "
+        "them from the next opening.",
+        "“The next business day” means by 16:00 Prague time on the first business day after the day of the report.",
+        "The deadline “within a week of being reported” counts calendar days: it ends at 16:00 on day 7 after the "
+        "day of the report or, if that is not a business day, at 16:00 on the next business day.",
+        "“In the next possible official upgrade” means in the first official release dated after the day of the "
+        "report, published or planned.",
+        "Business days are Monday to Friday except public holidays in the Czech Republic. In the next 12 months "
+        "support is also closed on these days: 24 December 2026: Christmas Eve",
+        "Choose the severity, the channel and when you report, in Prague time. The calculation takes weekends and "
+        "public holidays into account.",
+        "Reported (Prague time)",
+    ],
+}
+WRONG = ["Lhůty běží v pracovních dnech", "Deadlines run in business days", "Europe/Prague", "(CZ", "IČO",
+         "firemní dovolen", "company holiday", "kromě státních svátků (", "2026-", "2027-"]
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+@pytest.mark.parametrize("page", ["support/index.html", "customers/strojirny-labe/index.html"])
+def test_every_sentence_about_the_rules_is_exactly_as_the_terms_say(demo_site: Path, page: str, language: str):
+    path = page if language == "cs" else "en/" + page
+    html_ = article(demo_site, path)
+    text = text_of(html_).replace(" :", ":").replace(" ,", ",")
+    for sentence in SENTENCES[language]:
+        assert sentence in text, sentence
+    for wrong in WRONG:
+        assert wrong not in text, wrong
+    # the script's texts, in data attributes, say the same in the same words
+    box = re.search(r'<div class="extranet-support"[^>]*>', html_)[0]
+    attrs = {k: html.unescape(v) for k, v in re.findall(r'data-([a-z-]+)="([^"]*)"', box)}
+    assert attrs["locale"] == {"cs": "cs", "en": "en-GB"}[language]
+    assert attrs["text-zone"] == {"cs": "pražského času", "en": "Prague time"}[language]
+    assert attrs["text-skipped"] == {
+        "cs": "Tento čas v pražském čase neexistuje: hodiny se ten den posouvají o hodinu dopředu. Zadejte jiný čas.",
+        "en": "This time does not exist in Prague time: the clocks go forward an hour that day. Please enter "
+              "another time."}[language]
+
+
 def test_the_exported_calendar_lists_closed_days_for_the_browser(demo_site: Path):
     data = json.loads((demo_site / "support/enterprise/calendar.json").read_text(encoding="utf-8"))
     assert (data["timezone"], data["opens"], data["closes"], data["from"], data["until"], data["weekend"]) == (
         "Europe/Prague", "08:00", "16:00", "2025-01-01", "2028-12-31", [6, 7])
     assert data["closed"]["2028-04-14"] == {"cs": "Velký pátek", "en": "Good Friday"}
-    assert data["closed"]["2026-12-31"]["en"] == "Company holiday (New Year's Eve)"
+    assert data["closed"]["2026-12-24"] == {"cs": "Štědrý den", "en": "Christmas Eve"}
+    assert "2026-12-30" not in data["closed"] and "2026-12-31" not in data["closed"]
     assert "2026-12-26" not in data["closed"]  # a Saturday: closed as a weekend day
-    assert data["planned"] == [{"version": "9.4.0", "date": "2026-12-14"}, {"version": "10.0.0", "date": "2027-02-15"}]
+    assert data["workdays"] == []  # Czechia has no weekend working days
+    # every official release from 2025 on, published or planned, in date order
+    assert data["releases"][0] == {"version": "6.0.0", "date": "2025-01-20", "published": True}
+    assert data["releases"][-3:] == [{"version": "9.3.0", "date": "2026-11-09", "published": True},
+                                     {"version": "9.4.0", "date": "2026-12-14", "published": False},
+                                     {"version": "10.0.0", "date": "2027-02-15", "published": False}]
     common = next(s for s in data["severities"] if s["id"] == "common")
-    assert common["channels"]["phone"]["deadline"] == {"kind": "immediate", "days": 0}
-    assert common["channels"]["email"]["deadline"] == {"kind": "next_business_day", "days": 0}
+    assert common["channels"]["phone"] == {"deadline": {"kind": "next_business_day", "days": 0},
+                                           "target": {"kind": "immediate", "days": 0}}
+    assert common["channels"]["email"] == {"deadline": {"kind": "next_business_day", "days": 0}, "target": None}
 
 
 @pytest.mark.parametrize(("path", "summary"), [("support/enterprise/support-calendar.ics", "Technická podpora zavřena: "),
@@ -334,10 +455,10 @@ def test_ics_parses_and_lists_the_closed_days(demo_site: Path, path: str, summar
     assert all(str(event["SUMMARY"]).startswith(summary) for event in events)
     assert [day.isoformat() for day in days if day.year == 2026] == [
         "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-01", "2026-05-08", "2026-07-06", "2026-09-28",
-        "2026-10-28", "2026-11-17", "2026-12-24", "2026-12-25", "2026-12-30", "2026-12-31"]
+        "2026-10-28", "2026-11-17", "2026-12-24", "2026-12-25"]
     assert (min(days).year, max(days).year) == (2025, 2028)
-    assert str(next(e for e in events if e.decoded("DTSTART") == dt.date(2026, 12, 30))["UID"]) == \
-        "20261230-enterprise-closed@www.anneca.cz"
+    assert str(next(e for e in events if e.decoded("DTSTART") == dt.date(2026, 12, 24))["UID"]) == \
+        "20261224-enterprise-closed@www.anneca.cz"
 
 
 def test_the_calendar_files_are_public_and_listed_exactly(demo_site: Path):
@@ -394,3 +515,159 @@ def test_a_customers_support_section_has_the_same_terms_calendar_and_calculator(
     assert page.count('class="extranet-status"') == 2
     assert 'data-calendar="../../support/enterprise/calendar.json"' in page or \
         'data-calendar="../../../support/enterprise/calendar.json"' in page
+
+
+# --- the in-page calculator (the page's own script, run in node) agrees with the command --------
+
+SCRIPT = REPO / "site_templates/theme/assets/javascripts/extranet-support.js"
+NODE_RUNNER = """
+const {Calendar, evaluate, answer} = require(process.argv[1]);
+const input = JSON.parse(require("fs").readFileSync(0, "utf-8"));
+const cal = new Calendar(input.calendar);
+const box = {dataset: input.dataset};
+function iso(result) {
+  if (result === null) return null;
+  if (result.at !== undefined) return cal.iso(result.at);
+  return result.release ? result.release.date : null;
+}
+console.log(JSON.stringify(input.cases.map(([severity, channel, reported]) => {
+  const r = evaluate(cal, severity, channel, reported);
+  const shown = answer(box, cal, severity, channel, reported);
+  return r.error ? {error: r.error, text: shown.text}
+    : {deadline: iso(r.deadline), target: r.target ? iso(r.target) : null,
+       release: r.deadline.release ? r.deadline.release.version : null, text: shown.text};
+})));
+"""
+
+
+def run_calculator(site: Path, cases: list[tuple[str, str, str]], page: str = "support/index.html") -> list[dict]:
+    """The calculator's answers for `cases`, computed by the page's script on the page's calendar.json
+    and texts (the data attributes of `page`), in node (no browser needed for the arithmetic)."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    assert node, "node is not installed (it comes with the npm tools of `make .venv/.test`)"
+    box = re.search(r'<div class="extranet-support"[^>]*>', (site / page).read_text(encoding="utf-8"))[0]
+    dataset = {re.sub(r"-([a-z])", lambda m: m[1].upper(), key): html.unescape(value)
+               for key, value in re.findall(r'data-([a-z-]+)="([^"]*)"', box)}
+    data = json.loads((site / "support/enterprise/calendar.json").read_text(encoding="utf-8"))
+    done = subprocess.run([node, "-e", NODE_RUNNER, str(SCRIPT)], check=True, capture_output=True, text=True,
+                          input=json.dumps({"calendar": data, "dataset": dataset, "cases": cases}))
+    return json.loads(done.stdout)
+
+
+def command(severity: str, channel: str, reported: str, capsys) -> dict:
+    code = main([*SLA, "--severity", severity, "--channel", channel, "--reported", reported, "--json"])
+    out, err = capsys.readouterr()
+    if code:
+        return {"error": err}
+    answer = json.loads(out)
+    return {"deadline": answer["deadline"], "target": answer["target"]["deadline"] if answer["target"] else None,
+            "release": answer["release"]["version"] if answer["release"] else None}
+
+
+COMBOS = [(severity.id, channel.id) for severity in PLAN.severities for channel in PLAN.channels]
+EDGE_REPORTS = [
+    "2026-12-29T10:00",  # a common question on 29 December: 30 December, no company holiday
+    "2026-12-23T15:00", "2026-12-23T17:30", "2026-12-31T16:30", "2027-01-01T09:00",
+    "2026-02-15T10:00",  # a cosmetic defect in February: 8.1.0 of 2 March, not 9.4.0
+    "2026-11-23T12:00", "2027-02-15T09:00", "2027-03-01T12:00",  # 9.4.0 planned; none planned yet
+    "2026-03-27T17:00", "2026-03-29T01:59", "2026-03-29T03:00", "2026-10-25T01:59", "2026-10-25T03:00",
+    "2026-04-02T16:30", "2026-07-03T18:00", "2027-07-02T16:00", "2026-11-16T12:00", "2026-09-25T16:05",
+    "2026-03-29T02:00", "2026-03-29T02:30", "2026-03-29T02:59",  # do not exist in Prague
+    "2026-10-25T02:00", "2026-10-25T02:30", "2026-10-25T02:59",  # occur twice in Prague
+    "2029-01-02T10:00", "2024-12-31T23:59",  # outside the calendar's years
+    "2028-12-29T17:00", "2028-12-22T10:00",  # inside, but the deadline would need 2029
+    "2025-01-01T00:00", "2028-12-31T23:59",  # the calendar's first and last minute
+]
+
+
+def test_the_calculator_and_the_command_agree_on_every_edge_case(demo_site: Path, capsys):
+    cases = [(severity, channel, reported) for reported in EDGE_REPORTS for severity, channel in COMBOS]
+    page = run_calculator(demo_site, cases)
+    errors = {"skipped": "does not exist in Europe/Prague", "repeated": "happens twice in Europe/Prague",
+              "range": "the support calendar covers 2025-01-01 to 2028-12-31 only"}
+    for case, shown in zip(cases, page, strict=True):
+        expected = command(*case, capsys)
+        if "error" in expected or "error" in shown:
+            assert "error" in shown and "error" in expected, (case, shown, expected)
+            assert errors[shown["error"]] in expected["error"], (case, shown, expected)
+        else:
+            assert {key: shown[key] for key in expected} == expected, case
+    assert {shown.get("error") for shown in page} == {None, "skipped", "repeated", "range"}
+    assert [shown.get("error") for shown in page[:len(COMBOS)]] == [None] * len(COMBOS)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(st.datetimes(min_value=dt.datetime(2024, 12, 25), max_value=dt.datetime(2029, 1, 7)),
+                min_size=150, max_size=150))
+def test_the_calculator_agrees_with_the_calendar_on_random_reports(demo_site: Path, reports: list[dt.datetime]):
+    """Thousands of wall-clock times, each for every severity and channel (the command's own code path:
+    `resolve`, then `deadline` with every release)."""
+    cal = calendar.calendar(PLAN.calendar, dt.datetime.fromisoformat(NOW))
+    cases = [(severity, channel, f"{report:%Y-%m-%dT%H:%M}") for report in reports for severity, channel in COMBOS]
+    for (severity_id, channel, reported), shown in zip(cases, run_calculator(demo_site, cases), strict=True):
+        response = next(s for s in PLAN.severities if s.id == severity_id).response_on(channel)
+        try:
+            local = cal.resolve(dt.datetime.fromisoformat(reported))
+            due = calendar.deadline(cal, response.deadline, local, RELEASES)
+            target = calendar.deadline(cal, response.target, local, RELEASES) if response.target else None
+        except calendar.OutOfRange:
+            assert shown.get("error") == "range", reported
+            continue
+        except calendar.Skipped:
+            assert shown.get("error") == "skipped", reported
+            continue
+        except calendar.Repeated:
+            assert shown.get("error") == "repeated", reported
+            continue
+        expected = due.at.isoformat() if due.at else (due.release.date.isoformat() if due.release else None)
+        assert shown.get("deadline") == expected, (severity_id, channel, reported)
+        assert shown.get("target") == (target.at.isoformat() if target and target.at else None), reported
+
+
+@pytest.mark.parametrize(("page", "severity", "channel", "reported", "text"), [
+    ("support/index.html", "common", "phone", "2026-12-29T10:00",
+     "Většinou: úterý 29. prosince 2026 v 10:00 pražského času; "
+     "Nejpozději: středa 30. prosince 2026 v 16:00 pražského času"),
+    ("en/support/index.html", "common", "email", "2026-12-29T10:00",
+     "At the latest: Wednesday, 30 December 2026 at 16:00 Prague time"),
+    ("support/index.html", "cosmetic", "email", "2026-02-15T10:00", "Oprava: v aktualizaci 8.1.0 vydané 2. března 2026"),
+    ("en/support/index.html", "cosmetic", "email", "2026-11-23T12:00",
+     "Fix: in release 9.4.0, planned for 14 December 2026"),
+    ("support/index.html", "cosmetic", "phone", "2027-03-01T12:00",
+     "Oprava: v nejbližší možné oficiální aktualizaci; žádná zatím není naplánována"),
+    ("support/index.html", "serious", "phone", "2026-03-29T02:30",
+     "Tento čas v pražském čase neexistuje: hodiny se ten den posouvají o hodinu dopředu. Zadejte jiný čas."),
+    ("en/support/index.html", "serious", "phone", "2026-10-25T02:30",
+     "This time occurs twice in Prague time: the clocks go back an hour that day. Please enter another time."),
+    ("support/index.html", "serious", "email", "2029-01-02T10:00",
+     "Kalendář podpory pokrývá jen období od 1. ledna 2025 do 31. prosince 2028; pro jiný čas lhůtu nespočítáme."),
+    ("en/support/index.html", "serious", "email", "2029-01-02T10:00",
+     "The support calendar covers 1 January 2025 to 31 December 2028 only; no deadline is computed for other times."),
+])
+def test_the_calculator_says_it_in_words(demo_site: Path, page: str, severity: str, channel: str, reported: str,
+                                          text: str):
+    assert run_calculator(demo_site, [(severity, channel, reported)], page)[0]["text"] == text
+
+
+# --- working days from the `holidays` package --------------------------------------------------
+
+def test_working_days_come_from_the_holidays_package_so_weekend_working_days_count():
+    """Hungary works on some Saturdays (3 August 2024 for the bridge day of 19 August): the `holidays`
+    package's working-day API says so, and the calendar follows it."""
+    from extranet.model import SupportCalendar
+
+    hungary = calendar.calendar(SupportCalendar(country="HU", timezone="Europe/Budapest", opens=dt.time(8),
+                                                closes=dt.time(16)))
+    assert hungary.is_business_day(dt.date(2024, 8, 3))       # a Saturday working day
+    assert not hungary.is_business_day(dt.date(2024, 8, 10))  # an ordinary Saturday
+    assert not hungary.is_business_day(dt.date(2024, 8, 19))  # the Monday it bridges
+    friday = dt.datetime(2024, 8, 2, 10, 0, tzinfo=hungary.zone)
+    assert calendar.deadline(hungary, rule("next_business_day"), friday).at.isoformat() == "2024-08-03T16:00:00+02:00"
+    assert calendar.deadline(hungary, rule("business_days:2"), friday).at.isoformat() == "2024-08-05T16:00:00+02:00"
+    assert calendar.deadline(hungary, rule("immediate"), dt.datetime(2024, 8, 3, 7, 0, tzinfo=hungary.zone)
+                             ).at.isoformat() == "2024-08-03T08:00:00+02:00"
+    assert [day.isoformat() for day in hungary.weekend_workdays(dt.date(2024, 1, 1), dt.date(2024, 12, 31))] == [
+        "2024-08-03", "2024-12-07", "2024-12-14"]
