@@ -15,7 +15,7 @@ import zoneinfo
 from typing import Annotated, Any, Literal
 
 import holidays
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema, model_validator
 from pydantic.dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 from stdnum.cz import dic as _cz_dic
@@ -341,10 +341,32 @@ class Identification:
 
 @model
 class Cadence:
-    """The release cadence the vendor promises per year."""
+    """The release cadence the vendor promises per year.
+
+    "Přibližně šest" ("about six") minor releases is a range, so the timeline can say whether a year
+    kept the promise: `minor_between`, by default one either way of `minor_about` (5 to 7)."""
 
     major_at_least: int = Field(ge=0)
     minor_about: int = Field(ge=0)
+    minor_between: tuple[int, int] | None = Field(
+        default=None, description="What 'about minor_about' means, as [fewest, most] per year; "
+                                  "default: one either way, e.g. [5, 7] for about 6.")
+
+    @property
+    def minor_range(self) -> tuple[int, int]:
+        if self.minor_between is not None:
+            return self.minor_between
+        return max(0, self.minor_about - 1), self.minor_about + 1
+
+    @model_validator(mode="after")
+    def _range_holds_about(self) -> Cadence:
+        if self.minor_between is not None:
+            low, high = self.minor_between
+            if not 0 <= low <= self.minor_about <= high:
+                raise _custom("cadence", "minor_between [{low}, {high}] must contain minor_about {about} "
+                                         "(expected [fewest, most] with fewest <= about <= most)",
+                              low=low, high=high, about=self.minor_about)
+        return self
 
 
 @model

@@ -671,3 +671,21 @@ def test_working_days_come_from_the_holidays_package_so_weekend_working_days_cou
                              ).at.isoformat() == "2024-08-03T08:00:00+02:00"
     assert [day.isoformat() for day in hungary.weekend_workdays(dt.date(2024, 1, 1), dt.date(2024, 12, 31))] == [
         "2024-08-03", "2024-12-07", "2024-12-14"]
+
+
+# --- "přibližně šest": a range, shown per year against the promise ------------------------------
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("releases/timeline/index.html", [
+        "Každý rok vydáváme nejméně 2 verze s rozsáhlejším vylepšením a přibližně 6 verzí s drobnějším "
+        "vylepšením. „Přibližně 6“ znamená 5 až 7 verzí s drobnějším vylepšením za rok.",
+        "Rok Větší Menší Opravy Slib 2026 2 (slib: nejméně 2) 6 (slib: 5 až 7) 2 splněno "
+        "2025 2 (slib: nejméně 2) 6 (slib: 5 až 7) 2 splněno 2024 2 (slib: nejméně 2) 6 (slib: 5 až 7) 2 splněno"]),
+    ("en/releases/timeline/index.html", [
+        "“Approximately 6” means 5 to 7 versions with smaller enhancement a year.",
+        "Year Major Minor Patches Promise 2026 2 (promise: at least 2) 6 (promise: 5 to 7) 2 kept"]),
+])
+def test_the_timeline_shows_each_year_against_the_promised_range(demo_site: Path, path: str, expected: list[str]):
+    text = text_of(article(demo_site, path))
+    for item in expected:
+        assert item in text, item
