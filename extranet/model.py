@@ -15,6 +15,7 @@ import zoneinfo
 from typing import Annotated, Any, Literal
 
 import holidays
+import phonenumbers
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema, model_validator
 from pydantic.dataclasses import dataclass
 from pydantic_core import PydanticCustomError
@@ -88,6 +89,25 @@ PasswordHash = Annotated[str, Field(json_schema_extra={"pattern": _BCRYPT.patter
                          AfterValidator(_password_hash)]
 
 Email = _matching(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "email", "'{value}' is not an e-mail address")
+
+def _phone(value: str) -> str:
+    """A phone number in the international format, as `phonenumbers` (Google's libphonenumber) knows
+    the numbering plan of the country: a number people can dial from abroad, not a guess."""
+    try:
+        valid = phonenumbers.is_valid_number(phonenumbers.parse(value, None))
+    except phonenumbers.NumberParseException:
+        valid = False
+    if not valid or not re.fullmatch(r"\+[0-9 ]+", value):
+        raise _custom("phone", "'{value}' is not a phone number (expected the international format, "
+                               "e.g. '+420 478 571 021')", value=value)
+    return value
+
+
+Phone = Annotated[str, Field(json_schema_extra={"pattern": r"^\+[0-9 ]+$"},
+                             description="International format, e.g. '+420 478 571 021'."), AfterValidator(_phone)]
+
+WebLink = _matching(r"^https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%/?=&#+-]*)?$", "web_link",
+                    "'{value}' is not a web address (expected https://host/path, without spaces or quotes)")
 
 Login = _matching(r"^[a-z0-9][a-z0-9._-]{1,63}$", "login",
                   "'{value}' is not a login (expected 2-64 lowercase letters, digits, '.', '_', '-')")
@@ -215,6 +235,78 @@ class PlannedRelease:
 
 
 @model
+class Contact:
+    """Whom customers call or write to about their contract: renewing support, ordering training."""
+
+    phone: Phone | None = None
+    email: Email | None = None
+
+
+@model
+class GuideLink:
+    """A page of the content (`content/<language>/<page>`) presented as learning material."""
+
+    page: str = Field(pattern=r"^[a-z0-9][a-z0-9_/-]*\.md$", description="e.g. guides/installation.md")
+    title: Text
+
+
+@model
+class Learning:
+    """'Vzdělávací materiály na internetu': the guides, presented on the public home."""
+
+    text: Text
+    guides: tuple[GuideLink, ...] = ()
+
+
+@model
+class Training:
+    """'Školení v sídle Vaší společnosti': how to order it is `order`, sent to the vendor's contact."""
+
+    text: Text
+    order: Text
+
+
+@model
+class Forum:
+    """The users' discussion forum."""
+
+    url: WebLink
+    text: Text
+
+
+@model
+class Standards:
+    """The open technologies and standards the product is built on."""
+
+    text: Text
+    items: tuple[str, ...] = Field(default=(), description="e.g. PostgreSQL, IMAP, CSV")
+
+
+@model
+class Offers:
+    """What the terms offer beyond support, presented on the public home page."""
+
+    learning: Learning | None = None
+    training: Training | None = None
+    forum: Forum | None = None
+    standards: Standards | None = None
+
+
+@model
+class Specialist:
+    """A vetted specialist who proved their knowledge: listed publicly and free of charge."""
+
+    name: str = Field(min_length=1, max_length=200)
+    company: str = Field(min_length=1, max_length=200)
+    company_id: CompanyId
+    region: Text = Field(description="Where they work, e.g. {cs: Ústecký kraj, en: Ústí nad Labem Region}.")
+    email: Email
+    phone: Phone
+    areas: tuple[Text, ...] = Field(min_length=1, description="The areas they proved their knowledge in.")
+    vetted: dt.date = Field(description="When the vendor vetted them; shown to staff only.")
+
+
+@model
 class Vendor:
     name: str = Field(min_length=1)
     company_id: CompanyId
@@ -228,6 +320,11 @@ class Vendor:
     planned_releases: tuple[PlannedRelease, ...] = Field(
         default=(), description="Announced releases, the release calendar that `next_release` deadlines "
                                 "refer to; remove an entry when its manifest is added to releases/.")
+    contact: Contact | None = Field(
+        default=None, description="Whom customers contact to renew support or order training.")
+    offers: Offers = Field(default_factory=Offers, description="What the terms offer beyond support.")
+    specialists: tuple[Specialist, ...] = Field(
+        default=(), description="Vetted specialists, listed on the public page specialists/.")
 
 
 # --- Support plans -----------------------------------------------------------------------------

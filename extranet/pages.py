@@ -103,7 +103,7 @@ class Renderer:
         self.env.globals["responses"] = responses
         self.releases = extranet.releases
         self.latest = self.releases[-1]
-        self.entitlements = {customer.id: entitlements.entitlement(extranet.vendor, customer, self.releases)
+        self.entitlements = {customer.id: entitlements.entitlement(extranet.vendor, customer, self.releases, self.today)
                              for customer in extranet.customers}
         self._plan_terms: dict[tuple[str, str], str] = {}
         self._closures: dict[tuple[str, str], list[tuple[dt.date, str]]] = {}
@@ -286,7 +286,7 @@ class Renderer:
             customer=customer, plan=self.extranet.plans[customer.plan], entitlement=entitlement,
             installed=installed, upgrade=path, newer=newer, links=links,
             links_expire=min(expiries) if expiries else None,
-            active=entitlements.support_active(customer, self.today),
+            active=entitlements.support_active(customer, self.today), support_state=entitlement.state.value,
         )
 
     def _overview(self) -> list[dict[str, Any]]:

@@ -689,3 +689,110 @@ def test_the_timeline_shows_each_year_against_the_promised_range(demo_site: Path
     text = text_of(article(demo_site, path))
     for item in expected:
         assert item in text, item
+
+
+# --- a customer's support state shapes its page and its downloads ------------------------------
+
+from extranet import entitlements  # noqa: E402
+from extranet.entitlements import Reason, SupportState  # noqa: E402
+
+
+def demo_customer(customer_id: str, **changes):
+    import dataclasses
+
+    return dataclasses.replace(next(c for c in DEMO.customers if c.id == customer_id), **changes)
+
+
+def downloadable_versions(customer, today: dt.date) -> list[str]:
+    result = entitlements.entitlement(DEMO.vendor, customer, DEMO.releases, today)
+    return [entry.release.version for entry in result.releases if entry.downloadable]
+
+
+def test_support_not_started_downloads_nothing_not_even_releases_published_before_it():
+    """The README's rule: downloads come with support, from its first day."""
+    newcomer = demo_customer("pekarny-podripsko", support_from=dt.date(2026, 12, 1), support_until=dt.date(2029, 11, 30))
+    before, first_day = dt.date(2026, 11, 30), dt.date(2026, 12, 1)
+    assert entitlements.support_state(newcomer, before) is SupportState.NOT_STARTED
+    result = entitlements.entitlement(DEMO.vendor, newcomer, DEMO.releases, before)
+    assert result.latest is None and result.kept == () and result.missed == ()
+    nine_three = result.of(next(r for r in DEMO.releases if r.version == "9.3.0"))  # published 9 November 2026
+    assert nine_three.downloadable == ()
+    assert all(w.reasons[0] is Reason.SUPPORT_NOT_STARTED for w in nine_three.withheld)
+    assert {w.artifact.id for w in nine_three.withheld} == {a.id for a in nine_three.release.artifacts}
+    # from the first day: everything released so far, releases before the start included
+    assert entitlements.support_state(newcomer, first_day) is SupportState.ACTIVE
+    assert downloadable_versions(newcomer, first_day)[-1] == "9.3.0"
+    assert downloadable_versions(newcomer, first_day)[0] == "4.0.0"
+
+
+def test_support_ended_keeps_the_releases_up_to_its_end():
+    ended = demo_customer("teplo-servis")  # support until 30 April 2025
+    today = dt.date(2026, 11, 23)
+    result = entitlements.entitlement(DEMO.vendor, ended, DEMO.releases, today)
+    assert result.state is SupportState.ENDED
+    assert result.kept[-1].version == "6.2.0" and result.latest.version == "6.2.0"
+    assert result.missed[0].version == "6.3.0"
+    assert downloadable_versions(ended, today)[-1] == "6.2.0"
+    withheld = result.of(next(r for r in DEMO.releases if r.version == "6.3.0")).withheld
+    assert {w.reasons for w in withheld} >= {(Reason.SUPPORT_ENDED,)}
+    # on its last day support is still active, the day after it is not
+    assert entitlements.support_state(ended, dt.date(2025, 4, 30)) is SupportState.ACTIVE
+    assert entitlements.support_state(ended, dt.date(2025, 5, 1)) is SupportState.ENDED
+
+
+ENDED_PAGE = {
+    "cs": "Technická podpora ¶ Vaše technická podpora skončila 30. dubna 2025. Technickou pomoc po telefonu ani "
+          "e-mailem a nové verze už nemáte k dispozici. Stáhnout si můžete dál verze vydané do 30. dubna 2025; "
+          "nejnovější z nich je 6.2.0 z 22. dubna 2025 (viz Ke stažení ). Podporu obnovíte u společnosti ANNECA "
+          "s.r.o.: telefon +420 478 571 021 , e-mail sales@anneca.cz . Specifikace technické podpory",
+    "en": "Technical support ¶ Your technical support ended on 30 April 2025. Technical assistance by phone or e-mail "
+          "and new releases are no longer available to you. You may still download the releases that came out up "
+          "to 30 April 2025; the latest of them is 6.2.0, released on 22 April 2025 (see Downloads ). To renew "
+          "support, contact ANNECA s.r.o.: phone +420 478 571 021 , e-mail sales@anneca.cz . Specification of "
+          "technical support",
+}
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+def test_ended_support_says_so_with_what_remains_and_how_to_renew(demo_site: Path, language: str):
+    path = ("" if language == "cs" else "en/") + "customers/teplo-servis/index.html"
+    page = article(demo_site, path)
+    assert ENDED_PAGE[language] in text_of(page)
+    # nothing is offered as if support were running
+    for offered in ("extranet-report", "extranet-deadline", "extranet-support", "extranet-status", "tel:+420478571021\" ",
+                    "support@intouch-crm.cz"):
+        assert offered not in page, offered
+    assert 'href="tel:+420478571021"' in page and 'href="mailto:sales@anneca.cz"' in page
+
+
+def test_active_support_offers_the_terms_calculator_and_report_form(demo_site: Path):
+    page = article(demo_site, "customers/strojirny-labe/index.html")
+    for offered in ('<form class="extranet-report"', '<form class="extranet-deadline" hidden>', "support@intouch-crm.cz"):
+        assert offered in page, offered
+    assert "Vaše technická podpora skončila" not in page and "začíná" not in text_of(page)
+
+
+def test_support_not_started_says_when_it_starts_and_offers_no_downloads(project, tmp_path: Path):
+    from extranet.building import build
+
+    from .conftest import NOW_DT
+
+    project.replace("customers.yaml", "    support_from: 2020-01-01\n    support_until: 2030-12-31",
+                    "    support_from: 2026-12-01\n    support_until: 2030-12-31")
+    build(project.config, now=NOW_DT, output=tmp_path / "out")
+    site = tmp_path / "out/site"
+    for path, starts, reason, header in (
+            ("customers/alpha/index.html",
+             "Vaše technická podpora začíná 1. prosince 2026. Od tohoto dne se můžete obracet na technickou pomoc a "
+             "stahovat instalační soubory; do té doby nejsou k dispozici.", "podpora dosud nezačala",
+             "od 1. prosince 2026 do 31. prosince 2030 (dosud nezačala)"),
+            ("en/customers/alpha/index.html",
+             "Your technical support starts on 1 December 2026. From that day you can contact technical assistance "
+             "and download the installation files; until then they are not available.",
+             "your support has not started yet", "from 1 December 2026 to 31 December 2030 (not yet started)")):
+        page = article(site, path)
+        text = text_of(page)
+        assert starts in text and reason in text and header in text, path
+        assert " download=" not in page  # not one download link, though 1.0.0-2.0.0 were released before
+        for offered in ("extranet-report", "extranet-deadline", "extranet-status"):
+            assert offered not in page, offered
