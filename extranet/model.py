@@ -283,12 +283,20 @@ class Standards:
 
 
 @model
+class SpecialistsOffer:
+    """The invitation above the list of vetted specialists (the list is `vendor.specialists`)."""
+
+    text: Text
+
+
+@model
 class Offers:
     """What the terms offer beyond support, presented on the public home page."""
 
     learning: Learning | None = None
     training: Training | None = None
     forum: Forum | None = None
+    specialists: SpecialistsOffer | None = None
     standards: Standards | None = None
 
 

@@ -116,6 +116,8 @@ class Renderer:
         for language in self.extranet.languages:
             yield self._page(language, "index.md", "home.md.j2", PUBLIC)
             yield self._page(language, "support/index.md", "support.md.j2", PUBLIC)
+            if self.extranet.vendor.specialists:
+                yield self._page(language, "specialists/index.md", "specialists.md.j2", PUBLIC)
             yield self._page(language, "releases/index.md", "releases.md.j2", CUSTOMERS)
             yield self._page(language, "releases/timeline.md", "timeline.md.j2", CUSTOMERS)
             for release in self.releases:
@@ -123,6 +125,8 @@ class Renderer:
             for customer in self.extranet.customers:
                 yield self._customer_page(language, customer)
             yield self._page(language, "staff/index.md", "staff.md.j2", STAFF, overview=overview)
+            if self.extranet.vendor.specialists:
+                yield self._page(language, "staff/specialists.md", "staff_specialists.md.j2", STAFF)
 
     def files(self) -> Iterator[GeneratedFile]:
         """Per plan: the calendar the pages' script reads (one, language-neutral, beside the first

@@ -796,3 +796,167 @@ def test_support_not_started_says_when_it_starts_and_offers_no_downloads(project
         assert " download=" not in page  # not one download link, though 1.0.0-2.0.0 were released before
         for offered in ("extranet-report", "extranet-deadline", "extranet-status"):
             assert offered not in page, offered
+
+
+# --- what the terms offer beyond support: the public home and the certified specialists -----------
+
+HOME = {
+    "cs": [
+        "Co dalšího nabízíme ¶ Vzdělávací materiály ¶ Chceme, aby Vaši zaměstnanci pracovali s InTouch CRM "
+        "maximálně efektivně, a proto nabízíme a budeme nabízet na internetu dostatek vzdělávacích materiálů. "
+        "Návody najdete po přihlášení. Instalace InTouch CRM Aktualizace na novější verzi Zálohování",
+        "Školení ve Vaší společnosti ¶ Pro Vaše zaměstnance připravíme školení v sídle Vaší společnosti. Program "
+        "tohoto školení je možné po vzájemné dohodě upravit. Školení objednáte u nás (program s Vámi předem "
+        "dohodneme): telefon +420 478 571 021 , e-mail sales@anneca.cz .",
+        "Certifikovaní specialisté ¶ Vítáme IT profesionály, kteří chtějí investovat svůj čas podpoře systému "
+        "InTouch CRM, a zdarma zveřejňujeme kontakt na ty prověřené specialisty, kteří prokázali dostatečné "
+        "znalosti.", "Seznam certifikovaných specialistů",
+        "Diskusní fórum uživatelů ¶ Velmi často bývají nejlepším zdrojem zkušenosti jiných uživatelů systému. "
+        "Proto Vám doporučujeme využít diskusní fórum uživatelů InTouch CRM. Umístěte zde svůj dotaz a nebo "
+        "zkušenosti. Přejít do diskusního fóra",
+        "Otevřené technologie a standardy ¶ Proto také používáme při vývoji InTouch CRM otevřené technologie a "
+        "standardy, například: PostgreSQL IMAP SMTP CSV XLSX (Office Open XML) REST API"],
+    "en": [
+        "What else we offer ¶ Learning materials ¶ We want your employees to work with InTouch CRM as efficiently "
+        "as possible", "Installing InTouch CRM Upgrading to a newer version Backup",
+        "Training at your company ¶ We prepare training for your employees at your company's premises. Its "
+        "programme can be adjusted by mutual agreement. Order the training from us (we agree its programme with "
+        "you beforehand): phone +420 478 571 021 , e-mail sales@anneca.cz .",
+        "Certified specialists ¶ We welcome IT professionals", "The list of certified specialists",
+        "Users' discussion forum ¶ Other users' experience is very often the best source.",
+        "Open technologies and standards ¶ That is also why we develop InTouch CRM with open technologies and "
+        "standards, for example: PostgreSQL IMAP SMTP CSV XLSX (Office Open XML) REST API"],
+}
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+def test_the_public_home_presents_what_the_terms_offer(demo_site: Path, language: str):
+    prefix = "" if language == "cs" else "en/"
+    page = article(demo_site, prefix + "index.html")
+    text = text_of(page)
+    for item in HOME[language]:
+        assert item in text, item
+    assert 'href="https://www.anneca.cz/forum/"' in page
+    assert 'href="specialists/"' in page
+    assert 'href="guides/installation/"' in page and 'href="guides/backup/"' in page
+    assert 'href="mailto:sales@anneca.cz"' in page
+
+
+SPECIALISTS = {
+    "cs": "Certifikovaní specialisté ¶ Vítáme IT profesionály, kteří chtějí investovat svůj čas podpoře systému "
+          "InTouch CRM, a zdarma zveřejňujeme kontakt na ty prověřené specialisty, kteří prokázali dostatečné "
+          "znalosti. Chceme, aby Váš podnik nezávisel pouze na nás, ale měli jste možnost využít celou skupinu "
+          "odborníků. Jan Ukázka (demo) ¶ Společnost: Ukázková IT s.r.o. (demo) (IČ 12345679) Region: Ústecký kraj "
+          "Kontakt: jan.ukazka@example.cz , +420 475 000 001 Prokázané znalosti: Instalace a aktualizace InTouch "
+          "CRM; Integrace s MS Excel Marie Vzorová (demo) ¶ Společnost: Vzorové systémy s.r.o. (demo) "
+          "(IČ 23456787) Region: Liberecký kraj Kontakt: marie.vzorova@example.cz , +420 485 000 001 Prokázané "
+          "znalosti: Správa databáze PostgreSQL; Propojení s poštovním serverem (IMAP, SMTP)",
+    "en": "Jan Ukázka (demo) ¶ Company: Ukázková IT s.r.o. (demo) (Company ID 12345679) Region: Ústí nad Labem "
+          "Region Contact: jan.ukazka@example.cz , +420 475 000 001 Proven knowledge: Installing and upgrading "
+          "InTouch CRM; MS Excel integration",
+}
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+def test_the_certified_specialists_page_is_public_and_without_the_vetting_dates(demo_site: Path, language: str):
+    prefix = "" if language == "cs" else "en/"
+    page = article(demo_site, prefix + "specialists/index.html")
+    assert SPECIALISTS[language] in text_of(page)
+    assert 'href="mailto:jan.ukazka@example.cz"' in page and 'href="tel:+420475000001"' in page
+    for vetted in ("16. března 2026", "16 March 2026", "2026-03-16", "7. září 2026", "7 September 2026", "2026-09-07"):
+        assert vetted not in page
+    index = json.dumps(json.loads((demo_site / "search/search_index.json").read_text(encoding="utf-8")),
+                       ensure_ascii=False)
+    assert "Jan Ukázka" in index and "2026-03-16" not in index and "16. března 2026" not in index
+    areas = json.loads((demo_site.parent / "server/access.json").read_text(encoding="utf-8"))["areas"]
+    public = {area["path"] for area in areas if area["audience"] == "public" and not area["prefix"]}
+    assert {"specialists/", "en/specialists/"} <= public
+    staff = {area["path"] for area in areas if area["audience"] == "staff"}
+    assert "staff/" in staff
+
+
+@pytest.mark.parametrize(("path", "row"), [
+    ("staff/specialists/index.html", "Jan Ukázka (demo) Ukázková IT s.r.o. (demo) 12345679 16. března 2026 "
+                                     "Instalace a aktualizace InTouch CRM; Integrace s MS Excel"),
+    ("en/staff/specialists/index.html", "Marie Vzorová (demo) Vzorové systémy s.r.o. (demo) 23456787 "
+                                        "7 September 2026 PostgreSQL database administration"),
+])
+def test_staff_see_when_each_specialist_was_vetted(demo_site: Path, path: str, row: str):
+    assert row in text_of(article(demo_site, path))
+    areas = json.loads((demo_site.parent / "server/access.json").read_text(encoding="utf-8"))["areas"]
+    from extranet.access import Area, area_of
+
+    rules = [Area(a["path"], a["audience"], a["customer"], a["prefix"]) for a in areas]
+    assert area_of(path, rules).audience == "staff"
+    assert "specialists/" in text_of(article(demo_site, path.replace("specialists/", ""))) or \
+        'href="specialists/"' in article(demo_site, path.replace("specialists/", ""))
+
+
+SPECIALIST = """\
+  specialists:
+    - name: Eva Test
+      company: Test s.r.o.
+      company_id: "27074358"
+      region: {cs: Praha, en: Prague}
+      email: eva@test.example
+      phone: "+420 475 000 001"
+      areas:
+        - {cs: Instalace, en: Installation}
+      vetted: 2026-01-05
+plans:
+"""
+
+# (old, new, exact message): a specialist is validated like a customer.
+SPECIALIST_CASES = [
+    ('company_id: "27074358"\n      region', 'company_id: "27074359"\n      region',
+     "customers.yaml:20:19: vendor.specialists[0].company_id: '27074359' is not a valid IČO (check digit)"),
+    ('company_id: "27074358"\n      region', 'company_id: "2707435"\n      region',
+     "customers.yaml:20:19: vendor.specialists[0].company_id: '2707435' is not a valid IČO (expected 8 digits)"),
+    ("email: eva@test.example", "email: eva(at)test.example",
+     "customers.yaml:22:14: vendor.specialists[0].email: 'eva(at)test.example' is not an e-mail address"),
+    ('phone: "+420 475 000 001"', 'phone: "475 000 001"',
+     "customers.yaml:23:14: vendor.specialists[0].phone: '475 000 001' is not a phone number (expected the "
+     "international format, e.g. '+420 478 571 021')"),
+    ('phone: "+420 475 000 001"', 'phone: "+420 475 0001"',
+     "customers.yaml:23:14: vendor.specialists[0].phone: '+420 475 0001' is not a phone number (expected the "
+     "international format, e.g. '+420 478 571 021')"),
+    ("region: {cs: Praha, en: Prague}", "region: {cs: Praha}",
+     "customers.yaml:21:15: vendor.specialists[0].region: missing text in en (every text needs cs, en)"),
+    ("      areas:\n        - {cs: Instalace, en: Installation}\n", "      areas: []\n",
+     "customers.yaml:24:14: vendor.specialists[0].areas: expected at least 1 item(s), found 0"),
+    ("      vetted: 2026-01-05\n", "",
+     "customers.yaml:18:7: vendor.specialists[0].vetted: required key is missing"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), SPECIALIST_CASES)
+def test_a_specialist_is_validated_like_a_customer(project, old: str, new: str, message: str):
+    from extranet.building import validate
+    from extranet.loading import InvalidInput
+
+    project.replace("customers.yaml", "plans:\n", SPECIALIST)
+    validate(project.config)  # the block itself is valid
+    project.replace("customers.yaml", old, new)
+    with pytest.raises(InvalidInput) as caught:
+        validate(project.config)
+    assert [str(problem) for problem in caught.value.problems] == [message]
+
+
+def test_a_guide_presented_on_the_home_page_must_exist(project):
+    from extranet.building import validate
+    from extranet.loading import InvalidInput
+
+    project.replace("customers.yaml", "plans:\n", """\
+  offers:
+    learning:
+      text: {cs: Návody, en: Guides}
+      guides:
+        - {page: guides/install.md, title: {cs: Instalace, en: Installation}}
+        - {page: guides/missing.md, title: {cs: Chybí, en: Missing}}
+plans:
+""")
+    with pytest.raises(InvalidInput) as caught:
+        validate(project.config)
+    assert [str(problem) for problem in caught.value.problems] == [
+        "customers.yaml:22:18: vendor.offers.learning.guides[1].page: 'guides/missing.md' is not a page of content/cs/",
+        "customers.yaml:22:18: vendor.offers.learning.guides[1].page: 'guides/missing.md' is not a page of content/en/"]
