@@ -155,6 +155,12 @@ class Renderer:
             self._closures[key] = cal.closures(self.today, self.today + dt.timedelta(days=365), language)
         return self._closures[key]
 
+    def workdays(self, plan: Plan) -> list[dt.date]:
+        """Weekend days of the next 12 months that the plan's country works (e.g. Hungary's bridging
+        Saturdays): business days the sentence "Monday to Friday" does not cover, so the page lists them."""
+        cal = support_calendar.calendar(plan.calendar)
+        return cal.weekend_workdays(self.today, self.today + dt.timedelta(days=365))
+
     def report_mailto(self, plan: Plan, customer: Customer, installed_version: str) -> str | None:
         """The problem report's e-mail before the reader fills anything in; the page's script composes
         the same format as fields change. Labels are in the language support is given in."""
@@ -250,7 +256,7 @@ class Renderer:
             "tl": tl, "support_files": self.support_files, "report_mailto": self.report_mailto,
             "tz": tz, "country_in": country_in, "rule_kinds": rule_kinds,
             "intl_locale": strings["locale"][language].replace("_", "-"),
-            "closures": lambda plan: self.closures(plan, language),
+            "closures": lambda plan: self.closures(plan, language), "workdays": self.workdays,
             "lang": language, "t": t, "x": self.extranet, "vendor": self.extranet.vendor, "today": self.today,
             "releases": self.releases, "latest": self.latest, "guides": self.extranet.guides,
             "date": lambda value: _date(value, language), "now": self.now, "feeds": bool(self.site_url),

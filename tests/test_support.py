@@ -540,7 +540,8 @@ console.log(JSON.stringify(input.cases.map(([severity, channel, reported]) => {
 """
 
 
-def run_calculator(site: Path, cases: list[tuple[str, str, str]], page: str = "support/index.html") -> list[dict]:
+def run_calculator(site: Path, cases: list[tuple[str, str, str]], page: str = "support/index.html",
+                   plan: str = "enterprise") -> list[dict]:
     """The calculator's answers for `cases`, computed by the page's script on the page's calendar.json
     and texts (the data attributes of `page`), in node (no browser needed for the arithmetic)."""
     import shutil
@@ -551,7 +552,7 @@ def run_calculator(site: Path, cases: list[tuple[str, str, str]], page: str = "s
     box = re.search(r'<div class="extranet-support"[^>]*>', (site / page).read_text(encoding="utf-8"))[0]
     dataset = {re.sub(r"-([a-z])", lambda m: m[1].upper(), key): html.unescape(value)
                for key, value in re.findall(r'data-([a-z-]+)="([^"]*)"', box)}
-    data = json.loads((site / "support/enterprise/calendar.json").read_text(encoding="utf-8"))
+    data = json.loads((site / f"support/{plan}/calendar.json").read_text(encoding="utf-8"))
     done = subprocess.run([node, "-e", NODE_RUNNER, str(SCRIPT)], check=True, capture_output=True, text=True,
                           input=json.dumps({"calendar": data, "dataset": dataset, "cases": cases}))
     return json.loads(done.stdout)
@@ -960,3 +961,23 @@ plans:
     assert [str(problem) for problem in caught.value.problems] == [
         "customers.yaml:22:18: vendor.offers.learning.guides[1].page: 'guides/missing.md' is not a page of content/cs/",
         "customers.yaml:22:18: vendor.offers.learning.guides[1].page: 'guides/missing.md' is not a page of content/en/"]
+
+
+def test_a_plan_in_a_country_with_weekend_working_days_lists_them(project, tmp_path: Path):
+    """Hungary's bridging Saturdays are business days: the page says so beside "Monday to Friday", and the
+    page's calendar.json carries them for the calculator."""
+    from extranet.building import build
+
+    project.replace("customers.yaml", "calendar: {country: CZ, timezone: Europe/Prague,",
+                    "calendar: {country: HU, timezone: Europe/Budapest,")
+    build(project.config, now=dt.datetime(2025, 11, 23, 12, tzinfo=dt.timezone.utc), output=tmp_path / "out")
+    site = tmp_path / "out/site"
+    text = text_of(article(site, "support/index.html"))
+    assert ("V příštích 12 měsících jsou pracovními dny také tyto dny víkendu: 13. prosince 2025 10. ledna 2026 "
+            "8. srpna 2026") in text
+    assert ("In the next 12 months these weekend days are business days too: 13 December 2025 10 January 2026 "
+            "8 August 2026") in text_of(article(site, "en/support/index.html"))
+    data = json.loads((site / "support/basic/calendar.json").read_text(encoding="utf-8"))
+    assert {"2024-08-03", "2026-08-08"} <= set(data["workdays"])
+    result = run_calculator(site, [("common", "email", "2026-08-07T10:00")], plan="basic")[0]
+    assert result["deadline"] == "2026-08-08T16:00:00+02:00"  # Friday's question: Saturday is a working day
