@@ -60,7 +60,7 @@ def test_every_page_exists_in_both_languages(demo_site):
     en = {p.relative_to(demo_site / "en").as_posix() for p in (demo_site / "en").rglob("index.html")}
     assert cs == en
     # home, support, specialists, index+timeline, releases, customers, staff + staff/specialists, guides, upgrade guides
-    assert len(cs) == 1 + 1 + 1 + 2 + 30 + 5 + 2 + 3 + 9
+    assert len(cs) == 1 + 1 + 1 + 2 + 30 + 6 + 2 + 3 + 9
 
 
 # --- release notes, timeline, support terms ------------------------------------------------------

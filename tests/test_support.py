@@ -981,3 +981,25 @@ def test_a_plan_in_a_country_with_weekend_working_days_lists_them(project, tmp_p
     assert {"2024-08-03", "2026-08-08"} <= set(data["workdays"])
     result = run_calculator(site, [("common", "email", "2026-08-07T10:00")], plan="basic")[0]
     assert result["deadline"] == "2026-08-08T16:00:00+02:00"  # Friday's question: Saturday is a working day
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("customers/jizera-plast/index.html", [
+        "od 1. ledna 2027 do 31. prosince 2029 (dosud nezačala)",
+        "Technická podpora ¶ Vaše technická podpora začíná 1. ledna 2027. Od tohoto dne se můžete obracet na "
+        "technickou pomoc a stahovat instalační soubory; do té doby nejsou k dispozici. Specifikace technické "
+        "podpory", "intouch-crm-9.3.0-linux-x64.tar.gz : podpora dosud nezačala"]),
+    ("en/customers/jizera-plast/index.html", [
+        "from 1 January 2027 to 31 December 2029 (not yet started)",
+        "Technical support ¶ Your technical support starts on 1 January 2027. From that day you can contact "
+        "technical assistance and download the installation files; until then they are not available.",
+        "intouch-crm-9.3.0-linux-x64.tar.gz : your support has not started yet"]),
+])
+def test_the_demo_customer_whose_support_starts_in_january(demo_site: Path, path: str, expected: list[str]):
+    page = article(demo_site, path)
+    text = text_of(page)
+    for item in expected:
+        assert item in text, item
+    assert "/downloads/" not in page  # 9.3.0 was published on 9 November 2026, before support starts
+    for offered in ("extranet-report", "extranet-deadline", "extranet-status"):
+        assert offered not in page, offered
