@@ -95,7 +95,10 @@ class Calendar:
     # --- days ----------------------------------------------------------------------------------
 
     def is_business_day(self, day: dt.date) -> bool:
-        """A working day of the country (the `holidays` package decides) that the vendor is not closed."""
+        """A working day of the country (the `holidays` package decides) that the vendor is not closed.
+
+        Counting N business days walks over this rather than `get_nth_working_day`, which would skip
+        the country's days off but not the vendor's own `closed_days`."""
         if not self.first <= day <= self.last:
             raise OutOfRange(day, self.first, self.last)
         return self._public.is_working_day(day) and day not in self._company
