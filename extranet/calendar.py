@@ -5,10 +5,22 @@ calendar the browser reads (`export`) and the iCalendar file (`ics`) all ask thi
 customer sees the same deadline wherever they look. The browser never decides a holiday: it gets
 the closed days computed here.
 
-A business day is a weekday of the plan's country that is neither a public holiday (from the
-`holidays` package, Easter included) nor one of the plan's `closed_days` (company holidays).
+A business day is a working day of the plan's country, as the `holidays` package's own working-day
+API decides it (`is_working_day`: weekends and public holidays are off, and a country's weekend
+working days, such as Hungary's bridging Saturdays, are on), that is not one of the plan's
+`closed_days` (company holidays, for vendors who publish them). Reimplementing the weekend rule
+here was rejected: it got weekend working days wrong.
+
 Times are wall-clock times in the plan's time zone; a report is first converted to that zone, so
 a report at 23:30 UTC on a Sunday in winter is a report made on Monday in Prague.
+
+One rule for the command and the page's script (see `resolve` and `OutOfRange`):
+- a wall-clock time without an offset that the zone skips (spring forward) or has twice (fall back)
+  is refused, never guessed;
+- the calendar covers whole years, from the year before `now` to two years after it
+  (`export_years`); a report, or any day a deadline has to look at, outside them is refused
+  ("the calendar covers ... only"), because the holidays of those years are not published with
+  the page and could change.
 """
 
 from __future__ import annotations
@@ -23,9 +35,27 @@ from typing import Any
 
 import holidays
 
-from .model import PlannedRelease, Plan, Rule, SupportCalendar, version_key
+from .model import PlannedRelease, Plan, Release, Rule, SupportCalendar, version_key
 
-__all__ = ["Calendar", "Deadline", "calendar", "deadline", "export", "ics", "rule_text"]
+__all__ = ["Calendar", "Deadline", "OutOfRange", "Skipped", "Repeated", "calendar", "deadline", "export", "ics",
+           "rule_text"]
+
+
+class OutOfRange(ValueError):
+    """A day outside the years the calendar covers."""
+
+    def __init__(self, day: dt.date, first: dt.date, last: dt.date):
+        super().__init__(f"the support calendar covers {first.isoformat()} to {last.isoformat()} only "
+                         f"({day.isoformat()} is outside)")
+        self.day, self.first, self.last = day, first, last
+
+
+class Skipped(ValueError):
+    """A wall-clock time the zone skips (clocks go forward)."""
+
+
+class Repeated(ValueError):
+    """A wall-clock time the zone has twice (clocks go back)."""
 
 
 def _holiday_language(country: str, language: str) -> str | None:
@@ -41,6 +71,9 @@ class Calendar:
     """A plan's support calendar: when support is open, in the plan's time zone."""
 
     rules: SupportCalendar
+    first: dt.date = dt.date.min
+    """The first day the calendar covers; earlier days raise `OutOfRange`."""
+    last: dt.date = dt.date.max
 
     @functools.cached_property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -62,7 +95,23 @@ class Calendar:
     # --- days ----------------------------------------------------------------------------------
 
     def is_business_day(self, day: dt.date) -> bool:
-        return day.weekday() not in self.weekend and day not in self._public and day not in self._company
+        """A working day of the country (the `holidays` package decides) that the vendor is not closed.
+
+        Counting N business days walks over this rather than `get_nth_working_day`, which would skip
+        the country's days off but not the vendor's own `closed_days`."""
+        if not self.first <= day <= self.last:
+            raise OutOfRange(day, self.first, self.last)
+        return self._public.is_working_day(day) and day not in self._company
+
+    def weekend_workdays(self, start: dt.date, end: dt.date) -> list[dt.date]:
+        """Weekend days from `start` to `end` that the country works (e.g. Hungary's bridging Saturdays)."""
+        days = []
+        day = start
+        while day <= end:
+            if day.weekday() in self.weekend and self._public.is_working_day(day):
+                days.append(day)
+            day += dt.timedelta(days=1)
+        return days
 
     def next_business_day(self, after: dt.date) -> dt.date:
         """The first business day strictly after `after`."""
@@ -72,8 +121,8 @@ class Calendar:
         return day
 
     def closures(self, start: dt.date, end: dt.date, language: str) -> list[tuple[dt.date, str]]:
-        """Public and company holidays from `start` to `end` (inclusive) that fall on working weekdays,
-        with their names in `language`; weekends are closed without being listed."""
+        """Public and company holidays from `start` to `end` (inclusive) that fall on weekdays, with
+        their names in `language`; weekends are closed without being listed."""
         localised = holidays.country_holidays(self.rules.country, years=range(start.year, end.year + 1),
                                               language=_holiday_language(self.rules.country, language))
         result = []
@@ -102,16 +151,19 @@ class Calendar:
         """A report time as an instant in the plan's zone; a naive time is wall-clock time there,
         refused when the zone skips it (spring forward) or has it twice (fall back)."""
         if reported.tzinfo is not None:
-            return reported.astimezone(self.zone)
+            local = reported.astimezone(self.zone)
+            self.is_business_day(local.date())  # refuses a report outside the covered years
+            return local
+        self.is_business_day(reported.date())
         early, late = reported.replace(tzinfo=self.zone, fold=0), reported.replace(tzinfo=self.zone, fold=1)
         early_utc, late_utc = early.astimezone(dt.timezone.utc), late.astimezone(dt.timezone.utc)
         if early_utc == late_utc:
             return early_utc.astimezone(self.zone)
         back = early_utc.astimezone(self.zone).replace(tzinfo=None) == reported
         if back:
-            raise ValueError(f"{reported.isoformat()} happens twice in {self.rules.timezone} (clocks go back); "
+            raise Repeated(f"{reported.isoformat()} happens twice in {self.rules.timezone} (clocks go back); "
                              f"give the offset, e.g. {early.isoformat()} or {late.isoformat()}")
-        raise ValueError(f"{reported.isoformat()} does not exist in {self.rules.timezone} (clocks go forward); "
+        raise Skipped(f"{reported.isoformat()} does not exist in {self.rules.timezone} (clocks go forward); "
                          f"give the offset or a valid time")
 
     def at(self, day: dt.date, time: dt.time) -> dt.datetime:
@@ -140,8 +192,13 @@ class Calendar:
         return self.opening(self.next_business_day(day))
 
 
-def calendar(rules: SupportCalendar) -> Calendar:
-    return Calendar(rules)
+def calendar(rules: SupportCalendar, now: dt.datetime | None = None) -> Calendar:
+    """The plan's calendar; with `now`, limited to the years `export_years(now)` covers, as the page's
+    script is (without it, unlimited: for listing closed days)."""
+    if now is None:
+        return Calendar(rules)
+    first, last = export_years(now)
+    return Calendar(rules, dt.date(first, 1, 1), dt.date(last, 12, 31))
 
 
 # --- deadlines ---------------------------------------------------------------------------------
@@ -154,12 +211,22 @@ class Deadline:
     reported: dt.datetime
     """The report, in the plan's time zone."""
     at: dt.datetime | None
-    release: PlannedRelease | None = None
-    """next_release: the next planned release, or None when none is planned yet."""
+    release: Release | PlannedRelease | None = None
+    """next_release: the first release dated after the report, published (a `Release` of releases/) or
+    planned (a `PlannedRelease`), or None when none is known: "none planned yet"."""
+
+    @property
+    def published(self) -> bool:
+        return isinstance(self.release, Release)
+
+
+def upgrades(releases: Sequence[Release], planned: Sequence[PlannedRelease]) -> list[Release | PlannedRelease]:
+    """Every official release, published or planned, in date order: what a cosmetic fix can ship in."""
+    return sorted([*releases, *planned], key=lambda release: (release.date, version_key(release.version)))
 
 
 def deadline(cal: Calendar, rule: Rule, reported: dt.datetime,
-             planned: Sequence[PlannedRelease] = ()) -> Deadline:
+             releases: Sequence[Release | PlannedRelease] = ()) -> Deadline:
     """The deadline of `rule` for a report at `reported` (aware), exactly as the plan's terms define it.
 
     - immediate: the report time during business hours, otherwise the next opening time.
@@ -169,10 +236,15 @@ def deadline(cal: Calendar, rule: Rule, reported: dt.datetime,
     - business_days N: closing time on the N-th business day after the day of the report.
     - calendar_days N: closing time N calendar days after the report, or on the first business day
       after that day if it is closed.
-    - next_release: the first planned release dated after the day of the report, if any.
-    """
+    - next_release: the first official release dated after the day of the report, published or
+      planned (pass `upgrades(releases, planned)`); none when none is known. "V nejbližší možné oficiální
+      aktualizaci": a release already out counts, so a report in February is fixed in the release of
+      March, not in the next one still to be planned.
+
+    Raises OutOfRange when the report, or a day the rule has to look at, is outside the calendar."""
     local = cal.local(reported)
     day = local.date()
+    cal.is_business_day(day)  # the report itself must be inside the covered years, for every rule
     if rule.kind == "immediate":
         return Deadline(rule, local, cal.next_opening(local))
     if rule.kind == "same_business_day":
@@ -189,7 +261,7 @@ def deadline(cal: Calendar, rule: Rule, reported: dt.datetime,
             due = cal.next_business_day(due)
         return Deadline(rule, local, cal.closing(due))
     if rule.kind == "next_release":
-        upcoming = sorted((release for release in planned if release.date > day),
+        upcoming = sorted((release for release in releases if release.date > day),
                           key=lambda release: (release.date, version_key(release.version)))
         return Deadline(rule, local, None, upcoming[0] if upcoming else None)
     raise AssertionError(rule.kind)  # pragma: no cover: the model admits no other kind
@@ -207,12 +279,14 @@ def export_years(now: dt.datetime) -> tuple[int, int]:
     return now.year - 1, now.year + 2
 
 
-def export(plan: Plan, planned: Sequence[PlannedRelease], now: dt.datetime, languages: Sequence[str]) -> str:
-    """The plan's calendar as JSON for the page's script: opening hours, zone, every closed working
-    weekday of the covered years with its name per language, the planned releases and the rules.
+def export(plan: Plan, releases: Sequence[Release], planned: Sequence[PlannedRelease], now: dt.datetime,
+           languages: Sequence[str]) -> str:
+    """The plan's calendar as JSON for the page's script: opening hours, zone, every closed weekday of
+    the covered years with its name per language, the weekend days the country works, the official
+    releases (published and planned, dated after `from`) and the rules.
 
-    The script treats a date outside `from`..`until` as unknown rather than guessing."""
-    cal = calendar(plan.calendar)
+    The script refuses a date outside `from`..`until` as the command does (`OutOfRange`)."""
+    cal = calendar(plan.calendar, now)
     first, last = export_years(now)
     start, end = dt.date(first, 1, 1), dt.date(last, 12, 31)
     names: dict[str, dict[str, str]] = {}
@@ -231,9 +305,11 @@ def export(plan: Plan, planned: Sequence[PlannedRelease], now: dt.datetime, lang
         "from": start.isoformat(),
         "until": end.isoformat(),
         "weekend": sorted(day + 1 for day in cal.weekend),
+        "workdays": [day.isoformat() for day in cal.weekend_workdays(start, end)],
         "closed": names,
-        "planned": [{"version": release.version, "date": release.date.isoformat()}
-                    for release in sorted(planned, key=lambda r: (r.date, version_key(r.version)))],
+        "releases": [{"version": release.version, "date": release.date.isoformat(),
+                      "published": isinstance(release, Release)}
+                     for release in upgrades(releases, planned) if release.date >= start],
         "channels": [{"id": channel.id, "kind": channel.kind, "hours": channel.hours} for channel in plan.channels],
         "severities": [{"id": severity.id, "channels": {
             channel.id: {"deadline": rule(severity.response_on(channel.id).deadline),

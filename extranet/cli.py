@@ -141,6 +141,8 @@ def parser() -> argparse.ArgumentParser:
                           "without an offset: wall-clock time in the plan's time zone")
     due.add_argument("--channel", help="the channel's id, e.g. phone or email (default: the severity's response "
                                        "that applies unless a channel overrides it)")
+    due.add_argument("--now", type=_instant, help="the instant the calendar's years are counted from (ISO-8601 with "
+                                                  "offset; default: now), as for `build --now`")
     due.add_argument("--json", action="store_true", help="print a JSON object")
 
     schema_cmd = commands.add_parser("schema", help="write the JSON Schemas of the YAML files")
@@ -412,15 +414,16 @@ def _sla_deadline(args: argparse.Namespace) -> int:
     channels = [channel.id for channel in plan.channels]
     if args.channel is not None and args.channel not in channels:
         return refuse(f"unknown channel '{args.channel}' (channels of {plan.id}: {', '.join(channels)})")
-    cal = calendar.calendar(plan.calendar)
+    # The same years as the page's calendar.json of a build at --now: one rule for both (calendar.py).
+    cal = calendar.calendar(plan.calendar, args.now or dt.datetime.now(dt.timezone.utc))
+    response = severity.response_on(args.channel) if args.channel else severity.response
+    releases = calendar.upgrades(extranet.releases, extranet.vendor.planned_releases)
     try:
         reported = cal.resolve(args.reported)
+        due = calendar.deadline(cal, response.deadline, reported, releases)
+        target = calendar.deadline(cal, response.target, reported, releases) if response.target else None
     except ValueError as error:
         return refuse(str(error))
-    response = severity.response_on(args.channel) if args.channel else severity.response
-    planned = extranet.vendor.planned_releases
-    due = calendar.deadline(cal, response.deadline, reported, planned)
-    target = calendar.deadline(cal, response.target, reported, planned) if response.target else None
     if args.json:
         print(json.dumps({
             "plan": plan.id, "severity": severity.id, "channel": args.channel, "timezone": plan.calendar.timezone,
@@ -435,14 +438,15 @@ def _sla_deadline(args: argparse.Namespace) -> int:
 
 
 def _due_json(due: calendar.Deadline) -> dict:
-    """`deadline`: an ISO-8601 instant in the plan's offset; for next_release the planned date, or null."""
+    """`deadline`: an ISO-8601 instant in the plan's offset; for next_release the release's date, or null."""
     if due.at is not None:
         value: str | None = due.at.isoformat()
     else:
         value = due.release.date.isoformat() if due.release else None
     return {"deadline": value, "rule": calendar.rule_text(due.rule),
             "release": None if due.release is None else {"version": due.release.version,
-                                                         "date": due.release.date.isoformat()}}
+                                                         "date": due.release.date.isoformat(),
+                                                         "published": due.published}}
 
 
 def _due_text(due: calendar.Deadline) -> str:
@@ -450,7 +454,8 @@ def _due_text(due: calendar.Deadline) -> str:
     if due.at is not None:
         return f"{due.at.isoformat()} ({due.at:%a %d %b %Y %H:%M} {due.at.tzname()}; {rule_text(due.rule)})"
     if due.release is not None:
-        return f"{due.release.date.isoformat()} (release {due.release.version}; {rule_text(due.rule)})"
+        state = "published" if due.published else "planned"
+        return f"{due.release.date.isoformat()} (release {due.release.version}, {state}; {rule_text(due.rule)})"
     return f"none yet: no release is planned after {due.reported.date().isoformat()} ({rule_text(due.rule)})"
 
 

@@ -540,6 +540,7 @@ def load(
         problems += _check_customers(customers_source, customers, languages, {version_key(r.version) for _, r in releases})
         problems += _check_artifacts(releases, customers)
         problems += _check_planned(customers_source, customers, [release for _, release in releases])
+        problems += _check_offers(customers_source, customers, root / content_dir, languages)
     if artifact_exists is not None:
         problems += [source.problem(("artifacts", index, "file"),
                                     f"'{release.version}/{artifact.file}' is not in the configured storage")
@@ -672,6 +673,17 @@ def _check_planned(source: Source, data: CustomersFile, releases: list[Release])
         problems += _duplicates(source, [((*loc, "closed_days", j, "date"), day.date.isoformat())
                                          for j, day in enumerate(plan.calendar.closed_days)], "closed day")
     return problems
+
+
+def _check_offers(source: Source, data: CustomersFile, content: Path, languages: tuple[str, ...]) -> list[Problem]:
+    """The guides the home page presents as learning materials exist in every language."""
+    learning = data.vendor.offers.learning
+    if learning is None:
+        return []
+    return [source.problem(("vendor", "offers", "learning", "guides", i, "page"),
+                           f"'{guide.page}' is not a page of content/{language}/")
+            for i, guide in enumerate(learning.guides) for language in languages
+            if not (content / language / guide.page).is_file()]
 
 
 def _unknown(what: str, value: str, known: list[str]) -> str:

@@ -16,7 +16,8 @@ import zoneinfo
 from typing import Annotated, Any, Literal
 
 import holidays
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
+import phonenumbers
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema, model_validator
 from pydantic.dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 from stdnum.cz import dic as _cz_dic
@@ -122,6 +123,25 @@ def _channel_address(value: str, info: ValidationInfo) -> str:
     if kind == "email" and not re.fullmatch(_EMAIL, value):
         raise _custom("email", "'{value}' is not an e-mail address", value=value)
     return value
+
+def _phone(value: str) -> str:
+    """A phone number in the international format, as `phonenumbers` (Google's libphonenumber) knows
+    the numbering plan of the country: a number people can dial from abroad, not a guess."""
+    try:
+        valid = phonenumbers.is_valid_number(phonenumbers.parse(value, None))
+    except phonenumbers.NumberParseException:
+        valid = False
+    if not valid or not re.fullmatch(r"\+[0-9 ]+", value):
+        raise _custom("phone", "'{value}' is not a phone number (expected the international format, "
+                               "e.g. '+420 478 571 021')", value=value)
+    return value
+
+
+Phone = Annotated[str, Field(json_schema_extra={"pattern": r"^\+[0-9 ]+$"},
+                             description="International format, e.g. '+420 478 571 021'."), AfterValidator(_phone)]
+
+WebLink = _matching(r"^https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%/?=&#+-]*)?$", "web_link",
+                    "'{value}' is not a web address (expected https://host/path, without spaces or quotes)")
 
 Login = _matching(r"^[a-z0-9][a-z0-9._-]{1,63}$", "login",
                   "'{value}' is not a login (expected 2-64 lowercase letters, digits, '.', '_', '-')")
@@ -249,6 +269,86 @@ class PlannedRelease:
 
 
 @model
+class Contact:
+    """Whom customers call or write to about their contract: renewing support, ordering training."""
+
+    phone: Phone | None = None
+    email: Email | None = None
+
+
+@model
+class GuideLink:
+    """A page of the content (`content/<language>/<page>`) presented as learning material."""
+
+    page: str = Field(pattern=r"^[a-z0-9][a-z0-9_/-]*\.md$", description="e.g. guides/installation.md")
+    title: Text
+
+
+@model
+class Learning:
+    """'Vzdělávací materiály na internetu': the guides, presented on the public home."""
+
+    text: Text
+    guides: tuple[GuideLink, ...] = ()
+
+
+@model
+class Training:
+    """'Školení v sídle Vaší společnosti': how to order it is `order`, sent to the vendor's contact."""
+
+    text: Text
+    order: Text
+
+
+@model
+class Forum:
+    """The users' discussion forum."""
+
+    url: WebLink
+    text: Text
+
+
+@model
+class Standards:
+    """The open technologies and standards the product is built on."""
+
+    text: Text
+    items: tuple[str, ...] = Field(default=(), description="e.g. PostgreSQL, IMAP, CSV")
+
+
+@model
+class SpecialistsOffer:
+    """The invitation above the list of vetted specialists (the list is `vendor.specialists`)."""
+
+    text: Text
+
+
+@model
+class Offers:
+    """What the terms offer beyond support, presented on the public home page."""
+
+    learning: Learning | None = None
+    training: Training | None = None
+    forum: Forum | None = None
+    specialists: SpecialistsOffer | None = None
+    standards: Standards | None = None
+
+
+@model
+class Specialist:
+    """A vetted specialist who proved their knowledge: listed publicly and free of charge."""
+
+    name: str = Field(min_length=1, max_length=200)
+    company: str = Field(min_length=1, max_length=200)
+    company_id: CompanyId
+    region: Text = Field(description="Where they work, e.g. {cs: Ústecký kraj, en: Ústí nad Labem Region}.")
+    email: Email
+    phone: Phone
+    areas: tuple[Text, ...] = Field(min_length=1, description="The areas they proved their knowledge in.")
+    vetted: dt.date = Field(description="When the vendor vetted them; shown to staff only.")
+
+
+@model
 class Vendor:
     name: str = Field(min_length=1)
     company_id: CompanyId
@@ -262,6 +362,11 @@ class Vendor:
     planned_releases: tuple[PlannedRelease, ...] = Field(
         default=(), description="Announced releases, the release calendar that `next_release` deadlines "
                                 "refer to; remove an entry when its manifest is added to releases/.")
+    contact: Contact | None = Field(
+        default=None, description="Whom customers contact to renew support or order training.")
+    offers: Offers = Field(default_factory=Offers, description="What the terms offer beyond support.")
+    specialists: tuple[Specialist, ...] = Field(
+        default=(), description="Vetted specialists, listed on the public page specialists/.")
 
 
 # --- Support plans -----------------------------------------------------------------------------
@@ -377,10 +482,32 @@ class Identification:
 
 @model
 class Cadence:
-    """The release cadence the vendor promises per year."""
+    """The release cadence the vendor promises per year.
+
+    "Přibližně šest" ("about six") minor releases is a range, so the timeline can say whether a year
+    kept the promise: `minor_between`, by default one either way of `minor_about` (5 to 7)."""
 
     major_at_least: int = Field(ge=0)
     minor_about: int = Field(ge=0)
+    minor_between: tuple[int, int] | None = Field(
+        default=None, description="What 'about minor_about' means, as [fewest, most] per year; "
+                                  "default: one either way, e.g. [5, 7] for about 6.")
+
+    @property
+    def minor_range(self) -> tuple[int, int]:
+        if self.minor_between is not None:
+            return self.minor_between
+        return max(0, self.minor_about - 1), self.minor_about + 1
+
+    @model_validator(mode="after")
+    def _range_holds_about(self) -> Cadence:
+        if self.minor_between is not None:
+            low, high = self.minor_between
+            if not 0 <= low <= self.minor_about <= high:
+                raise _custom("cadence", "minor_between [{low}, {high}] must contain minor_about {about} "
+                                         "(expected [fewest, most] with fewest <= about <= most)",
+                              low=low, high=high, about=self.minor_about)
+        return self
 
 
 @model

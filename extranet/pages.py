@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import babel
+import babel.dates
 import jinja2
 import yaml
 from markupsafe import Markup
@@ -25,7 +27,7 @@ from . import cadence, entitlements, escaping, feeds, versions
 from . import calendar as support_calendar
 from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .loading import Extranet
-from .model import Channel, Customer, Plan, Response, Severity, version_key
+from .model import Channel, Customer, Plan, Response, Rule, Severity, version_key
 from .storage import Storage
 
 
@@ -109,7 +111,7 @@ class Renderer:
         self.env.globals["responses"] = responses
         self.releases = extranet.releases
         self.latest = self.releases[-1]
-        self.entitlements = {customer.id: entitlements.entitlement(extranet.vendor, customer, self.releases)
+        self.entitlements = {customer.id: entitlements.entitlement(extranet.vendor, customer, self.releases, self.today)
                              for customer in extranet.customers}
         self._plan_terms: dict[tuple[str, str], str] = {}
         self._closures: dict[tuple[str, str], list[tuple[dt.date, str]]] = {}
@@ -123,6 +125,8 @@ class Renderer:
             yield self._page(language, "index.md", "home.md.j2", PUBLIC)
             yield self._page(language, "support/index.md", "support.md.j2", PUBLIC)
             yield self._page(language, "login/index.md", "login.md.j2", PUBLIC)
+            if self.extranet.vendor.specialists:
+                yield self._page(language, "specialists/index.md", "specialists.md.j2", PUBLIC)
             yield self._page(language, "releases/index.md", "releases.md.j2", CUSTOMERS)
             yield self._page(language, "releases/timeline.md", "timeline.md.j2", CUSTOMERS)
             for release in self.releases:
@@ -130,6 +134,8 @@ class Renderer:
             for customer in self.extranet.customers:
                 yield self._customer_page(language, customer)
             yield self._page(language, "staff/index.md", "staff.md.j2", STAFF, overview=overview)
+            if self.extranet.vendor.specialists:
+                yield self._page(language, "staff/specialists.md", "staff_specialists.md.j2", STAFF)
 
     def files(self) -> Iterator[GeneratedFile]:
         """Per plan: the calendar the pages' script reads (one, language-neutral, beside the first
@@ -139,7 +145,7 @@ class Renderer:
         domain = urllib.parse.urlsplit(self.extranet.vendor.website).hostname or "extranet"
         for plan in self.extranet.plans.values():
             yield GeneratedFile(page_path(first, self.support_files(plan).json), PUBLIC, support_calendar.export(
-                plan, self.extranet.vendor.planned_releases, self.now, self.extranet.languages))
+                plan, self.releases, self.extranet.vendor.planned_releases, self.now, self.extranet.languages))
             for language in self.extranet.languages:
                 name = f"{plan.name[language]}: {self.strings['support_closed_title'][language]}"
                 yield GeneratedFile(page_path(language, f"support/{plan.id}/support-calendar.ics"), PUBLIC,
@@ -157,6 +163,12 @@ class Renderer:
             cal = support_calendar.calendar(plan.calendar)
             self._closures[key] = cal.closures(self.today, self.today + dt.timedelta(days=365), language)
         return self._closures[key]
+
+    def workdays(self, plan: Plan) -> list[dt.date]:
+        """Weekend days of the next 12 months that the plan's country works (e.g. Hungary's bridging
+        Saturdays): business days the sentence "Monday to Friday" does not cover, so the page lists them."""
+        cal = support_calendar.calendar(plan.calendar)
+        return cal.weekend_workdays(self.today, self.today + dt.timedelta(days=365))
 
     def report_mailto(self, plan: Plan, customer: Customer, installed_version: str) -> str | None:
         """The problem report's e-mail before the reader fills anything in; the page's script composes
@@ -240,10 +252,26 @@ class Renderer:
             """A string in another language than the page's: what support reads is in its language."""
             return strings[key][other]
 
+        def tz(zone: str, form: str = "") -> str:
+            """A time zone as a sentence names it ("pražského času", "in Prague time"); a zone without
+            its own strings is named by Babel ("(časové pásmo Česko)")."""
+            key = f"tz_{form + '_' if form else ''}{zone}"
+            if key in strings:
+                return strings[key][language]
+            return f"({babel.dates.get_timezone_location(zone, locale=strings['locale'][language])})"
+
+        def country_in(country: str) -> str:
+            key = f"country_in_{country}"
+            if key in strings:
+                return strings[key][language]
+            return f"({babel.Locale.parse(strings['locale'][language]).territories.get(country, country)})"
+
         return {
             "plan_terms": lambda plan: self.plan_terms(plan, language),
             "tl": tl, "text": text, "support_files": self.support_files, "report_mailto": self.report_mailto,
-            "closures": lambda plan: self.closures(plan, language),
+            "tz": tz, "country_in": country_in, "rule_kinds": rule_kinds,
+            "intl_locale": strings["locale"][language].replace("_", "-"),
+            "closures": lambda plan: self.closures(plan, language), "workdays": self.workdays,
             "lang": language, "t": t, "x": self.extranet, "vendor": self.extranet.vendor, "today": self.today,
             "releases": self.releases, "latest": self.latest, "guides": self.extranet.guides,
             # Dates are our own words (`1. prosince 2026`), not data: Markup, so templates keep deciding
@@ -285,7 +313,7 @@ class Renderer:
             customer=customer, plan=self.extranet.plans[customer.plan], entitlement=entitlement,
             installed=installed, upgrade=path, newer=newer, links=links,
             links_expire=min(expiries) if expiries else None,
-            active=entitlements.support_active(customer, self.today),
+            active=entitlements.support_active(customer, self.today), support_state=entitlement.state.value,
         )
 
     def _overview(self) -> list[dict[str, Any]]:
@@ -323,6 +351,19 @@ def _join(environment: jinja2.Environment, items: Any, d: str = "", attribute: s
     return Markup(str(d)).join(escaping.markdown(item) for item in items)
 
 
+def rule_kinds(plan: Plan) -> list[Rule]:
+    """Each kind of rule the plan's responses use, once (the first of each kind), in table order: the
+    page explains exactly these, so no sentence claims a rule the plan does not have."""
+    seen: dict[str, Rule] = {}
+    for severity in plan.severities:
+        for channel in plan.channels:
+            response = severity.response_on(channel.id)
+            for rule in (response.target, response.deadline):
+                if rule is not None and rule.kind not in seen:
+                    seen[rule.kind] = rule
+    return list(seen.values())
+
+
 def _uri(text: str) -> str:
     """Percent-encoding as the browser's encodeURIComponent does it, so both compose the same link."""
     return urllib.parse.quote(text, safe="!~*'()")
@@ -336,17 +377,13 @@ def _size(value: int) -> str:
     raise AssertionError
 
 
-_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December")
-_CS_MONTHS = ("ledna", "února", "března", "dubna", "května", "června", "července", "srpna", "září", "října",
-              "listopadu", "prosince")
+_LOCALES = {"cs": "cs_CZ", "en": "en_GB"}
 
 
 def _date(value: dt.date, language: str) -> str:
-    """Dates as each language writes them, independent of the machine's locale."""
-    if language == "cs":
-        return f"{value.day}. {_CS_MONTHS[value.month - 1]} {value.year}"
-    return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"
+    """Dates as each language writes them ("1. prosince 2026", "1 December 2026"), from Babel's CLDR
+    data rather than the machine's locale or a month table of our own."""
+    return babel.dates.format_date(value, "long", locale=_LOCALES.get(language, language))
 
 
 def _moment(value: dt.datetime, zone: str, language: str) -> str:

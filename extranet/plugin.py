@@ -232,6 +232,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                 section(strings["nav_releases"][language], [page("releases/index.md"), page("releases/timeline.md")]),
                 section(strings["nav_guides"][language], list(guides)) if guides else None,
                 page("support/index.md"),
+                page("specialists/index.md"),
             ]
             items = [item for item in items if item is not None]
             self.navs[language] = Navigation(items, [item for item in _pages(items)])

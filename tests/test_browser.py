@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from .conftest import REPO
+from .conftest import NOW, REPO
 from .servers import CREDENTIALS, Server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -117,7 +117,8 @@ def test_anonymous_visitor_sees_no_broken_search_and_no_login_prompt(browser, ru
 CALCULATOR_CASES = [  # (severity, channel, reported as wall-clock time in Prague)
     ("common", "phone", "2026-12-23T15:00"),    # open: the report time itself
     ("common", "phone", "2026-12-23T17:30"),    # after hours before Christmas: Monday's opening
-    ("common", "email", "2026-12-29T10:00"),    # company holiday 30-31 Dec, 1 Jan, weekend
+    ("common", "email", "2026-12-29T10:00"),    # 30 December: a working day (no company holiday in the terms)
+    ("cosmetic", "email", "2026-02-15T10:00"),  # the first release after it, published: 8.1.0
     ("serious", "phone", "2026-12-23T15:00"),   # target today, deadline after Christmas
     ("serious", "email", "2026-03-27T17:00"),   # Friday evening before the clocks go forward
     ("less_serious", "email", "2026-03-27T15:00"),  # day 7 is Good Friday, then Easter Monday
@@ -142,7 +143,8 @@ def _cli_deadline(severity: str, channel: str, reported: str) -> dict:
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert main(["-f", str(REPO / "mkdocs.yml"), "sla", "deadline", "--plan", "enterprise", "--severity", severity,
+        assert main(["-f", str(REPO / "mkdocs.yml"), "sla", "deadline", "--now", NOW, "--plan", "enterprise",
+                     "--severity", severity,
                      "--channel", channel, "--reported", reported, "--json"]) == 0
     return json.loads(out.getvalue())
 
@@ -170,13 +172,14 @@ def test_the_in_page_calculator_gives_the_same_deadlines_as_the_cli(browser, run
         target = expected["target"]["deadline"] if expected["target"] else None
         assert output.get_attribute("data-target") == target, (severity, channel, reported)
         compared.append(expected["deadline"])
-    assert len(compared) == 15 and None in compared and "2026-12-14" in compared
+    assert len(compared) == 16 and None in compared and "2026-12-14" in compared and "2026-03-02" in compared
     form.locator("select[name=severity]").select_option("serious")
     form.locator("input[name=reported]").fill("2026-12-23T17:30")
-    assert output.inner_text() == ("Usually: Monday, December 28, 2026 at 16:00; "
-                                   "At the latest: Monday, December 28, 2026 at 16:00")
-    form.locator("input[name=reported]").fill("2030-01-02T10:00")  # beyond the exported years: never a guess
-    assert output.inner_text() == "The support calendar covers 2025-01-01 to 2028-12-31 only."
+    assert output.inner_text() == ("Mostly: Monday, 28 December 2026 at 16:00 Prague time; "
+                                   "At the latest: Monday, 28 December 2026 at 16:00 Prague time")
+    form.locator("input[name=reported]").fill("2030-01-02T10:00")  # beyond the exported years: refused, as by the command
+    assert output.inner_text() == ("The support calendar covers 1 January 2025 to 31 December 2028 only; "
+                                   "no deadline is computed for other times.")
     assert output.get_attribute("data-deadline") is None
     assert not errors
     context.close()
@@ -184,8 +187,10 @@ def test_the_in_page_calculator_gives_the_same_deadlines_as_the_cli(browser, run
 
 @pytest.mark.parametrize(("instant", "phone", "email"), [
     ("2026-12-23T14:00:00Z", " (open now, until 16:00)", " (accepted right now)"),
-    ("2026-12-23T15:00:00Z", " (closed now, opens Monday, December 28, 2026 at 08:00)", " (accepted right now)"),
-    ("2026-11-23T06:30:00Z", " (closed now, opens Monday, November 23, 2026 at 08:00)", " (accepted right now)"),
+    ("2026-12-23T15:00:00Z", " (closed now, opens Monday, 28 December 2026 at 08:00 Prague time)",
+     " (accepted right now)"),
+    ("2026-11-23T06:30:00Z", " (closed now, opens Monday, 23 November 2026 at 08:00 Prague time)",
+     " (accepted right now)"),
 ])
 def test_the_support_page_says_whether_support_is_open_now(browser, running: dict[str, Server], instant: str,
                                                              phone: str, email: str):

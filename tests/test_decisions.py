@@ -138,20 +138,39 @@ def test_support_status_on_the_boundaries():
 def test_cadence_per_year_against_the_promise():
     promise = Cadence(major_at_least=2, minor_about=6)
     years = cadence.by_year(RELEASES, promise, dt.date(2026, 3, 1))
-    assert [(y.year, y.major, y.minor, y.patch, y.complete, y.major_met, y.minor_met) for y in years] == [
-        (2024, 2, 2, 1, True, True, False),
-        (2025, 1, 1, 0, True, False, False),
-        (2026, 0, 1, 0, False, False, False),
+    assert [(y.year, y.major, y.minor, y.patch, y.complete, y.major_met, y.minor_met, y.status) for y in years] == [
+        (2024, 2, 2, 1, True, True, False, "missed"),
+        (2025, 1, 1, 0, True, False, False, "missed"),
+        (2026, 0, 1, 0, False, False, False, "running"),
     ]
 
 
-def test_about_six_minor_releases_tolerates_a_quarter_either_way():
+def minors(count: int, year: int = 2024) -> tuple:
+    return tuple(release(f"1.{i}.0", f"{year}-{i // 28 + 1:02d}-{i % 28 + 1:02d}") for i in range(count)) + (
+        release("2.0.0", f"{year}-06-01", "major"), release("3.0.0", f"{year}-07-01", "major"))
+
+
+@pytest.mark.parametrize(("count", "status"), [(3, "missed"), (4, "missed"), (5, "kept"), (6, "kept"), (7, "kept"),
+                                               (8, "exceeded"), (12, "exceeded")])
+def test_about_six_minor_releases_means_five_to_seven(count: int, status: str):
+    """"Přibližně šest": the range is 5 to 7 (one either way) unless the plan states `minor_between`."""
     promise = Cadence(major_at_least=2, minor_about=6)
-    assert cadence.minor_tolerance(promise) == 2
-    four = tuple(release(f"1.{i}.0", f"2024-0{i + 1}-01") for i in range(4))
-    three = four[:3]
-    assert cadence.by_year(four, promise, dt.date(2025, 1, 1))[0].minor_met
-    assert not cadence.by_year(three, promise, dt.date(2025, 1, 1))[0].minor_met
+    assert promise.minor_range == (5, 7)
+    year = cadence.by_year(minors(count), promise, dt.date(2025, 1, 1))[0]
+    assert (year.minor, year.minor_met, year.status) == (count, 5 <= count <= 7, status)
+
+
+def test_a_plan_may_state_its_own_range():
+    promise = Cadence(major_at_least=2, minor_about=6, minor_between=(4, 8))
+    assert cadence.by_year(minors(4), promise, dt.date(2025, 1, 1))[0].status == "kept"
+    assert cadence.by_year(minors(9), promise, dt.date(2025, 1, 1))[0].status == "exceeded"
+    with pytest.raises(ValueError, match=r"minor_between \[7, 8\] must contain minor_about 6"):
+        Cadence(major_at_least=2, minor_about=6, minor_between=(7, 8))
+
+
+def test_a_running_year_is_not_missed_yet():
+    promise = Cadence(major_at_least=2, minor_about=6)
+    assert cadence.by_year(minors(3, 2026), promise, dt.date(2026, 11, 23))[0].status == "running"
 
 
 def test_releases_after_today_do_not_count_yet():

@@ -1,9 +1,11 @@
 /* Support pages: "open now / opens at", the deadline calculator and the problem report e-mail.
  *
  * The calendar comes from the build (support/<plan>/calendar.json, written by extranet.calendar):
- * the browser never decides a holiday; a date outside the exported years is "unknown".
- * The deadline rules below mirror extranet.calendar.deadline; tests/test_browser.py checks that
- * this calculator and `extranet sla deadline` agree, case by case.
+ * the browser never decides a holiday. The deadline rules below mirror extranet.calendar.deadline,
+ * with the same rule at the edges: a wall-clock time the zone skips or has twice is refused, and so
+ * is a report, or any day a deadline looks at, outside the exported years.
+ * tests/test_support.py runs `evaluate` in node and tests/test_browser.py the page in Chromium,
+ * both against `extranet sla deadline`, case by case.
  */
 (function () {
   "use strict";
@@ -15,6 +17,8 @@
   function fill(text, values) { return text.replace(/\{(\w+)\}/g, function (_, k) { return values[k]; }); }
 
   function OutOfRange(day) { this.day = day; }
+  function Skipped() {}
+  function Repeated() {}
 
   function Calendar(data) {
     this.data = data;
@@ -31,7 +35,9 @@
   Calendar.prototype.isBusinessDay = function (n) {
     if (n < this.first || n > this.last) throw new OutOfRange(isoDay(n));
     var weekday = ((new Date(n * 86400000).getUTCDay() + 6) % 7) + 1; /* Monday = 1 */
-    return this.data.weekend.indexOf(weekday) < 0 && !(isoDay(n) in this.data.closed);
+    var day = isoDay(n);
+    if (this.data.weekend.indexOf(weekday) >= 0) return (this.data.workdays || []).indexOf(day) >= 0;
+    return !(day in this.data.closed);
   };
   Calendar.prototype.nextBusinessDay = function (n) {
     do { n += 1; } while (!this.isBusinessDay(n));
@@ -55,6 +61,19 @@
     var offset = this.offsetAt(guess - this.offsetAt(guess) * 60000);
     /* A time in the spring gap takes the offset before the change and so moves forward, as in Python. */
     return guess - offset * 60000;
+  };
+  /* A report's wall-clock time as an instant, refused (as `Calendar.resolve` in Python refuses it)
+   * when the zone skips it or has it twice. */
+  Calendar.prototype.resolve = function (day, minutes) {
+    this.isBusinessDay(day); /* a report outside the covered years is refused, for every rule */
+    var guess = (day * 1440 + minutes) * 60000, self = this, found = [];
+    [this.offsetAt(guess - 86400000), this.offsetAt(guess + 86400000)].forEach(function (offset) {
+      var candidate = guess - offset * 60000, w = self.wall(candidate);
+      if (w.day === day && w.minutes === minutes && found.indexOf(candidate) < 0) found.push(candidate);
+    });
+    if (found.length === 0) throw new Skipped();
+    if (found.length > 1) throw new Repeated();
+    return found[0];
   };
   Calendar.prototype.iso = function (millis) {
     var off = this.offsetAt(millis);
@@ -90,29 +109,76 @@
       return { at: this.instant(due, this.closes) };
     }
     if (kind === "next_release") {
-      var next = this.data.planned.filter(function (r) { return dayNumber(r.date) > day; })[0];
+      var next = this.data.releases.filter(function (r) { return dayNumber(r.date) > day; })[0];
       return { release: next || null };
     }
     throw new Error("unknown rule " + kind);
   };
 
-  function formatter(lang, zone, withTime) {
-    var options = { timeZone: zone, weekday: "long", year: "numeric", month: "long", day: "numeric" };
-    if (withTime) { options.hour = "2-digit"; options.minute = "2-digit"; options.hourCycle = "h23"; }
-    return new Intl.DateTimeFormat(lang, options);
+  /* The calculator's answer for a severity, a channel and a wall-clock report "YYYY-MM-DDTHH:MM":
+   * {deadline, target} (each {at} or {release}) or {error: "range" | "skipped" | "repeated"}. */
+  function evaluate(cal, severityId, channelId, reported) {
+    var severity = cal.data.severities.filter(function (s) { return s.id === severityId; })[0];
+    var response = severity && severity.channels[channelId];
+    var match = /^(\d{4}-\d\d-\d\d)T(\d\d):(\d\d)$/.exec(reported);
+    if (!response || !match) return null;
+    var day = dayNumber(match[1]), minutes = +match[2] * 60 + +match[3];
+    try {
+      var reportMillis = cal.resolve(day, minutes);
+      return { deadline: cal.deadline(response.deadline, day, minutes, reportMillis),
+               target: response.target ? cal.deadline(response.target, day, minutes, reportMillis) : null };
+    } catch (error) {
+      if (error instanceof OutOfRange) return { error: "range" };
+      if (error instanceof Skipped) return { error: "skipped" };
+      if (error instanceof Repeated) return { error: "repeated" };
+      throw error;
+    }
   }
 
-  function describe(box, cal, result) {
-    var lang = box.dataset.lang;
+  /* Dates as people write them in the page's language ("středa 30. prosince 2026 v 16:00",
+   * "Wednesday, 30 December 2026 at 16:00"): the locale comes from the page (data-locale). */
+  function formatter(locale, zone, withTime, withWeekday) {
+    var options = { timeZone: zone, year: "numeric", month: "long", day: "numeric" };
+    if (withWeekday !== false) options.weekday = "long";
+    if (withTime) { options.hour = "2-digit"; options.minute = "2-digit"; options.hourCycle = "h23"; }
+    return new Intl.DateTimeFormat(locale, options);
+  }
+  function dayText(box, iso, withWeekday) {
+    return formatter(box.dataset.locale, "UTC", false, withWeekday).format(new Date(dayNumber(iso) * 86400000));
+  }
+
+  /* A deadline or target as text, with `prefix` ("Nejpozději: {when}") for a time; a fix in a release
+   * always reads "Oprava: …". */
+  function describe(box, cal, result, prefix) {
     if (result.at !== undefined) {
-      return { iso: cal.iso(result.at),
-               text: formatter(lang, cal.data.timezone, true).format(new Date(result.at)) };
+      return { iso: cal.iso(result.at), text: fill(prefix, {
+        when: formatter(box.dataset.locale, cal.data.timezone, true).format(new Date(result.at)) + " " + box.dataset.textZone }) };
     }
     if (result.release) {
-      var date = formatter(lang, "UTC", false).format(new Date(dayNumber(result.release.date) * 86400000));
-      return { iso: result.release.date, text: fill(box.dataset.textRelease, { version: result.release.version, date: date }) };
+      var text = result.release.published ? box.dataset.textReleased : box.dataset.textPlanned;
+      return { iso: result.release.date, text: fill(box.dataset.textFix, {
+        when: fill(text, { version: result.release.version, date: dayText(box, result.release.date, false) }) }) };
     }
-    return { iso: "", text: box.dataset.textNoRelease };
+    return { iso: "", text: fill(box.dataset.textFix, { when: box.dataset.textNoRelease }) };
+  }
+
+  /* The calculator's text and data-deadline / data-target for one input, as the page shows it. */
+  function answer(box, cal, severityId, channelId, reported) {
+    var result = evaluate(cal, severityId, channelId, reported);
+    if (!result) return { text: "" };
+    if (result.error === "range") {
+      return { text: fill(box.dataset.textUnknown, { from: dayText(box, cal.data.from, false),
+                                                     until: dayText(box, cal.data.until, false) }) };
+    }
+    if (result.error) return { text: box.dataset[result.error === "skipped" ? "textSkipped" : "textRepeated"] };
+    var due = describe(box, cal, result.deadline, box.dataset.textDeadline);
+    var out = { text: due.text, deadline: due.iso };
+    if (result.target) {
+      var target = describe(box, cal, result.target, box.dataset.textTarget);
+      out.target = target.iso;
+      out.text = target.text + "; " + due.text;
+    }
+    return out;
   }
 
   function calculator(box, cal) {
@@ -125,28 +191,13 @@
       reported.value = isoDay(w.day) + "T" + pad(Math.floor(w.minutes / 60)) + ":" + pad(w.minutes % 60);
     }
     function update() {
-      var severity = cal.data.severities.filter(function (s) { return s.id === form.elements.severity.value; })[0];
-      var response = severity && severity.channels[form.elements.channel.value];
-      var match = /^(\d{4}-\d\d-\d\d)T(\d\d):(\d\d)/.exec(reported.value);
+      var result = answer(box, cal, form.elements.severity.value, form.elements.channel.value,
+                          reported.value.slice(0, 16));
       out.removeAttribute("data-deadline");
       out.removeAttribute("data-target");
-      if (!response || !match) { out.textContent = ""; return; }
-      var day = dayNumber(match[1]), minutes = +match[2] * 60 + +match[3];
-      try {
-        var reportMillis = cal.instant(day, minutes);
-        var due = describe(box, cal, cal.deadline(response.deadline, day, minutes, reportMillis));
-        var text = fill(box.dataset.textDeadline, { when: due.text });
-        out.setAttribute("data-deadline", due.iso);
-        if (response.target) {
-          var target = describe(box, cal, cal.deadline(response.target, day, minutes, reportMillis));
-          out.setAttribute("data-target", target.iso);
-          text = fill(box.dataset.textTarget, { when: target.text }) + "; " + text;
-        }
-        out.textContent = text;
-      } catch (error) {
-        if (!(error instanceof OutOfRange)) throw error;
-        out.textContent = fill(box.dataset.textUnknown, { from: cal.data.from, until: cal.data.until });
-      }
+      if (result.deadline !== undefined) out.setAttribute("data-deadline", result.deadline);
+      if (result.target !== undefined) out.setAttribute("data-target", result.target);
+      out.textContent = result.text;
     }
     form.addEventListener("input", update);
     form.addEventListener("change", update);
@@ -159,7 +210,6 @@
   }
 
   function status(box, cal) {
-    var lang = box.dataset.lang;
     var w = cal.wall(Date.now());
     document.querySelectorAll('.extranet-status[data-plan="' + cal.data.plan + '"]').forEach(function (span) {
       var channel = cal.data.channels.filter(function (c) { return c.id === span.dataset.channel; })[0];
@@ -172,7 +222,8 @@
           return;
         }
         var day = cal.isBusinessDay(w.day) && w.minutes < cal.opens ? w.day : cal.nextBusinessDay(w.day);
-        var when = formatter(lang, cal.data.timezone, true).format(new Date(cal.instant(day, cal.opens)));
+        var when = formatter(box.dataset.locale, cal.data.timezone, true).format(new Date(cal.instant(day, cal.opens))) +
+          " " + box.dataset.textZone;
         span.textContent = " (" + fill(box.dataset.textOpens, { when: when }) + ")";
         span.dataset.open = "false";
       } catch (error) {
@@ -226,6 +277,9 @@
     document.querySelectorAll("form.extranet-report").forEach(report);
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  if (typeof module === "object" && module.exports) {
+    /* node (tests/test_support.py): the same code the page runs, without a page */
+    module.exports = { Calendar: Calendar, evaluate: evaluate, answer: answer };
+  } else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
