@@ -19,6 +19,9 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 import yaml
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 
 from . import cadence, entitlements, feeds, versions
 from . import calendar as support_calendar
@@ -93,7 +96,6 @@ class Renderer:
             lstrip_blocks=True,
             autoescape=False,
         )
-        self.env.filters["size"] = _size
         self.env.filters["href"] = lambda url, root: url if "://" in url else root + url
         # For a `curl` line: a link relative to the site root, made absolute on the configured site_url.
         self.env.filters["absolute"] = lambda url: url if "://" in url else feeds.absolute(self.site_url, url)
@@ -219,6 +221,10 @@ class Renderer:
                 text = strings[key][language]
             except KeyError:
                 raise KeyError(f"site_templates/strings.yaml has no '{key}' in {language}") from None
+            if isinstance(text, dict):  # a plural-aware string: its form follows `count`
+                text = plural(language, values["count"], text)
+            if "count" in values:
+                values = {**values, "count": number(values["count"], language)}
             return text.format(**values) if values else text
 
         def tl(key: str, other: str) -> str:
@@ -231,8 +237,11 @@ class Renderer:
             "closures": lambda plan: self.closures(plan, language),
             "lang": language, "t": t, "x": self.extranet, "vendor": self.extranet.vendor, "today": self.today,
             "releases": self.releases, "latest": self.latest, "guides": self.extranet.guides,
-            "date": lambda value: _date(value, language), "now": self.now, "feeds": bool(self.site_url),
-            "moment": lambda value, zone: _moment(value, zone, language),
+            "date": lambda value: _date(value, language), "short_date": lambda value: _date(value, language, "medium"),
+            "now": self.now, "feeds": bool(self.site_url),
+            "moment": lambda value, zone: _moment(value, zone, language, strings),
+            "size": lambda value: size(value, language), "number": lambda value: number(value, language),
+            "zone": lambda value: zone_name(value, language, strings),
             "module_names": {module.id: module.name[language] for module in self.extranet.vendor.modules},
             "platform_names": {platform.id: platform.name for platform in self.extranet.vendor.platforms},
         }
@@ -253,6 +262,9 @@ class Renderer:
         return GeneratedPage(page_path(language, path), language, audience, owner, markdown)
 
     def _customer_page(self, language: str, customer: Customer) -> GeneratedPage:
+        """The customer's dashboard. Its size grows by at most a row per release: the newest release
+        the customer may install gets its full download table; every other release they may download
+        is a row per file in one table, and every newer release a row in "what is new"."""
         entitlement = self.entitlements[customer.id]
         installed = versions.find(self.releases, customer.installed_version)
         target = entitlement.latest
@@ -260,13 +272,17 @@ class Renderer:
         if target is not None and version_key(target.version) > version_key(installed.version):
             path = versions.upgrade_path(self.releases, installed.version, target.version)
         newer = [entitlement.of(release) for release in versions.newer(self.releases, installed.version)]
+        offered = [entry for entry in [entitlement.of(installed), *newer] if entry.downloadable]
         links = {(entry.release.version, artifact.id): self.storage.link(entry.release, artifact, self.now)
-                 for entry in [entitlement.of(installed), *newer] for artifact in entry.downloadable}
+                 for entry in offered for artifact in entry.downloadable}
+        older = [(entry.release, artifact) for entry in reversed(offered) if entry.release is not target
+                 for artifact in entry.downloadable]
         expiries = [link.expires for link in links.values() if link.expires is not None]
         return self._page(
             language, f"customers/{customer.id}/index.md", "customer.md.j2", CUSTOMER, customer.id,
             customer=customer, plan=self.extranet.plans[customer.plan], entitlement=entitlement,
-            installed=installed, upgrade=path, newer=newer, links=links,
+            installed=installed, upgrade=path, newer=newer, links=links, older=older,
+            target=entitlement.of(target) if target is not None else None,
             links_expire=min(expiries) if expiries else None,
             active=entitlements.support_active(customer, self.today),
         )
@@ -300,29 +316,59 @@ def _uri(text: str) -> str:
     return urllib.parse.quote(text, safe="!~*'()")
 
 
-def _size(value: int) -> str:
+LOCALES = {"en": "en_GB"}
+"""The Babel locale of a page language where the language alone is not the one wanted. English pages
+write dates day first ("14 July 2025"), as the vendor's readers in Europe do; plain `en` would give
+"July 14, 2025"."""
+
+
+def babel_locale(language: str) -> Locale:
+    return Locale.parse(LOCALES.get(language, language))
+
+
+def plural(language: str, count: int, forms: dict[str, str]) -> str:
+    """The form of a plural-aware string (`strings.yaml`: one/few/many/other) that `count` takes.
+
+    The rules are CLDR's, through Babel (which Material already brings): Czech says 1 verze, 2-4 verze,
+    5 verzí; English 1 release, 2 releases. A form the language does not need may be left out, and a
+    missing one falls back to `other`, as CLDR defines it (a test checks each language has its forms)."""
+    form = babel_locale(language).plural_form(count)
+    return forms.get(form) or forms["other"]
+
+
+def number(value: float, language: str) -> str:
+    """A number as the language writes it: "12 345" and "2,5" in Czech, "12,345" and "2.5" in English."""
+    return babel_numbers.format_decimal(value, locale=babel_locale(language))
+
+
+def size(value: int, language: str) -> str:
+    """A file size in binary units with the language's decimal mark ("2,0 KiB" in Czech); a no-break
+    space keeps the number and its unit on one line."""
     for unit in ("B", "KiB", "MiB", "GiB"):
         if value < 1024 or unit == "GiB":
-            return f"{value} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+            pattern = "#,##0" if unit == "B" else "#,##0.0"
+            return f"{babel_numbers.format_decimal(value, format=pattern, locale=babel_locale(language))}\u00a0{unit}"
         value /= 1024  # type: ignore[assignment]
     raise AssertionError
 
 
-_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December")
-_CS_MONTHS = ("ledna", "února", "března", "dubna", "května", "června", "července", "srpna", "září", "října",
-              "listopadu", "prosince")
+def _date(value: dt.date, language: str, width: str = "long") -> str:
+    """Dates as each language writes them in a sentence ("1. prosince 2026", "1 December 2026") or, at
+    `medium`, in a list ("1. 12. 2026", "1 Dec 2026"): CLDR through Babel, never the machine's locale."""
+    return babel_dates.format_date(value, width, locale=babel_locale(language))
 
 
-def _date(value: dt.date, language: str) -> str:
-    """Dates as each language writes them, independent of the machine's locale."""
-    if language == "cs":
-        return f"{value.day}. {_CS_MONTHS[value.month - 1]} {value.year}"
-    return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"
-
-
-def _moment(value: dt.datetime, zone: str, language: str) -> str:
-    """An instant in a time zone (the support calendar's), with its UTC offset: readers elsewhere convert."""
+def _moment(value: dt.datetime, zone: str, language: str, strings: dict[str, Any]) -> str:
+    """An instant as the support calendar's zone sees it, named as people say it ("pražského času",
+    "Prague time") rather than by its tz database name; see `zone_name`."""
     local = value.astimezone(ZoneInfo(zone))
-    offset = local.strftime("%z")
-    return f"{_date(local.date(), language)}, {local:%H:%M} (UTC{offset[:3]}:{offset[3:]})"
+    time = babel_dates.format_time(local, "HH:mm", locale=babel_locale(language))
+    return f"{_date(local.date(), language)}, {time} {zone_name(zone, language, strings)}"
+
+
+def zone_name(zone: str, language: str, strings: dict[str, Any]) -> str:
+    """A time zone as a sentence names it: `strings.yaml` key `zone <tz name>` in the page's language
+    ("pražského času": Czech declines the city, which CLDR cannot), else CLDR's zone name through
+    Babel ("středoevropský čas")."""
+    text = strings.get(f"zone {zone}", {}).get(language)
+    return text or babel_dates.get_timezone_name(zone, "long", locale=babel_locale(language))
