@@ -288,12 +288,15 @@ class Renderer:
         )
 
     def _overview(self) -> list[dict[str, Any]]:
+        """Staff's overview: a row per customer with access, support state, version and users."""
         rows = []
         for customer in self.extranet.customers:
             entitlement = self.entitlements[customer.id]
-            rows.append({"customer": customer, "latest": entitlement.latest,
+            support = ("active" if entitlements.support_active(customer, self.today)
+                       else "ended" if self.today > customer.support_until else "not_started")
+            rows.append({"customer": customer, "latest": entitlement.latest, "access": customer.access,
                          "behind": len(versions.newer(self.releases, customer.installed_version)),
-                         "active": entitlements.support_active(customer, self.today)})
+                         "support": support, "active": support == "active", "users": len(customer.users)})
         return rows
 
 
@@ -330,8 +333,8 @@ def plural(language: str, count: int, forms: dict[str, str]) -> str:
     """The form of a plural-aware string (`strings.yaml`: one/few/many/other) that `count` takes.
 
     The rules are CLDR's, through Babel (which Material already brings): Czech says 1 verze, 2-4 verze,
-    5 verzí; English 1 release, 2 releases. A form the language does not need may be left out, and a
-    missing one falls back to `other`, as CLDR defines it (a test checks each language has its forms)."""
+    5 verzí; English 1 release, 2 releases. Each entry gives every form its language uses for whole
+    numbers (tests/test_language.py checks); `other` is the fallback CLDR defines."""
     form = babel_locale(language).plural_form(count)
     return forms.get(form) or forms["other"]
 

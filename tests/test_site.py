@@ -249,3 +249,20 @@ def test_navigation_is_per_language_and_never_lists_customers(demo_site):
     assert "Přehled vydaných verzí" in nav and "Release timeline" not in nav
     en_nav = re.search(r'<nav class="md-nav md-nav--primary".*?</nav>\s*</div>', raw(demo_site, "en/releases"), re.S).group(0)
     assert "Release timeline" in en_nav and "Přehled vydaných verzí" not in en_nav
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+def test_staff_overview_shows_each_customer_at_a_glance(demo_site):
+    page = text(demo_site, "staff")
+    assert "5 zákazníků. Platnou podporu mají 4 zákazníci. Podpora skončila u 1 zákazníka." in page
+    assert "Strojírny Labe a.s. IČ 36828840 aktivní platí do 31. 1. 2027 4.3.0 25 9.3.0 2" in page
+    assert "TEPLO SERVIS Most s.r.o. IČ 39090647 aktivní skončila 30. 4. 2025 6.1.1 17 6.2.0 2" in page
+    assert 'href="../customers/strojirny-labe/"' in raw(demo_site, "staff")
+    assert "Access Support Installed" in text(demo_site, "en/staff")
+
+
+def test_staff_overview_shows_a_revoked_customer(site):
+    page = text(site.web_root, "staff")
+    assert "TEPLO SERVIS Most s.r.o. IČ 39090647 zrušen skončila 30. 4. 2025" in page
+    assert "Zrušený přístup má 1 zákazník." in page
