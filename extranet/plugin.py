@@ -265,6 +265,12 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
 
         Not in preview: `mkdocs serve` builds into a temporary directory and enforces nothing."""
         assert self.extranet is not None
+        # Material's script fetches sitemap.xml beside each <link rel="alternate" hreflang>, i.e. under
+        # every language's root: the same public sitemap there, so no page requests a missing file.
+        sitemap = Path(config.site_dir) / "sitemap.xml"
+        if sitemap.exists():
+            for language in self.languages[1:]:
+                shutil.copyfile(sitemap, Path(config.site_dir) / language / "sitemap.xml")
         if self.preview:
             return
         self.progress("server files", 0, 1)
