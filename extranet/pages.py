@@ -237,7 +237,9 @@ class Renderer:
             "closures": lambda plan: self.closures(plan, language),
             "lang": language, "t": t, "x": self.extranet, "vendor": self.extranet.vendor, "today": self.today,
             "releases": self.releases, "latest": self.latest, "guides": self.extranet.guides,
-            "date": lambda value: _date(value, language), "short_date": lambda value: _date(value, language, "medium"),
+            "date": lambda value: _date(value, language),
+            # In tables and lists: "31. 1. 2027" never breaks across lines (no-break spaces).
+            "short_date": lambda value: _date(value, language, "medium").replace(" ", "\u00a0"),
             "now": self.now, "feeds": bool(self.site_url),
             "moment": lambda value, zone: _moment(value, zone, language, strings),
             "size": lambda value: size(value, language), "number": lambda value: number(value, language),

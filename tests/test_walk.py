@@ -126,10 +126,12 @@ def _visit(page: Page, url: str, expected: int) -> dict:
     response = page.goto(url)
     assert response is not None and response.status == expected, (url, response.status if response else None)
     page.wait_for_load_state("networkidle")
+    page.locator(".extranet-who:not([hidden])").wait_for(state="attached")
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     contrast = page.evaluate(CONTRAST)
     return {"problems": problems, "width": width, "contrast": contrast,
-            "height": page.evaluate("document.documentElement.scrollHeight")}
+            "height": page.evaluate("document.documentElement.scrollHeight"),
+            "header": page.evaluate("[...document.querySelectorAll('.extranet-who a')].map(a => a.className)")}
 
 
 def _expected_console(text: str, expected: int) -> bool:
@@ -163,6 +165,11 @@ def test_walk_every_page_type(browser, running: dict[str, Server], who: str, vie
             low = [c for c in seen["contrast"] if c["ratio"] < 3]
             if low:
                 failures.append((url, "contrast below 3:1", low))
+            # Behind the login the header always offers logout; a public page offers login to anonymous.
+            if who != "anonymous" and name in {**CUSTOMERS, **STAFF} and "extranet-who__logout" not in seen["header"]:
+                failures.append((url, "no logout in the header", seen["header"]))
+            if who == "anonymous" and "extranet-who__login" not in seen["header"]:
+                failures.append((url, "no login in the header", seen["header"]))
             if name == "customer" and viewport == "desktop" and seen["height"] > 3600:
                 failures.append((url, "taller than four 1366x900 screens", seen["height"]))
         context.close()
