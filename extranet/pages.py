@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import babel
-import babel.dates
 import jinja2
 import yaml
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from markupsafe import Markup
 
 from . import cadence, entitlements, escaping, feeds, versions
@@ -103,7 +104,6 @@ class Renderer:
             md=escaping.markdown, cell=escaping.table_cell, attr=escaping.attribute, url=escaping.url,
             # Jinja's own `e` and `join` escape HTML only: here they escape for Markdown too.
             e=escaping.attribute, escape=escaping.attribute, join=_join)
-        self.env.filters["size"] = _size
         self.env.filters["href"] = lambda url, root: url if "://" in url else root + url
         # For a `curl` line: a link relative to the site root, made absolute on the configured site_url.
         self.env.filters["absolute"] = lambda url: url if "://" in url else feeds.absolute(self.site_url, url)
@@ -242,42 +242,45 @@ class Renderer:
                 template = strings[key][language]
             except KeyError:
                 raise KeyError(f"site_templates/strings.yaml has no '{key}' in {language}") from None
+            if isinstance(template, dict):  # a plural-aware string: its form follows `count`
+                template = plural(language, values["count"], template)
+            if "count" in values:
+                values = {**values, "count": number(values["count"], language)}
             return template.format(**values) if values else template
 
         def t(key: str, **values: Any) -> Markup:
-            """An interface text for a page: our own Markdown (`**…**`), its values from data escaped."""
-            return Markup(text(key, **{name: escaping.markdown(value) for name, value in values.items()}))
+            """An interface text for a page: our own Markdown (`**…**`), its values from data escaped
+            (`count` is a number: it chooses the plural form and is written as the language writes it)."""
+            return Markup(text(key, **{name: value if name == "count" else escaping.markdown(value)
+                                       for name, value in values.items()}))
 
         def tl(key: str, other: str) -> str:
             """A string in another language than the page's: what support reads is in its language."""
             return strings[key][other]
 
-        def tz(zone: str, form: str = "") -> str:
-            """A time zone as a sentence names it ("pražského času", "in Prague time"); a zone without
-            its own strings is named by Babel ("(časové pásmo Česko)")."""
-            key = f"tz_{form + '_' if form else ''}{zone}"
-            if key in strings:
-                return strings[key][language]
-            return f"({babel.dates.get_timezone_location(zone, locale=strings['locale'][language])})"
-
         def country_in(country: str) -> str:
             key = f"country_in_{country}"
             if key in strings:
                 return strings[key][language]
-            return f"({babel.Locale.parse(strings['locale'][language]).territories.get(country, country)})"
+            return f"({babel_locale(language).territories.get(country, country)})"
 
         return {
             "plan_terms": lambda plan: self.plan_terms(plan, language),
             "tl": tl, "text": text, "support_files": self.support_files, "report_mailto": self.report_mailto,
             "tz": tz, "country_in": country_in, "rule_kinds": rule_kinds,
-            "intl_locale": strings["locale"][language].replace("_", "-"),
+            "tz": lambda zone, form="": zone_name(zone, language, strings, form),
+            "intl_locale": str(babel_locale(language)).replace("_", "-"),
             "closures": lambda plan: self.closures(plan, language), "workdays": self.workdays,
             "lang": language, "t": t, "x": self.extranet, "vendor": self.extranet.vendor, "today": self.today,
             "releases": self.releases, "latest": self.latest, "guides": self.extranet.guides,
-            # Dates are our own words (`1. prosince 2026`), not data: Markup, so templates keep deciding
-            # where a leading `1.` needs its escape.
-            "date": lambda value: Markup(_date(value, language)), "now": self.now, "feeds": bool(self.site_url),
-            "moment": lambda value, zone: Markup(_moment(value, zone, language)),
+            # Dates, sizes and numbers are our own words (`1. prosince 2026`), not data: Markup, so
+            # templates keep deciding where a leading `1.` needs its escape.
+            "date": lambda value: Markup(_date(value, language)),
+            # In tables and lists: "31. 1. 2027" never breaks across lines (no-break spaces).
+            "short_date": lambda value: Markup(_date(value, language, "medium").replace(" ", "\u00a0")),
+            "now": self.now, "feeds": bool(self.site_url),
+            "moment": lambda value, zone: Markup(_moment(value, zone, language, strings)),
+            "size": lambda value: Markup(size(value, language)), "number": lambda value: Markup(number(value, language)),
             "module_names": {module.id: module.name[language] for module in self.extranet.vendor.modules},
             "platform_names": {platform.id: platform.name for platform in self.extranet.vendor.platforms},
         }
@@ -298,6 +301,9 @@ class Renderer:
         return GeneratedPage(page_path(language, path), language, audience, owner, markdown)
 
     def _customer_page(self, language: str, customer: Customer) -> GeneratedPage:
+        """The customer's dashboard. Its size grows by at most a row per release: the newest release
+        the customer may install gets its full download table; every other release they may download
+        is a row per file in one table, and every newer release a row in "what is new"."""
         entitlement = self.entitlements[customer.id]
         installed = versions.find(self.releases, customer.installed_version)
         target = entitlement.latest
@@ -305,24 +311,31 @@ class Renderer:
         if target is not None and version_key(target.version) > version_key(installed.version):
             path = versions.upgrade_path(self.releases, installed.version, target.version)
         newer = [entitlement.of(release) for release in versions.newer(self.releases, installed.version)]
+        offered = [entry for entry in [entitlement.of(installed), *newer] if entry.downloadable]
         links = {(entry.release.version, artifact.id): self.storage.link(entry.release, artifact, self.now)
-                 for entry in [entitlement.of(installed), *newer] for artifact in entry.downloadable}
+                 for entry in offered for artifact in entry.downloadable}
+        older = [(entry.release, artifact) for entry in reversed(offered) if entry.release is not target
+                 for artifact in entry.downloadable]
         expiries = [link.expires for link in links.values() if link.expires is not None]
         return self._page(
             language, f"customers/{customer.id}/index.md", "customer.md.j2", CUSTOMER, customer.id,
             customer=customer, plan=self.extranet.plans[customer.plan], entitlement=entitlement,
-            installed=installed, upgrade=path, newer=newer, links=links,
+            installed=installed, upgrade=path, newer=newer, links=links, older=older,
+            target=entitlement.of(target) if target is not None else None,
             links_expire=min(expiries) if expiries else None,
             active=entitlements.support_active(customer, self.today), support_state=entitlement.state.value,
         )
 
     def _overview(self) -> list[dict[str, Any]]:
+        """Staff's overview: a row per customer with access, support state, version and users."""
         rows = []
         for customer in self.extranet.customers:
             entitlement = self.entitlements[customer.id]
-            rows.append({"customer": customer, "latest": entitlement.latest,
+            support = ("active" if entitlements.support_active(customer, self.today)
+                       else "ended" if self.today > customer.support_until else "not_started")
+            rows.append({"customer": customer, "latest": entitlement.latest, "access": customer.access,
                          "behind": len(versions.newer(self.releases, customer.installed_version)),
-                         "active": entitlements.support_active(customer, self.today)})
+                         "support": support, "active": support == "active", "users": len(customer.users)})
         return rows
 
 
@@ -369,25 +382,61 @@ def _uri(text: str) -> str:
     return urllib.parse.quote(text, safe="!~*'()")
 
 
-def _size(value: int) -> str:
+LOCALES = {"en": "en_GB"}
+"""The Babel locale of a page language where the language alone is not the one wanted. English pages
+write dates day first ("14 July 2025"), as the vendor's readers in Europe do; plain `en` would give
+"July 14, 2025"."""
+
+
+def babel_locale(language: str) -> Locale:
+    return Locale.parse(LOCALES.get(language, language))
+
+
+def plural(language: str, count: int, forms: dict[str, str]) -> str:
+    """The form of a plural-aware string (`strings.yaml`: one/few/many/other) that `count` takes.
+
+    The rules are CLDR's, through Babel (which Material already brings): Czech says 1 verze, 2-4 verze,
+    5 verzí; English 1 release, 2 releases. Each entry gives every form its language uses for whole
+    numbers (tests/test_language.py checks); `other` is the fallback CLDR defines."""
+    form = babel_locale(language).plural_form(count)
+    return forms.get(form) or forms["other"]
+
+
+def number(value: float, language: str) -> str:
+    """A number as the language writes it: "12 345" and "2,5" in Czech, "12,345" and "2.5" in English."""
+    return babel_numbers.format_decimal(value, locale=babel_locale(language))
+
+
+def size(value: int, language: str) -> str:
+    """A file size in binary units with the language's decimal mark ("2,0 KiB" in Czech); a no-break
+    space keeps the number and its unit on one line."""
     for unit in ("B", "KiB", "MiB", "GiB"):
         if value < 1024 or unit == "GiB":
-            return f"{value} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+            pattern = "#,##0" if unit == "B" else "#,##0.0"
+            return f"{babel_numbers.format_decimal(value, format=pattern, locale=babel_locale(language))}\u00a0{unit}"
         value /= 1024  # type: ignore[assignment]
     raise AssertionError
 
 
-_LOCALES = {"cs": "cs_CZ", "en": "en_GB"}
+def _date(value: dt.date, language: str, width: str = "long") -> str:
+    """Dates as each language writes them in a sentence ("1. prosince 2026", "1 December 2026") or, at
+    `medium`, in a list ("1. 12. 2026", "1 Dec 2026"): CLDR through Babel, never the machine's locale."""
+    return babel_dates.format_date(value, width, locale=babel_locale(language))
 
 
-def _date(value: dt.date, language: str) -> str:
-    """Dates as each language writes them ("1. prosince 2026", "1 December 2026"), from Babel's CLDR
-    data rather than the machine's locale or a month table of our own."""
-    return babel.dates.format_date(value, "long", locale=_LOCALES.get(language, language))
-
-
-def _moment(value: dt.datetime, zone: str, language: str) -> str:
-    """An instant in a time zone (the support calendar's), with its UTC offset: readers elsewhere convert."""
+def _moment(value: dt.datetime, zone: str, language: str, strings: dict[str, Any]) -> str:
+    """An instant as the support calendar's zone sees it, named as people say it ("pražského času",
+    "Prague time") rather than by its tz database name; see `zone_name`."""
     local = value.astimezone(ZoneInfo(zone))
-    offset = local.strftime("%z")
-    return f"{_date(local.date(), language)}, {local:%H:%M} (UTC{offset[:3]}:{offset[3:]})"
+    time = babel_dates.format_time(local, "HH:mm", locale=babel_locale(language))
+    return f"{_date(local.date(), language)}, {time} {zone_name(zone, language, strings, 'gen')}"
+
+
+def zone_name(zone: str, language: str, strings: dict[str, Any], form: str = "") -> str:
+    """A time zone as a sentence names it: `strings.yaml` keys `tz_<zone>`, `tz_gen_<zone>` ("16:00
+    pražského času": Czech declines the city, which CLDR cannot) and `tz_in_<zone>` ("v pražském
+    čase"); a zone without its own strings is named by Babel ("(časové pásmo Česko)")."""
+    key = f"tz_{form + '_' if form else ''}{zone}"
+    if key in strings:
+        return str(strings[key][language])
+    return f"({babel_dates.get_timezone_location(zone, locale=babel_locale(language))})"

@@ -124,7 +124,7 @@ def test_no_site_url_no_feeds(project: Project, tmp_path: Path):
     assert "application/atom+xml" not in (site / "releases/index.html").read_text(encoding="utf-8")
 
 
-LINK = re.compile(r'<link rel="alternate" type="application/atom\+xml" title="([^"]*)" href="([^"]*)">')
+LINK = re.compile(r'<link rel="alternate feed" type="application/atom\+xml" title="([^"]*)" href="([^"]*)">')
 
 
 @pytest.mark.parametrize(("url", "expected"), [

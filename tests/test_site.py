@@ -130,15 +130,52 @@ def test_support_terms_say_what_the_seed_says(demo_site, url, phrases):
 
 # --- customer pages ------------------------------------------------------------------------------
 
-def test_old_version_customer_sees_newer_releases_and_cumulative_steps_in_order(demo_site):
+def fact(site: Path, url: str) -> list[str]:
+    """The dashboard's facts at the top of a customer's page: label, value, note."""
+    facts = re.findall(r'<div class="extranet-fact[^"]*"><span>(.*?)</span><strong>(.*?)</strong><span>(.*?)</span></div>',
+                       raw(site, url))
+    return [" | ".join(html.unescape(re.sub(r"<[^>]+>", "", part)) for part in f) for f in facts]
+
+
+def test_old_version_customer_sees_where_they_stand_then_the_upgrade_then_what_is_new(demo_site):
+    assert fact(demo_site, "customers/strojirny-labe") == [
+        "Nainstalovaná verze | 4.3.0 | vydána 27. května 2024",
+        "Nejnovější verze pro Vás | 9.3.0 | vydána 9. listopadu 2026",
+        "Podpora platí do | 31. ledna 2027 | platná",
+        "Vaše verze je pozadu o | 25 verzí | nejnovější vydaná verze je 9.3.0"]
+    assert fact(demo_site, "en/customers/pekarny-podripsko")[-1] == (
+        "Your version is behind by | 1 release | the newest release is 9.3.0")
     page = text(demo_site, "customers/strojirny-labe")
-    assert "Používáte verzi 4.3.0 z 27. května 2024." in page
-    assert "Od Vaší verze vyšlo 25 novějších verzí." in page
+    assert page.index("Aktualizace z 4.3.0 na 9.3.0") < page.index("Novější verze Od Vaší verze") < page.index(
+        "Další verze ke stažení Instalační") < page.index("Technická podpora: +420")
     assert "Aktualizace z 4.3.0 na 9.3.0 Verzi 9.3.0 nainstalujete přímo na verzi 4.3.0." in page
-    steps = re.findall(r"\b(\d\.\d\.\d): ", page.split("Kroky, které aktualizace vyžaduje")[1].split("Návody k verzím")[0])
+    assert "Od Vaší verze vyšlo 25 novějších verzí." in page
+    steps = re.findall(r"\b(\d\.\d\.\d): ", page.split("Kroky, které aktualizace vyžaduje")[1].split("Podrobné návody")[0])
     assert steps == sorted(steps, key=lambda v: tuple(map(int, v.split(".")))) and steps[0] == "5.0.0" and steps[-1] == "9.0.0"
     guides = re.findall(r'href="../../upgrade/([\d.]+)/"', raw(demo_site, "customers/strojirny-labe"))
     assert guides == ["5.0.0", "6.0.0", "6.2.0", "7.0.0", "8.0.0", "8.2.0", "9.0.0"]
+    news = re.findall(r'<li><a href="../../releases/([\d.]+)/">', raw(demo_site, "customers/strojirny-labe"))
+    assert news[0] == "9.3.0" and news[-1] == "5.0.0" and len(news) == 25
+    assert "9.3.0 9. 11. 2026 Plánování schůzek s klienty" in page
+
+
+def test_support_is_reachable_from_the_top_of_the_customer_page(demo_site):
+    page = raw(demo_site, "customers/strojirny-labe")
+    jump = re.search(r'<nav class="extranet-jump".*?</nav>', page).group(0)
+    assert re.findall(r'href="#([a-z]+)"', jump) == ["upgrade", "new", "older", "support", "report", "contract"]
+    for anchor in ("upgrade", "new", "older", "support", "report", "contract"):
+        assert f'id="{anchor}"' in page, anchor
+
+
+def test_a_release_adds_at_most_a_row_to_a_customer_page(demo_site):
+    """Older files: one table, a row per file; the newest entitled release alone has the full table."""
+    page = raw(demo_site, "customers/strojirny-labe")
+    assert page.count('<table class="extranet-downloads') == 2
+    older = re.search(r'<table class="extranet-downloads extranet-older-files">.*?</table>', page, re.S).group(0)
+    rows = re.findall(r"<tr><td>([\d.]+)</td><td><a href=\"../../downloads/\1/([^\"?]+)\?", older)
+    assert rows[0] == ("9.2.1", "intouch-crm-9.2.1-windows-x64.zip") and rows[-1] == ("4.3.0", "intouch-crm-4.3.0-windows-x64.zip")
+    assert len(rows) == 25  # Windows only: a file per release from 4.3.0 to 9.2.1
+    assert len(page) < 80_000
 
 
 def test_downloads_follow_licensed_modules_and_platforms(demo_site):
@@ -154,18 +191,20 @@ def test_downloads_follow_licensed_modules_and_platforms(demo_site):
 
 
 def test_customer_whose_support_ended_keeps_older_releases_and_sees_what_they_miss(demo_site):
+    assert fact(demo_site, "customers/teplo-servis")[2] == "Podpora skončila | 30. dubna 2025 | skončila"
     page = text(demo_site, "customers/teplo-servis")
-    assert "(skončila)" in page
     assert "Aktualizace z 6.1.1 na 6.2.0" in page
-    assert "Vaše technická podpora skončila 30. dubna 2025. Verze vydané později (16) nemáte k dispozici" in page
-    assert "intouch-crm-9.3.0-linux-x64.tar.gz: vydáno po konci podpory" in page
+    assert ("Vaše technická podpora skončila 30. dubna 2025. Na 16 verzí vydaných později nemáte nárok; "
+            "po obnovení podpory je budete moci stáhnout.") in page
+    assert "9.3.0 9. 11. 2026 Plánování schůzek s klienty (po konci podpory)" in page
     links = re.findall(r'href="../../downloads/([^"?]+)\?', raw(demo_site, "customers/teplo-servis"))
     assert links == ["6.2.0/intouch-crm-6.2.0-linux-x64.tar.gz", "6.1.1/intouch-crm-6.1.1-linux-x64.tar.gz"]
 
 
 def test_customer_page_has_contract_plan_and_identification(demo_site):
     page = text(demo_site, "en/customers/elbe-precision")
-    assert "Contract Support plan" in page
+    assert "Contract and users Company ID" in page
+    assert "Support plan" in page
     assert "Edition InTouch CRM Enterprise" in page
     assert re.search(r"When you contact support, give: company ID \d{8} or name Elbe Precision Components s\.r\.o\., "
                      r"your full name and the version you use \(9\.0\.0\)\.", page)
@@ -213,3 +252,20 @@ def test_navigation_is_per_language_and_never_lists_customers(demo_site):
     assert "Přehled vydaných verzí" in nav and "Release timeline" not in nav
     en_nav = re.search(r'<nav class="md-nav md-nav--primary".*?</nav>\s*</div>', raw(demo_site, "en/releases"), re.S).group(0)
     assert "Release timeline" in en_nav and "Přehled vydaných verzí" not in en_nav
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+def test_staff_overview_shows_each_customer_at_a_glance(demo_site):
+    page = text(demo_site, "staff")
+    assert "5 zákazníků. Platnou podporu mají 4 zákazníci. Podpora skončila u 1 zákazníka." in page
+    assert "Strojírny Labe a.s. IČ 36828840 aktivní platí do 31. 1. 2027 4.3.0 25 9.3.0 2" in page
+    assert "TEPLO SERVIS Most s.r.o. IČ 39090647 aktivní skončila 30. 4. 2025 6.1.1 17 6.2.0 2" in page
+    assert 'href="../customers/strojirny-labe/"' in raw(demo_site, "staff")
+    assert "Access Support Installed" in text(demo_site, "en/staff")
+
+
+def test_staff_overview_shows_a_revoked_customer(site):
+    page = text(site.web_root, "staff")
+    assert "TEPLO SERVIS Most s.r.o. IČ 39090647 zrušen skončila 30. 4. 2025" in page
+    assert "Zrušený přístup má 1 zákazník." in page
