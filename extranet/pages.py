@@ -267,7 +267,7 @@ class Renderer:
         return {
             "plan_terms": lambda plan: self.plan_terms(plan, language),
             "tl": tl, "text": text, "support_files": self.support_files, "report_mailto": self.report_mailto,
-            "tz": tz, "country_in": country_in, "rule_kinds": rule_kinds,
+            "country_in": country_in, "rule_kinds": rule_kinds,
             "tz": lambda zone, form="": zone_name(zone, language, strings, form),
             "intl_locale": str(babel_locale(language)).replace("_", "-"),
             "closures": lambda plan: self.closures(plan, language), "workdays": self.workdays,
