@@ -198,7 +198,9 @@ def test_login_lands_on_the_users_page_and_logout_ends_the_session(running: dict
     status, headers, _ = server.request("/login/", basic, source="127.0.0.150")
     assert status == 302 and headers["location"].endswith("/en/customers/elbe-precision/")
     cookie = {"Cookie": session_cookie(headers)}
-    for next_, landing in (("%2Freleases%2F", "/releases/"), ("%2F%2Fevil.example%2F", "/en/customers/elbe-precision/"),
+    here = urllib.parse.quote(server.base + "releases/", safe="")  # next= is a path on this site, under its base
+    for next_, landing in ((here, "/releases/"), ("%2Freleases%2F", "/en/customers/elbe-precision/"),
+                           ("%2F%2Fevil.example%2F", "/en/customers/elbe-precision/"),
                            ("https%3A%2F%2Fevil.example%2F", "/en/customers/elbe-precision/")):
         status, headers, _ = server.request(f"/login/?next={next_}", basic, source="127.0.0.150")
         assert status == 302 and headers["location"].endswith(landing) and "evil" not in headers["location"]
