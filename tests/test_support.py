@@ -988,12 +988,14 @@ def test_a_plan_in_a_country_with_weekend_working_days_lists_them(project, tmp_p
 
 @pytest.mark.parametrize(("path", "expected"), [
     ("customers/jizera-plast/index.html", [
-        "od 1. ledna 2027 do 31. prosince 2029 (dosud nezačala)",
+        "Podpora začne 1. ledna 2027 potrvá do 31. prosince 2029",
+        "Období podpory od 1. ledna 2027 do 31. prosince 2029 (dosud nezačala)",
         "Technická podpora ¶ Vaše technická podpora začíná 1. ledna 2027. Od tohoto dne se můžete obracet na "
         "technickou pomoc a stahovat instalační soubory; do té doby nejsou k dispozici. Specifikace technické "
         "podpory", "intouch-crm-9.3.0-linux-x64.tar.gz : podpora dosud nezačala"]),
     ("en/customers/jizera-plast/index.html", [
-        "from 1 January 2027 to 31 December 2029 (not yet started)",
+        "Support starts 1 January 2027 runs until 31 December 2029",
+        "Support period from 1 January 2027 to 31 December 2029 (not yet started)",
         "Technical support ¶ Your technical support starts on 1 January 2027. From that day you can contact "
         "technical assistance and download the installation files; until then they are not available.",
         "intouch-crm-9.3.0-linux-x64.tar.gz : your support has not started yet"]),
