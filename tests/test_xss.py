@@ -46,7 +46,7 @@ def _attack_customers(data: dict) -> None:
     """The attack in every kind of name and text of customers.yaml (by structure, not by line, so
     the demo data may change)."""
     vendor = data["vendor"]
-    vendor["name"], vendor["product"] = field("Vendor"), field("Product")
+    vendor["name"], vendor["product"], vendor["address"] = field("Vendor"), field("Product"), field("Address")
     vendor["modules"][0]["name"] = both("Modul", "Module")
     vendor["platforms"][0]["name"] = field("Platform")
     vendor["editions"][0]["name"] = field("Edition")
@@ -57,6 +57,7 @@ def _attack_customers(data: dict) -> None:
     plan["channels"][0]["note"] = both("Poznámka", "Note")
     severity = plan["severities"][0]
     severity["name"], severity["examples"][0] = both("Závažnost", "Severity"), both("Příklad", "Example")
+    severity["description"], severity["action"] = both("Vysvětlení", "Explanation"), both("Postup", "Action")
     customer = next(c for c in data["customers"] if c["id"] == CUSTOMER)
     customer["name"], customer["users"][0]["name"] = field("Customer"), field("User")
     specialist = vendor["specialists"][0]
@@ -158,19 +159,21 @@ def test_the_search_index_holds_the_attack_as_escaped_html(hostile: Site):
 
 PAGES = {  # page -> the labels whose attack it must show as written
     "customer": (f"customers/{CUSTOMER}/", ["Customer", "User", "Modul", "Titulek", "Krok", "Edition", "Platform",
-                                            "Podpora", "Závažnost", "Příklad", "Poznámka"]),
+                                            "Podpora", "Závažnost", "Příklad", "Poznámka", "Vysvětlení", "Postup"]),
     "release": ("releases/5.0.0/", ["Titulek", "Novinka", "Krok", "Modul", "Platform"]),
     "release in English": ("en/releases/5.0.0/", ["Title", "Highlight", "Step", "Module"]),
     "staff": ("staff/", ["Customer"]),
     "staff's specialists": ("staff/specialists/", ["Specialista", "Firma", "Oblast"]),
-    "home": ("", ["Vendor", "Product", "Vzdělávání", "Návod", "Školení", "Objednávka", "Fórum", "Specialisté",
+    "home": ("", ["Vendor", "Product", "Address", "Vzdělávání", "Návod", "Školení", "Objednávka", "Fórum", "Specialisté",
                   "Standardy", "Norma"]),
     "home in English": ("en/", ["Vendor", "Product", "Learning", "Guide", "Training", "Order", "Forum",
                                 "Specialists", "Standards", "Norma"]),
     "specialists": ("specialists/", ["Specialisté", "Specialista", "Firma", "Kraj", "Oblast"]),
     "specialists in English": ("en/specialists/", ["Specialists", "Specialista", "Firma", "Region", "Area"]),
-    "support": ("support/", ["Zavřeno", "Product", "Popis", "Závažnost", "Příklad", "Poznámka"]),
-    "support in English": ("en/support/", ["Closed", "Description", "Severity", "Example", "Note"]),
+    "support": ("support/", ["Zavřeno", "Product", "Popis", "Závažnost", "Příklad", "Poznámka", "Vysvětlení",
+                             "Postup"]),
+    "support in English": ("en/support/", ["Closed", "Description", "Severity", "Example", "Note", "Explanation",
+                                           "Action"]),
 }
 
 
