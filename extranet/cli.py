@@ -308,7 +308,7 @@ class _Progress:
 
             self.stage = stage
             # get_terminal_size: a terminal that reports no width (0 columns) still gets a bar.
-            self.bar = tqdm(total=total, desc=stage, file=sys.stderr, leave=False,
+            self.bar = tqdm(total=total, desc=stage, file=sys.stderr, leave=False, position=0,
                             ncols=shutil.get_terminal_size().columns,
                             bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {elapsed}" if total > 1 else "{desc}…")
         self.bar.update(done - self.bar.n)  # redraws at most every 0.1 s (tqdm's mininterval)

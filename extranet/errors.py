@@ -14,6 +14,7 @@ Rejected: Markdown pages (their links are relative to their own URL) and the ser
 from __future__ import annotations
 
 import dataclasses
+import html
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +65,10 @@ def paths(languages: tuple[str, ...]) -> list[str]:
 
 def text(page: ErrorPage, strings: dict[str, dict[str, str]], values: dict[str, str]) -> dict[str, Any]:
     """What an error page says: its title, what happened, what to do, and the links to do it with
-    (URLs relative to the site root)."""
+    (URLs relative to the site root). Each text is HTML: the theme's Jinja does not escape, and
+    `values` come from data (the vendor's name)."""
     def t(key: str) -> str:
-        return strings[key][page.language].format(**values)
+        return html.escape(strings[key][page.language].format(**values), quote=False)
 
     home = {"label": t("error_home"), "url": page.prefix or "./"}
     login = {"label": t("error_login"), "url": "login/"}

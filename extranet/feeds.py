@@ -170,17 +170,21 @@ def customer_feed(*, path: str, self_url: str, customer: Customer, newer: Sequen
     feed = _feed(title=title, subtitle=t("feed_customer_subtitle", version=installed.version),
                  language=texts.language, self_url=self_url, page_url=page,
                  updated=max([installed.date, *(entry.release.date for entry in covered)]), vendor=vendor)
+    # Where the customer's page holds a release's files: the newest covered release (the page's
+    # target) has its own section (#upgrade), every other one rows in the older files' table (#older).
+    newest = covered[-1].release if covered else None
     for entry in reversed(covered):
         release = entry.release
         link = url(f"releases/{release.version}.md")
         guide = url(guides[release.version]) if release.version in guides else None
         parts = _release_html(release, texts, guide, link)
+        section = "upgrade" if release is newest else "older"
         if entry.downloadable:
             parts.append(f"<h2>{e(t('feed_your_files'))}</h2>")
             parts.append("<ul>" + "".join(
                 f"<li><code>{e(a.file)}</code> ({e(texts.module_names[a.module])}, "
                 f"{e(texts.platform_names[a.platform])})</li>" for a in entry.downloadable) + "</ul>")
-            parts.append(f'<p><a href="{e(page)}#downloads">{e(t("feed_downloads"))}</a></p>')
-        _entry(feed, key=f"{page}#{release.version}", release=release, link=link, related=f"{page}#downloads",
+            parts.append(f'<p><a href="{e(page)}#{section}">{e(t("feed_downloads"))}</a></p>')
+        _entry(feed, key=f"{page}#{release.version}", release=release, link=link, related=f"{page}#{section}",
                body="".join(parts), texts=texts)
     return Feed(path, texts.language, customer.id, title, _serialize(feed))

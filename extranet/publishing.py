@@ -147,8 +147,10 @@ def _progress_bar(total: int, stream: TextIO) -> Iterator[storage.Progress]:
         return
     from tqdm import tqdm
 
+    # position=0: the one bar of the command, on its own line, even if another tqdm bar of the process
+    # (a library's, or one never closed) is still open: tqdm would otherwise draw it a line lower.
     with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, file=stream, desc="publish",
-              leave=False) as bar:
+              leave=False, position=0) as bar:
         yield bar.update
 
 

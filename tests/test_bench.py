@@ -41,7 +41,8 @@ def test_plain_baseline_has_the_generated_pages(tmp_path: Path) -> None:
     markdown_pages, generated = bench.write_plain(project, tmp_path / "plain")
 
     docs = tmp_path / "plain" / "docs"
-    assert generated == len(bench.LANGUAGES) * (5 + project.releases + project.customers)
+    # per language: home, releases, timeline, support, staff and login, then a page per release and customer
+    assert generated == len(bench.LANGUAGES) * (6 + project.releases + project.customers)
     assert markdown_pages == sum(1 for _ in docs.rglob("*.md")) == \
         generated + sum(1 for _ in (project.root / "content").rglob("*.md"))
     config = yaml.safe_load((tmp_path / "plain" / "mkdocs.yml").read_text(encoding="utf-8"))

@@ -55,12 +55,15 @@ def test_build_json_ok(project: Project, tmp_path: Path, capsys):
     out = capsys.readouterr()
     assert out.err == ""
     files = sum(1 for path in (output / "site").rglob("*") if path.is_file())
+    # 13 pages per language: home, releases, timeline, 3 releases, 1 upgrade guide, 1 guide, support,
+    # staff, login and 2 customers
+    assert sum(1 for _ in (output / "site").rglob("index.html")) == 26
     assert json.loads(out.out) == {
         "command": "build", "status": "ok",
-        "counts": {"releases": 3, "customers": 2, "plans": 1, "pages": 24, "files": files},
+        "counts": {"releases": 3, "customers": 2, "plans": 1, "pages": 26, "files": files},
         "output": {"directory": str(output), "site": str(output / "site"), "server": str(output / "server")},
         "problems": []}
-    assert files > 24
+    assert files > 26
 
 
 def test_build_json_failed_lists_mkdocs_warnings(project: Project, tmp_path: Path, capsys):
@@ -102,7 +105,7 @@ def test_build_shows_progress_on_a_terminal_only(project: Project, tmp_path: Pat
     stages = [re.sub(r"[: ].*", "", line).rstrip("…") for line in shown]
     assert [stage for i, stage in enumerate(stages) if i == 0 or stages[i - 1] != stage] == [
         "loading", "pages", "server"]
-    assert any(re.match(r"pages: \d+/24 \|", line) for line in shown)  # redrawn at most every 0.1 s
+    assert any(re.match(r"pages: \d+/26 \|", line) for line in shown)  # redrawn at most every 0.1 s
     assert shown[-1] == "server files…"
     assert capsys.readouterr().out == f"built {tmp_path / 'b'}\n"
     terminal.truncate(0)

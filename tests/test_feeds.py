@@ -98,11 +98,15 @@ def test_project_feeds_exactly(tmp_path: Path):
         ("2.0.0: Verze 2.0.0", "2025-09-01T00:00:00Z", f"{SITE_URL}releases/2.0.0/"),
         ("1.1.0: Verze 1.1.0", "2025-05-05T00:00:00Z", f"{SITE_URL}releases/1.1.0/"),
     ]
-    assert [link.href for link in alpha.entries[0].links if link.rel == "related"] == [f"{SITE_URL}customers/alpha/#downloads"]
+    assert [link.href for link in alpha.entries[0].links if link.rel == "related"] == [f"{SITE_URL}customers/alpha/#upgrade"]
+    # 2.0.0's files are in the page's own section for the newest release, 1.1.0's in the older files
+    assert [link.href for link in alpha.entries[1].links if link.rel == "related"] == [f"{SITE_URL}customers/alpha/#older"]
+    page = (site / "customers/alpha/index.html").read_text(encoding="utf-8")
+    assert 'id="upgrade"' in page and 'id="older"' in page
     body = alpha.entries[0].content[0].value
     assert "<code>app-2.0.0.tar.gz</code> (Jádro, Linux)" in body
     assert "<code>extra-2.0.0.tar.gz</code> (Doplněk, Linux)" in body
-    assert f'<a href="{SITE_URL}upgrade/2.0.0/">Podrobný návod k aktualizaci na 2.0.0</a>' in body
+    assert f'<a href="{SITE_URL}upgrade/2.0.0/">Podrobný návod k aktualizaci na verzi 2.0.0</a>' in body
     assert "<li>Krok 2.0.0</li>" in body
     beta = parse(site / "en/customers/beta/feed.atom")
     assert beta.feed.title == "Product upgrades for Beta s.r.o."

@@ -209,9 +209,13 @@ def test_the_progress_bar_is_drawn_on_a_terminal_only(project):
         def isatty(self) -> bool:
             return True
 
+    from tqdm import tqdm
+
     use_local_root(project, "published")
     terminal, pipe = Terminal(), io.StringIO()
+    other = tqdm(total=1, file=io.StringIO())  # another bar of the process, still open: ours stays on its line
     run(project.config, project.root / "storage", progress_to=terminal)
+    other.close()
     (project.root / "published").rename(project.root / "first")
     run(project.config, project.root / "storage", progress_to=pipe)
     assert terminal.getvalue().startswith("\rpublish:   0%|          | 0.00/90.0 [00:00<?, ?B/s]")

@@ -7,6 +7,7 @@ Each attack must show as written, run nothing (no dialog, no CSP violation) and 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import xml.etree.ElementTree as ET
@@ -20,7 +21,7 @@ from extranet.building import build
 
 from .conftest import NOW_DT, REPO
 from .servers import CREDENTIALS, Server, Site, load_site, start, stop
-from .test_browser import browser  # noqa: F401: the Chromium fixture, launched as the suite does
+from .test_browser import browser, log_in  # noqa: F401: the Chromium fixture, launched as the suite does
 from .test_escaping import _csp, csp_violations
 
 ATTACK = ('<script>alert(1)</script> <img src=x onerror=alert(1)> " onmouseover=alert(1) x=" {{ 7*7 }} '
@@ -45,18 +46,29 @@ def _attack_customers(data: dict) -> None:
     """The attack in every kind of name and text of customers.yaml (by structure, not by line, so
     the demo data may change)."""
     vendor = data["vendor"]
-    vendor["name"], vendor["product"] = field("Vendor"), field("Product")
+    vendor["name"], vendor["product"], vendor["address"] = field("Vendor"), field("Product"), field("Address")
     vendor["modules"][0]["name"] = both("Modul", "Module")
     vendor["platforms"][0]["name"] = field("Platform")
     vendor["editions"][0]["name"] = field("Edition")
     plan = data["plans"][0]
     plan["name"], plan["description"] = both("Podpora", "Support"), both("Popis", "Description")
-    plan["calendar"]["closed_days"][0]["name"] = both("Zavřeno", "Closed", INJECTED)
+    # the demo's terms state no company closed day: the hostile data adds one, within a year of NOW_DT
+    plan["calendar"]["closed_days"] = [{"date": dt.date(2026, 12, 30), "name": both("Zavřeno", "Closed", INJECTED)}]
     plan["channels"][0]["note"] = both("Poznámka", "Note")
     severity = plan["severities"][0]
     severity["name"], severity["examples"][0] = both("Závažnost", "Severity"), both("Příklad", "Example")
+    severity["description"], severity["action"] = both("Vysvětlení", "Explanation"), both("Postup", "Action")
     customer = next(c for c in data["customers"] if c["id"] == CUSTOMER)
     customer["name"], customer["users"][0]["name"] = field("Customer"), field("User")
+    specialist = vendor["specialists"][0]
+    specialist["name"], specialist["company"] = field("Specialista"), field("Firma")
+    specialist["region"], specialist["areas"][0] = both("Kraj", "Region"), both("Oblast", "Area")
+    offers = vendor["offers"]
+    offers["learning"]["text"], offers["learning"]["guides"][0]["title"] = both("Vzdělávání", "Learning"), both(
+        "Návod", "Guide")
+    offers["training"]["text"], offers["training"]["order"] = both("Školení", "Training"), both("Objednávka", "Order")
+    offers["forum"]["text"], offers["specialists"]["text"] = both("Fórum", "Forum"), both("Specialisté", "Specialists")
+    offers["standards"]["text"], offers["standards"]["items"][0] = both("Standardy", "Standards"), field("Norma")
 
 
 def _attack_release(data: dict) -> None:
@@ -147,27 +159,36 @@ def test_the_search_index_holds_the_attack_as_escaped_html(hostile: Site):
 
 PAGES = {  # page -> the labels whose attack it must show as written
     "customer": (f"customers/{CUSTOMER}/", ["Customer", "User", "Modul", "Titulek", "Krok", "Edition", "Platform",
-                                            "Podpora", "Závažnost", "Příklad", "Poznámka"]),
+                                            "Podpora", "Závažnost", "Příklad", "Poznámka", "Vysvětlení", "Postup"]),
     "release": ("releases/5.0.0/", ["Titulek", "Novinka", "Krok", "Modul", "Platform"]),
     "release in English": ("en/releases/5.0.0/", ["Title", "Highlight", "Step", "Module"]),
     "staff": ("staff/", ["Customer"]),
-    "home": ("", ["Vendor", "Product"]),
-    "support": ("support/", ["Zavřeno", "Product", "Popis", "Závažnost", "Příklad", "Poznámka"]),
-    "support in English": ("en/support/", ["Closed", "Description", "Severity", "Example", "Note"]),
+    "staff's specialists": ("staff/specialists/", ["Specialista", "Firma", "Oblast"]),
+    "home": ("", ["Vendor", "Product", "Address", "Vzdělávání", "Návod", "Školení", "Objednávka", "Fórum", "Specialisté",
+                  "Standardy", "Norma"]),
+    "home in English": ("en/", ["Vendor", "Product", "Learning", "Guide", "Training", "Order", "Forum",
+                                "Specialists", "Standards", "Norma"]),
+    "specialists": ("specialists/", ["Specialisté", "Specialista", "Firma", "Kraj", "Oblast"]),
+    "specialists in English": ("en/specialists/", ["Specialists", "Specialista", "Firma", "Region", "Area"]),
+    "support": ("support/", ["Zavřeno", "Product", "Popis", "Závažnost", "Příklad", "Poznámka", "Vysvětlení",
+                             "Postup"]),
+    "support in English": ("en/support/", ["Closed", "Description", "Severity", "Example", "Note", "Explanation",
+                                           "Action"]),
 }
 
 
 @pytest.fixture(scope="module")
 def readers(browser, server: Server):  # noqa: F811
-    """A browser context per reader (the customer's user, staff), each logged in once: servers limit
-    logins per address."""
+    """A browser context per reader (the customer's user, staff), each logged in once through the
+    login page's form: servers limit logins per address."""
     contexts = {}
+    base = f"http://127.0.0.1:{server.port}{server.base.rstrip('/')}"
     for reader in ("customer", "staff"):
         user = next(c for c in CREDENTIALS if c["customer"] == (CUSTOMER if reader == "customer" else None))
-        contexts[reader] = browser.new_context(
-            http_credentials={"username": user["login"], "password": user["password"]}, locale="cs-CZ")
+        contexts[reader] = browser.new_context(locale="cs-CZ")
         page = contexts[reader].new_page()
-        assert page.goto(f"http://127.0.0.1:{server.port}/login/").status == 200
+        log_in(page, base, user)
+        page.wait_for_url(lambda url: "/login/" not in url)
         page.close()
     yield contexts
     for context in contexts.values():
@@ -177,8 +198,8 @@ def readers(browser, server: Server):  # noqa: F811
 @pytest.mark.parametrize("name", PAGES)
 def test_a_reader_sees_the_attack_as_text_and_nothing_runs(readers, server: Server, name: str):
     path, expected = PAGES[name]
-    base = f"http://127.0.0.1:{server.port}"
-    page = readers["staff" if name == "staff" else "customer"].new_page()
+    base = f"http://127.0.0.1:{server.port}{server.base.rstrip('/')}"
+    page = readers["staff" if name.startswith("staff") else "customer"].new_page()
     dialogs: list[str] = []
     console: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -189,13 +210,14 @@ def test_a_reader_sees_the_attack_as_text_and_nothing_runs(readers, server: Serv
     csp = response.headers["content-security-policy"]
     assert "script-src 'self';" in csp and "unsafe-inline" not in csp.split("script-src", 1)[1].split(";", 1)[0]
     page.wait_for_load_state("networkidle")
+    page.eval_on_selector_all("details", "els => els.forEach(e => { e.open = true; })")  # collapsed text too
     for element in page.get_by_text("onmouseover").all():  # where an injected handler would sit
         if element.is_visible():
             element.dispatch_event("mouseover")
     shown = folded(page.locator("body").inner_text())
     for label in expected:
         assert folded(field(label)) in shown, (path, label)
-    assert "<script>alert(1)</script>" in page.title() or name.startswith(("staff", "support"))  # titles from data
+    assert "<script>alert(1)</script>" in page.title() or name.startswith(("staff", "support", "specialists"))  # titles from data
     assert page.locator("[onerror], [onmouseover], img[src=x]").count() == 0
     assert page.locator("script:not([src]):not([type='application/json'])").count() == 0
     links = page.eval_on_selector_all(
