@@ -85,3 +85,26 @@ def test_an_english_page_asks_for_the_password_in_english(
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(base + "/en/releases/", timeout=20000)
     context.close()
+
+
+@pytest.mark.parametrize("name", servers.SERVERS)
+def test_the_headers_login_link_on_an_english_page_asks_in_english_and_returns_there(
+        browser, served: tuple[Site, dict[str, Server]], name: str):  # noqa: F811
+    server = served[1][name]  # under a sub-path and at the root
+    base = f"http://127.0.0.1:{server.port}{server.base.rstrip('/')}"
+    context = browser.new_context(locale="cs-CZ")  # the page's language decides, not the browser's
+    page = context.new_page()
+    page.goto(base + "/en/support/")
+    link = page.locator(".extranet-who").get_by_role("link", name="Log in")
+    # The English login page itself, not the Czech one that a server would redirect from.
+    assert urllib.parse.urljoin(page.url, link.get_attribute("href")).startswith(base + "/en/login/?next=")
+    link.click()
+    page.wait_for_url(base + "/en/login/*")
+    assert login_page(page.url, base) == ("/en/login/", "/en/support/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_label("Login name").fill(LABE["login"])
+    page.get_by_label("Password").fill(LABE["password"])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(base + "/en/support/", timeout=20000)
+    assert page.locator(".extranet-who").get_by_role("link", name="Log out").is_visible()
+    context.close()
