@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from extranet import access, servers
+from extranet.building import validate
 
 from .conftest import DOWNLOAD_SECRET, REPO
 from .servers import (CREDENTIALS, HAND_PLACED, MARKERS, REMOVED, REVOKED, SECRET, Server, Site, Visitor, session_cookie,
@@ -320,8 +321,16 @@ def normalised(url: str) -> str:
     return path + "/" if trailing and path else path
 
 
+LOGIN = "login/"
+"""The password check: not a file but the login (tests/test_login.py holds its rules). It answers a
+browser with the public login page, a script with the challenge or, for valid credentials, with
+the reader's own page; and it limits how often one address may ask."""
+
+
 def expected_outcome(url: str, site: Site, principal: access.Principal | None, existing: set[str]) -> set[str]:
     path = normalised(url)
+    if path == LOGIN:
+        return {"allowed", "denied", "limited", "logged in"}
     if not access.allowed(principal, access.area_of(path, site.areas)):
         return {"denied"}
     if path in existing or (path.endswith("/") or path == "") and path + "index.html" in existing:
@@ -331,12 +340,22 @@ def expected_outcome(url: str, site: Site, principal: access.Principal | None, e
     return {"missing"}
 
 
-def answer(status: int, headers: dict[str, str], url: str) -> str:
-    if status in (301, 302, 308) and "/login/" not in headers.get("location", ""):
+def answer(status: int, headers: dict[str, str], url: str, base: str = "/", home: str | None = None) -> str:
+    """What the server did with the site path `url`; a redirect's Location is a full path on the
+    server, so it must lie under the site's `base` and is compared without it. `home`: the full
+    path of the reader's own page, where a login sends them."""
+    if status in (301, 308) or (status == 302 and "/login/" not in headers.get("location", "")):
         location = urllib.parse.urlsplit(headers.get("location", "")).path
-        return "redirect" if normalised(location) in (normalised(url), normalised(url) + "/") else f"redirect to {location}"
+        if status == 302 and home is not None and location == home:
+            return "logged in"
+        if not location.startswith(base):
+            return f"redirect to {location}"
+        here = normalised("/" + location.removeprefix(base))
+        return "redirect" if here in (normalised(url), normalised(url) + "/") else f"redirect to {location}"
     if status == 404:
         return "missing"
+    if status == 429:
+        return "limited"
     return outcome(status, headers)
 
 
@@ -353,24 +372,28 @@ def sample(files: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("name", servers.SERVERS)
-def test_every_path_however_written_gets_the_answer_area_of_gives(site: Site, running: dict[str, Server], name: str,
+def test_every_path_however_written_gets_the_answer_area_of_gives(served: tuple[Site, dict[str, Server]], name: str,
                                                                   capsys):
     """Every built file, written as an attacker would vary it, for an anonymous visitor, two customers
-    and staff: each server answers as `access.area_of` decides for the path it resolves to."""
+    and staff: each server answers as `access.area_of` decides for the path it resolves to; under
+    `/extranet/` and at the root."""
+    site, running = served
     server = running[name]
     existing = set(site.files())
     people = [v for v in visitors() if v.name in ("anonymous", "user of staff", "user of elbe-precision",
                                                    "user of strojirny-labe")]
     assert len(people) == 4
+    extranet = validate(site.root / "mkdocs.yml")
     wrong, cells, stricter = [], 0, 0
     for visitor in people:
         principal = visitor.principal(site.principals)
         headers = server.credentials(visitor)
+        home = server.base + servers.landing(extranet, principal) if principal else None
         for path in sample(sorted(existing)):
             for url in variants(path):
                 expected = expected_outcome(url, site, principal, existing)
                 status, response, _ = server.request(url, headers, source=visitor.address)
-                got = answer(status, response, url)
+                got = answer(status, response, url, server.base, home)
                 cells += 1
                 if got in expected:
                     continue
@@ -382,7 +405,7 @@ def test_every_path_however_written_gets_the_answer_area_of_gives(site: Site, ru
                 else:
                     stricter += 1
     with capsys.disabled():
-        print(f"\n{name}: path variants: {cells} requests, {len(wrong)} mismatches, {stricter} refused or redirected "
+        print(f"\n{name} at {site.base}: path variants: {cells} requests, {len(wrong)} mismatches, {stricter} refused or redirected "
               f"where area_of would answer")
     assert not wrong, "\n".join(wrong[:60])
 

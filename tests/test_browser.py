@@ -42,7 +42,8 @@ def test_customer_logs_in_switches_language_reads_the_guide_searches_and_logs_ou
     page = context.new_page()
 
     page.goto(base + "/")
-    page.get_by_role("link", name="Přihlásit se").click()
+    # The home page's login button (the header's login link returns to the page it is on).
+    page.get_by_role("article").get_by_role("link", name="Přihlásit se").click()
     page.locator("#extranet-login-name").fill(user["login"])  # the login page (tests/test_login_browser.py)
     page.locator("#extranet-login-password").fill(user["password"])
     page.get_by_role("button", name="Přihlásit se").click()
@@ -88,7 +89,7 @@ def test_customer_logs_in_switches_language_reads_the_guide_searches_and_logs_ou
 
     page.goto(base + "/en/customers/strojirny-labe/")
     page.get_by_role("link", name="Log out").click()
-    page.wait_for_url(base + "/")
+    page.wait_for_url(base + "/en/")  # logout lands in the reader's language
     assert not [c for c in context.cookies() if c["name"].startswith("extranet_")]
     response = page.request.get(base + "/customers/strojirny-labe/", max_redirects=0)
     assert response.status == 302 and "/login/" in response.headers["location"]
@@ -254,7 +255,7 @@ def test_a_customer_downloads_a_file_copies_its_sha256_and_its_curl_line(browser
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
     page = context.new_page()
     log_in(page, base, user)
-    page.wait_for_url(base + "/en/customers/severoceska-logistika/")
+    page.wait_for_url(base + "/customers/severoceska-logistika/")  # the customer's page in its language (cs)
     page.goto(base + "/en/customers/severoceska-logistika/#downloads")
     manifest = yaml.safe_load((REPO / "releases/9.3.0.yaml").read_text(encoding="utf-8"))
     artifact = next(a for a in manifest["artifacts"] if a["id"] == "excel-windows")
@@ -270,7 +271,9 @@ def test_a_customer_downloads_a_file_copies_its_sha256_and_its_curl_line(browser
 
     curl = page.locator("details.extranet-curl").first
     curl.locator("summary").click()
-    curl.locator("pre button.md-clipboard").click()  # the theme's own copy button of a code block
+    # The theme's own copy button of a code block (Material < 9.7: pre > button.md-clipboard; since:
+    # pre > nav > button.md-code__button), by its name.
+    curl.locator("pre").get_by_role("button", name="Copy to clipboard").click()
     lines = page.evaluate("navigator.clipboard.readText()").strip().splitlines()
     assert any(line.startswith(f"curl -fL -o {artifact['file']} 'https://www.anneca.cz/extranet/downloads/9.3.0/"
                                f"{artifact['file']}?md5=") for line in lines)

@@ -117,9 +117,10 @@ def test_links_on_the_page_are_the_ones_the_backend_signs(site: Site):
     artifact = next(a for a in release.artifacts if a.id == "core-windows")
     link = storage.link(release, artifact, site.now)
     assert f'href="../../{html.escape(link.url)}"' in page
-    shown = html.unescape(page)  # the commands as the reader copies them (any character reference)
-    assert f"curl -fL -o {artifact.file} 'https://www.anneca.cz/extranet/{link.url}'" in shown
-    assert f"echo '{artifact.sha256}  {artifact.file}' | sha256sum -c" in shown
+    # The command lines as the reader sees and copies them (whichever character references the page uses).
+    text = html.unescape(page)
+    assert f"curl -fL -o {artifact.file} 'https://www.anneca.cz/extranet/{link.url}'\n" in text
+    assert f"echo '{artifact.sha256}  {artifact.file}' | sha256sum -c" in text
     assert f'data-clipboard-text="{artifact.sha256}"' in page
     local = link.expires.astimezone(ZoneInfo("Europe/Prague"))
     assert (f"Odkazy ke stažení platí do {local.day}. {CS_MONTHS[local.month - 1]} {local.year}, {local:%H:%M} "

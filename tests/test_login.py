@@ -118,6 +118,17 @@ def hostile_values() -> list[str]:
 VALUES = hostile_values()
 
 
+def under(base: str, values: list[str]) -> list[str]:
+    """`values` with the site's base path in front (`/a` -> `/extranet/a`, `%2Fa` -> `%2Fextranet%2Fa`),
+    so that under a sub-path the dangerous parts come after a prefix the rule accepts; at `/` none."""
+    if base == "/":
+        return []
+    head = base.rstrip("/")
+    moved = [head + value if value.startswith("/") else urllib.parse.quote(head, safe="") + value
+             for value in values if value.startswith("/") or value[:3].upper() == "%2F"]
+    return [value for value in dict.fromkeys(moved) if value not in values]
+
+
 def raw_request(server: Server, target: str, headers: dict[str, str], source: str) -> tuple[int, list[tuple[str, str]]]:
     """A GET of `target` sent byte for byte (http.client would refuse or encode some of them);
     the status and the response's header lines."""
@@ -171,41 +182,50 @@ def test_hostile_next_values_never_leave_the_site_inject_a_header_or_fail(runnin
     """Every value goes through a real login (valid credentials) and through logout; each answer is a
     302 to exactly where extranet.servers.safe_next says (the user's page, or the base, if refused)."""
     server = running[name]
-    assert len(VALUES) >= 200
+    values = VALUES + under(server.base, VALUES)
+    assert len(VALUES) >= 200 and (server.base == "/" or len(values) >= 300)
     authorization = basic(ELBE["login"], ELBE["password"])
+    landing = server.base + LANDING[1:]
 
     def one(index: int, value: str) -> list[str]:
         source = f"127.0.{40 + index // 200}.{1 + index % 200}"  # within nginx's per-address login limit
         problems = []
-        for path, headers, fallback in (("/login/", {"Authorization": authorization}, LANDING), ("/logout/", {}, "/")):
-            status, response = raw_request(server, f"{path}?next={value}", headers, source)
+        for path, headers, fallback in (("login/", {"Authorization": authorization}, landing),
+                                        ("logout/", {}, server.base)):
+            status, response = raw_request(server, f"{server.base}{path}?next={value}", headers, source)
             # Only the first parameter is next (unless another next= follows: then there is none).
-            expected = (None if "&next=" in value else servers.safe_next(value.split("&", 1)[0])) or fallback
+            expected = (None if "&next=" in value else servers.safe_next(value.split("&", 1)[0], server.base)) \
+                or fallback
             problems += [f"{path}?next={value[:80]!r}: {p}" for p in check_redirect(server, value, status, response,
                                                                                    expected)]
         return problems
 
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        problems = [p for result in pool.map(one, range(len(VALUES)), VALUES) for p in result]
+        problems = [p for result in pool.map(one, range(len(values)), values) for p in result]
     with capsys.disabled():
-        print(f"\n{name}: {len(VALUES)} hostile next values, {len(problems)} problems")
+        print(f"\n{name}: {len(values)} hostile next values under {server.base}, {len(problems)} problems")
     assert not problems, "\n".join(problems[:30])
 
 
 # --- Scripts and feed readers: HTTP Basic ------------------------------------------------------
 
 @pytest.mark.parametrize("name", servers.SERVERS)
-def test_curl_with_basic_credentials_and_a_cookie_jar_reaches_a_protected_page(running: dict[str, Server],
+def test_curl_with_basic_credentials_and_a_cookie_jar_reaches_a_protected_page(served: tuple[Site, dict[str, Server]],
                                                                              name: str, tmp_path: Path):
+    _, running = served
     server = running[name]
     jar = tmp_path / "jar"
     for path, marker in ((LANDING, "Elbe Precision"), ("/en/releases/", "Release"), ("/releases/", "Verze")):
+        url = f"http://127.0.0.1:{server.port}{server.base}{path[1:]}"
         result = subprocess.run(
             ["curl", "-sS", "-L", "-u", f"{ELBE['login']}:{ELBE['password']}", "-c", str(jar), "-b", str(jar),
-             "--interface", "127.0.0.60", "-w", "\n%{http_code} %{url_effective}", f"http://127.0.0.1:{server.port}{path}"],
+             "--interface", "127.0.0.60", "-w", "\n%{http_code} %{url_effective}", url],
             capture_output=True, text=True, timeout=60)
         body, _, last = result.stdout.rpartition("\n")
-        assert last.split(" ")[0] == "200", (path, last, result.stderr)
+        status, _, effective = last.partition(" ")
+        # It ends where it was going (through the login page and back, on servers with sessions).
+        assert status == "200" and urllib.parse.urlsplit(effective).path == urllib.parse.urlsplit(url).path, \
+            (path, last, result.stderr)
         assert marker in body, path
 
 
@@ -222,23 +242,35 @@ def test_logins_are_compared_case_sensitively(running: dict[str, Server], name: 
 # --- The login page ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", servers.SERVERS)
-def test_a_browser_without_credentials_gets_the_login_page_in_its_language(running: dict[str, Server], name: str):
+def test_a_browser_without_credentials_gets_the_login_page_in_its_language(served: tuple[Site, dict[str, Server]],
+                                                                          name: str):
+    """Under a sub-path and at the root: ?next= holds the full path (with the base), as pages send it."""
+    _, running = served
     server = running[name]
     html = {"Accept": "text/html,application/xhtml+xml"}
-    status, headers, body = server.request("/login/?next=%2Freleases%2F", html)
+
+    def quoted(path: str) -> str:
+        return urllib.parse.quote(server.base + path, safe="")
+
+    status, headers, body = server.request(f"/login/?next={quoted('releases/')}", html)
     assert status == 200 and 'lang="cs"' in body.decode() and "Přihlašovací jméno" in body.decode()
     assert "extranet-login.js" in body.decode()
-    status, headers, _ = server.request("/login/?next=%2Fen%2Freleases%2F", html)
-    assert status == 302 and headers["location"].endswith("/en/login/?next=%2Fen%2Freleases%2F")
-    status, _, body = server.request("/en/login/?next=%2Fen%2Freleases%2F", html)
+    status, headers, _ = server.request(f"/login/?next={quoted('en/releases/')}", html)
+    assert status == 302 and headers["location"].removeprefix(f"http://127.0.0.1:{server.port}") == \
+        f"{server.base}en/login/?next={quoted('en/releases/')}"
+    status, _, body = server.request(f"/en/login/?next={quoted('en/releases/')}", html)
     assert status == 200 and 'lang="en"' in body.decode() and "Login name" in body.decode()
+    if server.base != "/":  # a next= outside the site is no reason to change the language
+        status, _, body = server.request("/login/?next=%2Fen%2Freleases%2F", html)
+        assert status == 200 and 'lang="cs"' in body.decode()
     # Scripts and feed readers that wait for a challenge still get one.
     status, headers, _ = server.request("/login/")
     assert status == 401 and headers["www-authenticate"].startswith("Basic realm=")
-    # A protected page sends a browser to the login page, with where it was going.
+    # A protected page sends a browser to the login page (in the page's language), with where it was going.
     status, headers, _ = server.request("/en/releases/", html)
-    assert status == 302 and "/login/?next=%2Fen%2Freleases%2F" in headers["location"].replace("/en/releases/",
-                                                                                                 "%2Fen%2Freleases%2F")
+    location = headers["location"].removeprefix(f"http://127.0.0.1:{server.port}")
+    assert status == 302 and location.replace(server.base + "en/releases/", quoted("en/releases/")) in (
+        f"{server.base}login/?next={quoted('en/releases/')}", f"{server.base}en/login/?next={quoted('en/releases/')}")
 
 
 @pytest.mark.parametrize("name", servers.SERVERS)
@@ -261,13 +293,14 @@ def cookies_of(headers: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", servers.SERVERS)
-def test_login_sets_extranet_who_and_logout_deletes_it(site: Site, running: dict[str, Server], name: str):
+def test_login_sets_extranet_who_and_logout_deletes_it(served: tuple[Site, dict[str, Server]], name: str):
+    site, running = served
     server = running[name]
     extranet = validate(site.root / "mkdocs.yml")
     elbe = next(c.name for c in extranet.customers if c.id == "elbe-precision")
-    for entry, company, home in ((ELBE, elbe, LANDING),
+    for entry, company, home in ((ELBE, elbe, server.base + LANDING[1:]),
                                  (next(c for c in CREDENTIALS if c["customer"] is None), extranet.vendor.name,
-                                  "/staff/")):
+                                  server.base + "staff/")):
         status, headers, _ = server.request("/login/", {"Authorization": basic(entry["login"], entry["password"])},
                                             source="127.0.0.63")
         assert status == 302
@@ -276,10 +309,12 @@ def test_login_sets_extranet_who_and_logout_deletes_it(site: Site, running: dict
         who = json.loads(urllib.parse.unquote(value.split("=", 1)[1]))
         principal = site.principals[entry["login"]]
         assert who == {"name": principal.name, "company": company, "home": home}
-        assert "HttpOnly" not in attributes and "Path=/" in attributes and "SameSite=Lax" in attributes
+        assert "HttpOnly" not in attributes and f"Path={server.base}" in attributes and "SameSite=Lax" in attributes
         if name != "caddy":
             assert f"Max-Age={servers.SESSION_LIFETIME}" in attributes
-    for next_, landing in (("%2Fen%2F", "/en/"), ("%2F", "/"), ("%2F%2Fevil.example", "/"), ("", "/")):
+    here = urllib.parse.quote(server.base + "en/", safe="")
+    for next_, landing in ((here, server.base + "en/"), ("%2F", server.base), ("%2F%2Fevil.example", server.base),
+                           ("", server.base)):
         status, headers, _ = server.request(f"/logout/?next={next_}")
         assert status == 302 and headers["location"].removeprefix(f"http://127.0.0.1:{server.port}") == landing
         deleted = cookies_of(headers)

@@ -9,17 +9,21 @@ import pytest
 
 from extranet import servers
 
-from .servers import CREDENTIALS, Server
+from .servers import CREDENTIALS, Server, Site
 from .test_browser import browser  # noqa: F401: the module's Chromium, launched once
 
 LABE = next(c for c in CREDENTIALS if c["customer"] == "strojirny-labe" and c["login"] == "labe.dvorakova")
 
 
 def login_page(url: str, base: str) -> tuple[str, str | None]:
-    """The path of a login page's URL and where it will send the reader (its decoded ?next=)."""
-    assert url.startswith(base), url
+    """The path of a login page's URL and where it will send the reader (its decoded ?next=), both
+    relative to `base` (the server's origin and the site's path, without its final slash)."""
+    assert url.startswith(base + "/"), url
+    path = urllib.parse.urlsplit(base).path
     parts = urllib.parse.urlsplit(url)
-    return parts.path, urllib.parse.parse_qs(parts.query).get("next", [None])[0]
+    next_ = urllib.parse.parse_qs(parts.query).get("next", [None])[0]
+    assert next_ is None or next_.startswith(path + "/"), next_
+    return parts.path.removeprefix(path), next_ and next_.removeprefix(path)
 
 
 def log_in(page, login: str, password: str) -> None:
@@ -29,9 +33,10 @@ def log_in(page, login: str, password: str) -> None:
 
 
 @pytest.mark.parametrize("name", servers.SERVERS)
-def test_log_in_through_the_form_then_log_out_and_be_asked_again(browser, running: dict[str, Server], name: str):  # noqa: F811
-    server = running[name]
-    base = f"http://127.0.0.1:{server.port}"
+def test_log_in_through_the_form_then_log_out_and_be_asked_again(
+        browser, served: tuple[Site, dict[str, Server]], name: str):  # noqa: F811
+    server = served[1][name]  # under a sub-path and at the root
+    base = f"http://127.0.0.1:{server.port}{server.base.rstrip('/')}"
     context = browser.new_context(locale="cs-CZ")
     page = context.new_page()
     dialogs: list[str] = []
@@ -55,7 +60,7 @@ def test_log_in_through_the_form_then_log_out_and_be_asked_again(browser, runnin
     assert page.url == base + "/releases/" and page.locator("h1").inner_text().strip() != "Přihlášení"
     assert any(c["name"] == "extranet_who" for c in context.cookies())
 
-    page.goto(base + "/logout/?next=%2Fen%2F")
+    page.goto(base + "/logout/?next=" + urllib.parse.quote(server.base + "en/", safe=""))
     assert page.url == base + "/en/"
     assert not [c for c in context.cookies() if c["name"].startswith("extranet_")]
     page.goto(base + "/customers/strojirny-labe/")
@@ -66,9 +71,10 @@ def test_log_in_through_the_form_then_log_out_and_be_asked_again(browser, runnin
 
 
 @pytest.mark.parametrize("name", servers.SERVERS)
-def test_an_english_page_asks_for_the_password_in_english(browser, running: dict[str, Server], name: str):  # noqa: F811
-    server = running[name]
-    base = f"http://127.0.0.1:{server.port}"
+def test_an_english_page_asks_for_the_password_in_english(
+        browser, served: tuple[Site, dict[str, Server]], name: str):  # noqa: F811
+    server = served[1][name]  # under a sub-path and at the root
+    base = f"http://127.0.0.1:{server.port}{server.base.rstrip('/')}"
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
     page.goto(base + "/en/releases/")
@@ -78,4 +84,27 @@ def test_an_english_page_asks_for_the_password_in_english(browser, running: dict
     page.get_by_label("Password").fill(LABE["password"])
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(base + "/en/releases/", timeout=20000)
+    context.close()
+
+
+@pytest.mark.parametrize("name", servers.SERVERS)
+def test_the_headers_login_link_on_an_english_page_asks_in_english_and_returns_there(
+        browser, served: tuple[Site, dict[str, Server]], name: str):  # noqa: F811
+    server = served[1][name]  # under a sub-path and at the root
+    base = f"http://127.0.0.1:{server.port}{server.base.rstrip('/')}"
+    context = browser.new_context(locale="cs-CZ")  # the page's language decides, not the browser's
+    page = context.new_page()
+    page.goto(base + "/en/support/")
+    link = page.locator(".extranet-who").get_by_role("link", name="Log in")
+    # The English login page itself, not the Czech one that a server would redirect from.
+    assert urllib.parse.urljoin(page.url, link.get_attribute("href")).startswith(base + "/en/login/?next=")
+    link.click()
+    page.wait_for_url(base + "/en/login/*")
+    assert login_page(page.url, base) == ("/en/login/", "/en/support/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_label("Login name").fill(LABE["login"])
+    page.get_by_label("Password").fill(LABE["password"])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(base + "/en/support/", timeout=20000)
+    assert page.locator(".extranet-who").get_by_role("link", name="Log out").is_visible()
     context.close()
