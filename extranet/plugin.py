@@ -8,8 +8,8 @@ A generated page's widgets (blocks of HTML, and the plan's support section on cu
 `extranet.pages`) skip MkDocs' Markdown parser: the Markdown MkDocs converts holds placeholders,
 which `on_page_content` replaces. A plan's section is Markdown converted here once per language,
 with the site's `markdown_extensions` and `mdx_configs` and MkDocs' own relative-link rewriting for
-the first customer page of the language (all of them lie at `customers/<id>/`, so the result is
-right for each). It is converted inside a `<div markdown>`, as it sat inside the page's `<details
+the first customer page of the language (all of them lie at `customers/<id>/` and the section
+links only outside that directory, so the result is right for each). It is converted inside a `<div markdown>`, as it sat inside the page's `<details
 markdown>`, so the HTML is what the page's own parser made of it. Its headings' ids are checked
 against the page's (the page's own `toc` would have made them unique) and its headings join the
 page's table of contents where the section stands, as the theme shows them in the page's nav.
