@@ -4,12 +4,35 @@ Each page carries its audience (who may read it) and language; the plugin turns 
 MkDocs files and the audience into server rules. Nothing here decides anything: entitlements,
 upgrade paths, cadence and the support calendar come from their modules, so a page can only show
 what they computed.
+
+**Widgets: what skips the Markdown parser.** A customer's page is mostly HTML already: the facts,
+the download tables, the command lines, the withheld files, "what is new", the older files, the
+contract and the report form. In Markdown, Python-Markdown only passes such blocks through, at a
+cost that grows with every release and customer (`make bench`: a release may add at most a row to
+a customer's page, and 2,000 customers at most 30 MiB of Markdown). So the template writes them in
+`{% call widget() %}…{% endcall %}`: the HTML is kept on the page (`GeneratedPage.widgets`) and the
+Markdown holds a placeholder block, `<div data-extranet-widget="N"></div>`, which the plugin replaces
+with the HTML once MkDocs has converted the rest (`ExtranetPlugin.on_page_content`). Headings stay
+in the Markdown, so their ids, permalinks and the page's table of contents are MkDocs' own.
+
+The plan's support section (channels, response table, rules, exclusions, closed days and the
+deadline calculator) is the same on every page of a plan's customers in a language: it is rendered
+once per plan and language (`Renderer.support_section`) as a widget that is Markdown, and the plugin
+converts it once. Rejected: the section as a page of its own, linked from the customer's page: an
+earlier requirement is that support is reachable from the top of the customer's page, with the
+plan's terms, closed days and calculator on it. Rejected: converting the Markdown per page with a
+faster parser, or caching Python-Markdown's output by page text: the blocks differ per customer
+(signed links, versions), and the parser's cost is in the size of what it reads.
+
+`expand(page)` puts the widgets back into the Markdown (HTML as raw HTML, a section as its
+Markdown): the page as plain MkDocs would build it, for the benchmark's baseline.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import shlex
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -34,6 +57,21 @@ from .storage import Storage
 
 
 @dataclasses.dataclass(frozen=True)
+class Widget:
+    """A piece of a generated page that skips the page's Markdown parser (see the module docstring)."""
+
+    content: str
+    markdown: bool = False
+    """False: HTML, put into the page's HTML as it is. True: Markdown shared by many pages (a plan's
+    support section), which the plugin converts once per language."""
+
+
+WIDGET = re.compile(r'<div data-extranet-widget="(\d+)"></div>')
+"""A widget's placeholder, as the template writes it and as Python-Markdown passes it on (also inside
+a `<details markdown>`, whose nested blocks it re-serializes: an empty `div` stays as it is)."""
+
+
+@dataclasses.dataclass(frozen=True)
 class GeneratedPage:
     path: str
     """Source path under the language folder, e.g. `cs/releases/5.2.0.md`."""
@@ -41,6 +79,16 @@ class GeneratedPage:
     audience: str
     customer: str | None
     markdown: str
+    widgets: tuple[Widget, ...] = ()
+    """What the placeholders `<div data-extranet-widget="N"></div>` in `markdown` stand for, by N."""
+
+
+def expand(page: GeneratedPage) -> str:
+    """The page's Markdown with its widgets in place of their placeholders: HTML as raw HTML blocks,
+    a plan's section as its Markdown. What the page was before widgets, for plain MkDocs."""
+    if not page.widgets:
+        return page.markdown
+    return WIDGET.sub(lambda match: page.widgets[int(match.group(1))].content, page.markdown)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,11 +157,14 @@ class Renderer:
         self.env.filters["absolute"] = lambda url: url if "://" in url else feeds.absolute(self.site_url, url)
         self.env.filters["shell"] = shlex.quote
         self.env.globals["responses"] = responses
+        self.env.globals["widget"] = self._widget
+        self._widgets: list[Widget] | None = None
+        """The widgets of the page being rendered (None between pages)."""
         self.releases = extranet.releases
         self.latest = self.releases[-1]
         self.entitlements = {customer.id: entitlements.entitlement(extranet.vendor, customer, self.releases, self.today)
                              for customer in extranet.customers}
-        self._plan_terms: dict[tuple[str, str], str] = {}
+        self._sections: dict[tuple[str, str, str], Widget] = {}
         self._closures: dict[tuple[str, str], list[tuple[dt.date, str]]] = {}
         self._contexts: dict[str, dict[str, Any]] = {}
         self.cadence = {plan_id: cadence.by_year(self.releases, plan.cadence, self.today)
@@ -265,7 +316,7 @@ class Renderer:
             return f"({babel_locale(language).territories.get(country, country)})"
 
         return {
-            "plan_terms": lambda plan: self.plan_terms(plan, language),
+            "support_section": lambda plan, part: self.support_section(plan, language, part),
             "tl": tl, "text": text, "support_files": self.support_files, "report_mailto": self.report_mailto,
             "country_in": country_in, "rule_kinds": rule_kinds,
             "tz": lambda zone, form="": zone_name(zone, language, strings, form),
@@ -285,20 +336,46 @@ class Renderer:
             "platform_names": {platform.id: platform.name for platform in self.extranet.vendor.platforms},
         }
 
-    def plan_terms(self, plan: Plan, language: str) -> Markup:
-        """A plan's channels and response table, rendered once per plan and language."""
-        key = (plan.id, language)
-        if key not in self._plan_terms:
-            self._plan_terms[key] = Markup(self.env.get_template("plan_terms.md.j2").render(
-                **self._context(language), plan=plan).strip())
-        return self._plan_terms[key]
+    def customer_root(self, language: str) -> str:
+        """`root` of every customer page of a language: they all lie at `customers/<id>/`."""
+        return self.site_root(language, "customers/_/index.md")
+
+    def support_section(self, plan: Plan, language: str, part: str) -> Markup:
+        """A part of a plan's support section on a customer's page, as a widget of Markdown rendered
+        once per plan and language: `terms` (channels, response table, rules, exclusions) or `live`
+        (closed days and the deadline calculator). Its relative links are written for customer pages
+        (`customer_root`), and the plugin converts it once for all of them."""
+        key = (plan.id, language, part)
+        if key not in self._sections:
+            markdown = self.env.get_template("plan_section.md.j2").render(
+                **self._context(language), plan=plan, part=part, root=self.customer_root(language))
+            self._sections[key] = Widget(markdown.strip(), markdown=True)
+        return self._place(self._sections[key])
+
+    def _widget(self, caller: Callable[[], str]) -> Markup:
+        """`{% call widget() %}<html>{% endcall %}`: keeps the HTML on the page being rendered and
+        writes its placeholder. The HTML is escaped as any template output (`escaping.markdown`
+        writes HTML references, valid in HTML as in Markdown). Give it lines of its own with blank
+        lines around, as a raw HTML block needs; inside a `<details markdown>` too."""
+        return self._place(Widget(str(caller()).strip("\n"))) + "\n"
+
+    def _place(self, widget: Widget) -> Markup:
+        if self._widgets is None:
+            raise RuntimeError("a widget outside a page")
+        self._widgets.append(widget)
+        return Markup(f'<div data-extranet-widget="{len(self._widgets) - 1}"></div>')
 
     def _page(self, language: str, path: str, template: str, audience: str, owner: str | None = None,
               **context: Any) -> GeneratedPage:
-        markdown = self.env.get_template(template).render(
-            **self._context(language), path=path, audience=audience, cadence=self.cadence,
-            root=self.site_root(language, path), **context)
-        return GeneratedPage(page_path(language, path), language, audience, owner, markdown)
+        self._widgets = []
+        try:
+            markdown = self.env.get_template(template).render(
+                **self._context(language), path=path, audience=audience, cadence=self.cadence,
+                root=self.site_root(language, path), **context)
+            widgets = tuple(self._widgets)
+        finally:
+            self._widgets = None
+        return GeneratedPage(page_path(language, path), language, audience, owner, markdown, widgets)
 
     def _customer_page(self, language: str, customer: Customer) -> GeneratedPage:
         """The customer's dashboard. Its size grows by at most a row per release: the newest release

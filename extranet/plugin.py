@@ -3,6 +3,16 @@
 Content lives in `<docs_dir>/<language>/`; the first language is served at `/` and the others under
 `/<language>/`. Pages carry their audience in `page.meta['audience']`; pages of one customer or of
 staff never enter a navigation, the search index or the sitemap that another audience receives.
+
+A generated page's widgets (blocks of HTML, and the plan's support section on customer pages; see
+`extranet.pages`) skip MkDocs' Markdown parser: the Markdown MkDocs converts holds placeholders,
+which `on_page_content` replaces. A plan's section is Markdown converted here once per language,
+with the site's `markdown_extensions` and `mdx_configs` and MkDocs' own relative-link rewriting for
+the first customer page of the language (all of them lie at `customers/<id>/` and the section
+links only outside that directory, so the result is right for each). It is converted inside a `<div markdown>`, as it sat inside the page's `<details
+markdown>`, so the HTML is what the page's own parser made of it. Its headings' ids are checked
+against the page's (the page's own `toc` would have made them unique) and its headings join the
+page's table of contents where the section stands, as the theme shows them in the page's nav.
 """
 
 from __future__ import annotations
@@ -13,28 +23,34 @@ import json
 import logging
 import os
 import posixpath
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import markdown
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
-from mkdocs.structure.pages import Page
+from mkdocs.structure.pages import Page, _ExtractAnchorsTreeprocessor, _RelativePathTreeprocessor
+from mkdocs.structure.toc import AnchorLink, get_toc
 
 from . import access, errors, feeds, search, servers, storage
 from .access import AUDIENCES, CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .config import ExtranetConfig
 from .loading import Extranet, InvalidInput, load
-from .pages import GeneratedPage, Renderer, load_strings
+from .pages import WIDGET, GeneratedPage, Renderer, Widget, load_strings
 from .storage import Storage
 
 log = logging.getLogger("mkdocs.plugins.extranet")
+
+_HEADING_ID = re.compile(r'<h[1-6] id="([^"]*)"')
+"""A heading as the `toc` extension writes it, to place a section's headings in the page's contents."""
 
 PRIVATE = (CUSTOMER, STAFF)
 """Audiences whose pages stay out of every shared navigation, index and sitemap."""
@@ -48,6 +64,10 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self.preloaded: Extranet | None = None
         """Set by `extranet build`, which has validated already; `mkdocs build` and `serve` load here."""
         self.generated: dict[str, GeneratedPage] = {}
+        self._widgets: dict[str, tuple[Widget, ...]] = {}
+        """Source path -> the page's widgets, until `on_page_content` has put them in its HTML."""
+        self._sections: dict[tuple[str, str], _Section] = {}
+        """(language, a plan section's Markdown) -> its HTML, ids and headings, converted once."""
         self.navs: dict[str, Navigation] = {}
         self._urls: dict[str, str] = {}
         self._customers: dict[str, str | None] = {}
@@ -134,15 +154,18 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         if not site_url:
             log.info("extranet: no site_url in mkdocs.yml, so no Atom feeds (they need absolute links)")
         renderer = Renderer(self.extranet, self.templates, self.storage, self.now, site_url)
-        self.generated = {}
+        self.generated, self._widgets, self._sections = {}, {}, {}
         for page in renderer.pages():
             if files.get_file_from_path(page.path) is not None:
                 raise PluginError(f"extranet: {config.docs_dir}/{page.path} collides with a generated page; "
                                   f"rename or remove it")
             inclusion = InclusionLevel.NOT_IN_NAV if page.audience in PRIVATE else InclusionLevel.UNDEFINED
             files.append(File.generated(config, page.path, content=page.markdown, inclusion=inclusion))
-            # Only who may read it is kept here; the Markdown lives in the File until MkDocs reads it.
-            self.generated[page.path] = dataclasses.replace(page, markdown="")
+            # Only who may read it is kept here; the Markdown lives in the File until MkDocs reads it,
+            # the widgets until the page's HTML has them.
+            self.generated[page.path] = dataclasses.replace(page, markdown="", widgets=())
+            if page.widgets:
+                self._widgets[page.path] = page.widgets
         public: list[File] = []
         for generated in renderer.files():
             if files.get_file_from_path(generated.path) is not None:
@@ -252,6 +275,59 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             # without this, every generated page's Markdown would stay in memory twice.
             page.file.content_string = ""
         return markdown
+
+    @event_priority(50)  # before other plugins read the page's HTML
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """Put the page's widgets in place of their placeholders, then let them go."""
+        widgets = self._widgets.pop(page.file.src_uri, None)
+        if not widgets:
+            return html
+        placed: list[int] = []
+        headings: list[tuple[str | None, list[tuple[int, str, str]]]] = []
+        """A section's headings, with the id of the page's heading before it (None: none before)."""
+
+        def place(match: re.Match[str]) -> str:
+            index = int(match.group(1))
+            placed.append(index)
+            widget = widgets[index]
+            if not widget.markdown:
+                return widget.content
+            section = self._section(widget, page, config, files)
+            if section.headings:
+                before = _HEADING_ID.findall(match.string, 0, match.start())
+                headings.append((before[-1] if before else None, section.headings))
+            return section.html
+
+        html = WIDGET.sub(place, html)
+        if sorted(placed) != list(range(len(widgets))):
+            raise PluginError(f"extranet: {page.file.src_uri}: the page's HTML has widget placeholders "
+                              f"{sorted(placed)} of {len(widgets)}; a template put one where Markdown lost it")
+        if headings:
+            page.toc = _toc_with(page.toc, headings)
+        return html
+
+    def _section(self, widget: Widget, page: Page, config: MkDocsConfig, files: Files) -> _Section:
+        """A plan section: converted for the first customer page of its language, reused after."""
+        key = (self.language_of(page.file), widget.content)
+        if key not in self._sections:
+            md = markdown.Markdown(extensions=config.markdown_extensions,
+                                   extension_configs=config.mdx_configs or {})
+            _RelativePathTreeprocessor(page.file, files, config)._register(md)
+            anchors = _ExtractAnchorsTreeprocessor(page.file, files, config)
+            anchors._register(md)
+            html = md.convert(f"<div markdown>\n\n{widget.content}\n\n</div>")
+            if not (html.startswith("<div>\n") and html.endswith("\n</div>")):  # pragma: no cover
+                raise PluginError(f"extranet: {page.file.src_uri}: the plan section did not convert as one block")
+            self._sections[key] = _Section(html[len("<div>\n"):-len("\n</div>")],
+                                           frozenset(anchors.present_anchor_ids),
+                                           _flat(getattr(md, "toc_tokens", [])))
+        section = self._sections[key]
+        if page.present_anchor_ids is not None:
+            if section.ids & page.present_anchor_ids:
+                raise PluginError(f"extranet: {page.file.src_uri}: the plan's support section has the ids "
+                                  f"{sorted(section.ids & page.present_anchor_ids)}, which the page has already")
+            page.present_anchor_ids |= section.ids
+        return section
 
     @event_priority(-50)
     def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation) -> dict:
@@ -375,6 +451,51 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             target = site_dir / place
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(sitemap, target)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Section:
+    """A plan's support section converted to HTML (see `ExtranetPlugin._section`)."""
+
+    html: str
+    ids: frozenset[str]
+    headings: list[tuple[int, str, str]]
+    """(level, id, title) of each heading, in order."""
+
+
+def _flat(tokens: list[Any]) -> list[tuple[int, str, str]]:
+    """Python-Markdown's nested `toc_tokens` as (level, id, title) in order."""
+    result: list[tuple[int, str, str]] = []
+    for token in tokens:
+        result.append((token["level"], token["id"], token["name"]))
+        result.extend(_flat(token["children"]))
+    return result
+
+
+def _toc_with(toc: Any, sections: list[tuple[str | None, list[tuple[int, str, str]]]]) -> Any:
+    """The page's table of contents with each section's headings after the heading they follow,
+    nested by level as the `toc` extension nests them."""
+
+    def flat(items: list[AnchorLink]) -> list[tuple[int, str, str]]:
+        result: list[tuple[int, str, str]] = []
+        for item in items:
+            result.append((item.level, item.id, item.title))
+            result.extend(flat(item.children))
+        return result
+
+    entries = flat(list(toc))
+    for after, headings in sections:
+        position = next((i + 1 for i, entry in enumerate(entries) if entry[1] == after), 0)
+        entries[position:position] = headings
+    tokens: list[dict[str, Any]] = []
+    stack: list[dict[str, Any]] = []
+    for level, id_, title in entries:
+        token = {"level": level, "id": id_, "name": title, "children": []}
+        while stack and stack[-1]["level"] >= level:
+            stack.pop()
+        (stack[-1]["children"] if stack else tokens).append(token)
+        stack.append(token)
+    return get_toc(tokens)  # type: ignore[arg-type]
 
 
 def _pages(items: list[Any]) -> list[Page]:

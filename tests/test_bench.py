@@ -61,3 +61,22 @@ def test_the_baseline_builds_in_strict_mode(tmp_path: Path) -> None:
     assert (tmp_path / "plain/docs/cs/releases/feed.atom").exists()
     run = bench.build(tmp_path / "plain/mkdocs.yml")
     assert run.html_pages >= pages
+
+
+def test_the_baseline_has_the_widgets_in_its_markdown(tmp_path: Path) -> None:
+    """Customer pages keep their HTML blocks and plan section out of the Markdown (widgets); the
+    baseline puts them back, so plain MkDocs builds the same final pages."""
+    project = bench.generate(tmp_path / "extranet", 3)
+    pages = bench.generated_pages(project)
+    customer = next(page for page in pages if page.audience == "customer" and page.widgets)
+    assert 'data-extranet-widget="0"' in customer.markdown
+    assert 'class="extranet-facts"' not in customer.markdown
+    markdown_mib, html_mib = bench.generated_sizes(pages)
+    assert markdown_mib > 0 and html_mib > 0
+
+    bench.write_plain(project, tmp_path / "plain", pages)
+
+    plain = (tmp_path / "plain/docs" / customer.path).read_text(encoding="utf-8")
+    assert "data-extranet-widget" not in plain
+    assert 'class="extranet-facts"' in plain
+    assert all(widget.content in plain for widget in customer.widgets)

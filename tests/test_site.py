@@ -269,3 +269,19 @@ def test_staff_overview_shows_a_revoked_customer(site):
     page = text(site.web_root, "staff")
     assert "TEPLO SERVIS Most s.r.o. IČ 39090647 zrušen skončila 30. 4. 2025" in page
     assert "Zrušený přístup má 1 zákazník." in page
+
+
+def test_widgets_are_in_place_and_no_placeholder_is_left(demo_site):
+    """Customer pages' HTML blocks and plan section skip the Markdown parser (extranet.pages): the
+    plugin puts them in place of their placeholders, all of them."""
+    for page in demo_site.rglob("*.html"):
+        assert "data-extranet-widget" not in page.read_text(encoding="utf-8"), page
+    page = (demo_site / "customers/strojirny-labe/index.html").read_text(encoding="utf-8")
+    for piece in ('<div class="extranet-facts">', '<table class="extranet-downloads">', '<details class="extranet-curl">',
+                  '<ul class="extranet-news">', '<details class="extranet-older">',
+                  '<details class="extranet-contract" id="contract">', '<form class="extranet-report"',
+                  '<h3 id="kdy-je-podpora-zavrena">', '<div class="extranet-support" data-calendar="../../support/'):
+        assert page.count(piece) == 1, piece
+    en = (demo_site / "en/customers/strojirny-labe/index.html").read_text(encoding="utf-8")
+    assert 'href="../../support/enterprise/support-calendar.ics"' in en  # relative links right for en/customers/<id>/
+    assert 'data-calendar="../../../support/enterprise/calendar.json"' in en
