@@ -99,12 +99,24 @@ def browser():
         browser.close()
 
 
+def _base(server: Server) -> str:
+    """The site's address without its final slash: served under the path of site_url (/extranet)."""
+    return f"http://127.0.0.1:{server.port}{server.base.rstrip('/')}"
+
+
 def _login(context, base: str, who: str) -> None:
+    """Through the login page's form, as a reader does (no browser password prompt any more)."""
     if who == "anonymous":
         return
+    user = _user(who)
     page = context.new_page()
     response = page.goto(base + "/login/")
     assert response is not None and response.ok, (who, response.status if response else None)
+    page.locator("#extranet-login-name").fill(user["login"])
+    page.locator("#extranet-login-password").fill(user["password"])
+    page.get_by_role("button", name="Přihlásit se").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+    assert any(c["name"] == "extranet_who" for c in context.cookies()), who
     page.close()
 
 
@@ -143,14 +155,11 @@ def _expected_console(text: str, expected: int) -> bool:
 @pytest.mark.parametrize("who", list(WALKS))
 def test_walk_every_page_type(browser, running: dict[str, Server], who: str, viewport: str):
     server = running["nginx"]
-    base = f"http://127.0.0.1:{server.port}"
-    user = _user(who)
+    base = _base(server)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     failures = []
     for language, prefix in (("cs", ""), ("en", "/en")):
-        context = browser.new_context(
-            viewport=VIEWPORTS[viewport], locale="cs-CZ" if language == "cs" else "en-GB",
-            http_credentials={"username": user["login"], "password": user["password"]} if user else None)
+        context = browser.new_context(viewport=VIEWPORTS[viewport], locale="cs-CZ" if language == "cs" else "en-GB")
         _login(context, base, who)
         for name, path in WALKS[who].items():
             page = context.new_page()
@@ -179,10 +188,8 @@ def test_walk_every_page_type(browser, running: dict[str, Server], who: str, vie
 def test_the_walk_checks_what_it_claims(browser, running: dict[str, Server]):
     """The contrast check sees our controls, and the customer's page has some to see."""
     server = running["nginx"]
-    base = f"http://127.0.0.1:{server.port}"
-    user = _user("customer")
-    context = browser.new_context(viewport=VIEWPORTS["desktop"],
-                                  http_credentials={"username": user["login"], "password": user["password"]})
+    base = _base(server)
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
     _login(context, base, "customer")
     page = context.new_page()
     seen = _visit(page, base + f"/customers/{CUSTOMER}/", 200)
@@ -203,13 +210,15 @@ def _who_cookie(base: str, **values: str) -> dict:
 
 
 def test_an_anonymous_visitor_gets_a_login_link_that_returns_to_the_page(browser, running: dict[str, Server]):
-    base = f"http://127.0.0.1:{running['nginx'].port}"
+    base = _base(running["nginx"])
     context = browser.new_context(locale="cs-CZ", viewport=VIEWPORTS["desktop"])
     page = context.new_page()
     page.goto(base + "/en/support/")
     who = page.locator(".extranet-who")
     who.get_by_role("link", name="Log in").wait_for()
-    assert who.get_by_role("link", name="Log in").get_attribute("href") == "../../login/?next=%2Fen%2Fsupport%2F"
+    site = running["nginx"].base  # /extranet/: ?next= is the whole path
+    assert who.get_by_role("link", name="Log in").get_attribute("href") == \
+        "../../login/?next=" + urllib.parse.quote(site + "en/support/", safe="")
     page.goto(base + "/")
     assert page.locator("a.extranet-login").inner_text() == "Přihlásit se"
     context.close()
@@ -217,10 +226,10 @@ def test_an_anonymous_visitor_gets_a_login_link_that_returns_to_the_page(browser
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_a_logged_in_reader_sees_who_they_are_their_page_and_logout(browser, running: dict[str, Server], viewport: str):
-    base = f"http://127.0.0.1:{running['nginx'].port}"
+    base, site = _base(running["nginx"]), running["nginx"].base
+    home = site + "customers/strojirny-labe/"  # as the server writes it: a path under the site's path
     context = browser.new_context(viewport=VIEWPORTS[viewport])
-    context.add_cookies([_who_cookie(base, name="Jana Dvořáková", company="Strojírny Labe a.s.",
-                                     home="/customers/strojirny-labe/")])
+    context.add_cookies([_who_cookie(base, name="Jana Dvořáková", company="Strojírny Labe a.s.", home=home)])
     page = context.new_page()
     page.goto(base + "/en/support/")
     who = page.locator(".extranet-who")
@@ -228,18 +237,20 @@ def test_a_logged_in_reader_sees_who_they_are_their_page_and_logout(browser, run
     if viewport == "desktop":
         assert who.locator(".extranet-who__name").inner_text() == "Jana Dvořáková, Strojírny Labe a.s."
     assert who.locator(".extranet-who__name").get_attribute("title") == "Jana Dvořáková, Strojírny Labe a.s."
-    assert who.get_by_role("link", name="Your company's page").get_attribute("href") == "/customers/strojirny-labe/"
-    assert who.get_by_role("link", name="Log out").get_attribute("href") == "../../logout/?next=%2Fen%2F"
+    assert who.get_by_role("link", name="Your company's page").get_attribute("href") == home
+    assert who.get_by_role("link", name="Log out").get_attribute("href") == \
+        "../../logout/?next=" + urllib.parse.quote(site + "en/", safe="")
     assert who.get_by_role("link", name="Log in").count() == 0
     page.goto(base + "/")  # the home page greets the reader with their page, not a login button
     assert page.locator("a.extranet-login").inner_text() == "Stránka Vaší společnosti: Strojírny Labe a.s."
-    assert page.locator("a.extranet-login").get_attribute("href") == "/customers/strojirny-labe/"
-    assert page.locator(".extranet-who").get_by_role("link", name="Odhlásit se").get_attribute("href") == "logout/?next=%2F"
+    assert page.locator("a.extranet-login").get_attribute("href") == home
+    assert page.locator(".extranet-who").get_by_role("link", name="Odhlásit se").get_attribute("href") == \
+        "logout/?next=" + urllib.parse.quote(site, safe="")
     context.close()
 
 
 def test_names_from_the_cookie_are_text_and_its_link_stays_on_the_site(browser, running: dict[str, Server]):
-    base = f"http://127.0.0.1:{running['nginx'].port}"
+    base = _base(running["nginx"])
     context = browser.new_context(viewport=VIEWPORTS["desktop"])
     context.add_cookies([_who_cookie(base, name="<img src=x onerror=alert(1)>", company="<b>Acme</b>",
                                      home="javascript:alert(2)")])
