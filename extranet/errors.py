@@ -91,8 +91,11 @@ def render(env: Any, config: Any, files: Any, navs: dict[str, Any], languages: t
         context = get_context(navs[page.language], files, config, base_url=base)
         others = [{"name": strings["language_name"][other], "lang": other, "current": other == page.language,
                    "link": "./" if index == 0 else f"{other}/"} for index, other in enumerate(languages)]
+        # The theme's texts in the page's language (the header's login/logout, the footer), as the
+        # plugin gives every page: without them the header and footer fell back to English.
         context.update(extranet_error=text(page, strings, values), extranet_language=page.language,
-                       extranet_alternates=others, extranet_feeds=[])
+                       extranet_alternates=others, extranet_feeds=[],
+                       extranet_t={key: texts.get(page.language) for key, texts in strings.items()})
         target = site_dir / page.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(template.render(context), encoding="utf-8")

@@ -31,7 +31,7 @@ CUSTOMERS = {"releases": "/releases/", "release": "/releases/9.3.0/", "timeline"
              "guide": "/guides/upgrade/", "customer": f"/customers/{CUSTOMER}/"}
 STAFF = {"staff": "/staff/"}
 WALKS = {
-    "anonymous": {**PUBLIC},
+    "anonymous": {**PUBLIC, "login": "/login/"},
     "customer": {**PUBLIC, **CUSTOMERS, "404": "/no-such-page/"},
     "staff": {**PUBLIC, **CUSTOMERS, **STAFF, "404": "/no-such-page/"},
 }
@@ -74,6 +74,7 @@ CONTRAST = """() => {
     [".extranet-copy", "color"], ["pre > button.md-clipboard", "color"],
     [".extranet-report input, .extranet-report select, .extranet-report textarea", "borderTopColor"],
     [".extranet-deadline input, .extranet-deadline select", "borderTopColor"],
+    [".extranet-login input", "borderTopColor"],
     [".extranet-jump a", "borderTopColor"], [".extranet-who a", "color"],
   ];
   for (const [selector, property] of checks) {
@@ -83,7 +84,9 @@ CONTRAST = """() => {
       if (!own) continue;
       const back = background(element.parentElement || element);
       const shown = over([own[0], own[1], own[2], own[3] * Number(style.opacity)], back);
-      found.push({selector, property, ratio: Math.round(ratio(shown, back) * 100) / 100});
+      // A border of no width is no frame at all, whatever its colour (Material resets form controls).
+      const none = property.startsWith("border") && parseFloat(style[property.replace("Color", "Width")]) === 0;
+      found.push({selector, property, ratio: none ? 1 : Math.round(ratio(shown, back) * 100) / 100});
     }
   }
   return found;
