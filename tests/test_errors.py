@@ -136,6 +136,15 @@ def test_error_pages_are_public_files_of_the_build(site: Site):
     assert len(errors.paths(("cs", "en"))) == 11  # five statuses in two languages, and a broken download link
 
 
+def test_error_pages_have_no_text_of_the_other_language(site: Site):
+    """The header's login/logout texts and the footer follow the page's language, as on every page."""
+    foreign = {"cs": ("Made with", "Log in", "Log out", "Your company", "Navigation"),
+               "en": ("Vytvořeno pomocí", "Přihlásit", "Odhlásit", "Stránka Vaší", "Navigace")}
+    for page in errors.pages(("cs", "en")):
+        text = html.unescape((site.web_root / page.path).read_text(encoding="utf-8"))
+        assert not [word for word in foreign[page.language] if word in text], page.path
+
+
 def test_nginx_error_pages_cannot_be_fetched_through_their_internal_path(running: dict[str, Server]):
     """nginx reaches the pages through an internal location; asked for directly it is not there."""
     server = running["nginx"]
