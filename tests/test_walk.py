@@ -146,7 +146,10 @@ def _visit(page: Page, url: str, expected: int) -> dict:
     contrast = page.evaluate(CONTRAST)
     return {"problems": problems, "width": width, "contrast": contrast,
             "height": page.evaluate("document.documentElement.scrollHeight"),
-            "header": page.evaluate("[...document.querySelectorAll('.extranet-who a')].map(a => a.className)")}
+            "header": page.evaluate("[...document.querySelectorAll('.extranet-who a')].map(a => a.className)"),
+            # Who is logged in as the reader sees it: shown (with a width), on a phone too.
+            "name": page.evaluate("() => { const n = document.querySelector('.extranet-who__name'); "
+                                  "return n && n.getBoundingClientRect().width > 0 ? n.innerText : ''; }")}
 
 
 def _expected_console(text: str, expected: int) -> bool:
@@ -180,6 +183,8 @@ def test_walk_every_page_type(browser, running: dict[str, Server], who: str, vie
             # Behind the login the header always offers logout; a public page offers login to anonymous.
             if who != "anonymous" and name in {**CUSTOMERS, **STAFF} and "extranet-who__logout" not in seen["header"]:
                 failures.append((url, "no logout in the header", seen["header"]))
+            if who != "anonymous" and name in {**CUSTOMERS, **STAFF} and ", " not in seen["name"]:
+                failures.append((url, "who is logged in (name, company) not shown", seen["name"]))
             if who == "anonymous" and "extranet-who__login" not in seen["header"]:
                 failures.append((url, "no login in the header", seen["header"]))
             if name == "customer" and viewport == "desktop" and seen["height"] > 3600:
