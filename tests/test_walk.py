@@ -281,3 +281,19 @@ def test_names_from_the_cookie_are_text_and_its_link_stays_on_the_site(browser, 
     assert page.locator(".extranet-who").get_by_role("link", name="Přihlásit se").count() == 1
     assert not dialogs
     context.close()
+
+
+def test_staff_are_led_to_the_customer_overview_by_its_name(browser, running: dict[str, Server]):
+    base, site = _base(running["nginx"]), running["nginx"].base
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    context.add_cookies([_who_cookie(base, name="Petra Horáková", company="ANNECA s.r.o.", home=site + "staff/")])
+    page = context.new_page()
+    page.goto(base + "/en/support/")
+    who = page.locator(".extranet-who")
+    who.locator("a").first.wait_for()
+    assert who.get_by_role("link", name="Customer overview").get_attribute("href") == site + "staff/"
+    assert who.get_by_role("link", name="Your company's page").count() == 0
+    page.goto(base + "/")
+    page.locator(".extranet-who a").first.wait_for()
+    assert page.locator("a.extranet-login").inner_text() == "Přehled zákazníků"
+    context.close()
