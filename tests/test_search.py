@@ -35,7 +35,7 @@ def _search(page, query: str) -> list[tuple[str, str]]:
     results = page.locator(".md-search-result__item")
     meta = page.locator(".md-search-result__meta")
     for attempt in range(20):  # the theme ignores a query typed before its worker has built the index
-        if attempt and attempt % 5 == 0:
+        if attempt % 5 == 0:  # first of all: a fresh page, whose line cannot be the previous query's answer
             page.reload()
         field.fill("")
         field.fill(query)
