@@ -69,9 +69,12 @@ def text(page: ErrorPage, strings: dict[str, dict[str, str]], values: dict[str, 
         return strings[key][page.language].format(**values)
 
     home = {"label": t("error_home"), "url": page.prefix or "./"}
-    login = {"label": t("error_login"), "url": "login/"}
+    login = {"label": t("error_login"), "url": f"{page.prefix}login/"}  # the login page in this language
     logout = {"label": t("error_logout"), "url": "logout/"}
-    actions = {"401": [login, home], "403": [{"label": t("error_own_page"), "url": "login/"}, logout, home],
+    # The reader's own page: the login page leads there after logging in; a logged-in reader's header
+    # script (extranet-who.js) points the button straight at it, as on the home page.
+    own = {"label": t("error_own_page"), "url": f"{page.prefix}login/", "class": "extranet-login"}
+    actions = {"401": [login, home], "403": [own, logout, home],
                "404": [home], "410": [home], "429": [home], "download_403": [home]}[page.key]
     return {"status": page.status, "title": t(f"error_{page.key}_title"),
             "what": t(f"error_{page.key}_what"), "todo": t(f"error_{page.key}_todo"), "actions": actions}

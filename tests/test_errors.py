@@ -241,6 +241,9 @@ def test_in_chromium_error_pages_are_styled_and_no_request_fails(running: dict[s
                         header = page.locator(".md-header").bounding_box()
                         assert header and header["height"] < 80, (who, path, header)
                         assert page.locator(".md-button").first.is_visible()
+                        if status == 403:  # the reader's own page, straight (not the login form again)
+                            own = page.locator(".md-button").first.get_attribute("href")
+                            assert own == server.base + "customers/strojirny-labe/", (who, path, own)
                         name = f"error-{who}-{status}-{path.strip('/').replace('/', '-')}.png"
                         page.screenshot(path=str(ARTIFACTS / name), full_page=True)
                     page.close()
