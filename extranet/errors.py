@@ -71,9 +71,12 @@ def text(page: ErrorPage, strings: dict[str, dict[str, str]], values: dict[str, 
         return html.escape(strings[key][page.language].format(**values), quote=False)
 
     home = {"label": t("error_home"), "url": page.prefix or "./"}
-    login = {"label": t("error_login"), "url": "login/"}
+    login = {"label": t("error_login"), "url": f"{page.prefix}login/"}  # the login page in this language
     logout = {"label": t("error_logout"), "url": "logout/"}
-    actions = {"401": [login, home], "403": [{"label": t("error_own_page"), "url": "login/"}, logout, home],
+    # The reader's own page: the login page leads there after logging in; a logged-in reader's header
+    # script (extranet-who.js) points the button straight at it, as on the home page.
+    own = {"label": t("error_own_page"), "url": f"{page.prefix}login/", "class": "extranet-login"}
+    actions = {"401": [login, home], "403": [own, logout, home],
                "404": [home], "410": [home], "429": [home], "download_403": [home]}[page.key]
     return {"status": page.status, "title": t(f"error_{page.key}_title"),
             "what": t(f"error_{page.key}_what"), "todo": t(f"error_{page.key}_todo"), "actions": actions}
@@ -93,8 +96,11 @@ def render(env: Any, config: Any, files: Any, navs: dict[str, Any], languages: t
         context = get_context(navs[page.language], files, config, base_url=base)
         others = [{"name": strings["language_name"][other], "lang": other, "current": other == page.language,
                    "link": "./" if index == 0 else f"{other}/"} for index, other in enumerate(languages)]
+        # The theme's texts in the page's language (the header's login/logout, the footer), as the
+        # plugin gives every page: without them the header and footer fell back to English.
         context.update(extranet_error=text(page, strings, values), extranet_language=page.language,
-                       extranet_alternates=others, extranet_feeds=[])
+                       extranet_alternates=others, extranet_feeds=[],
+                       extranet_t={key: texts.get(page.language) for key, texts in strings.items()})
         target = site_dir / page.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(template.render(context), encoding="utf-8")

@@ -512,8 +512,14 @@ def _moment(value: dt.datetime, zone: str, language: str, strings: dict[str, Any
 def zone_name(zone: str, language: str, strings: dict[str, Any], form: str = "") -> str:
     """A time zone as a sentence names it: `strings.yaml` keys `tz_<zone>`, `tz_gen_<zone>` ("16:00
     pražského času": Czech declines the city, which CLDR cannot) and `tz_in_<zone>` ("v pražském
-    čase"); a zone without its own strings is named by Babel ("(časové pásmo Česko)")."""
+    čase"); a zone without its own strings is named by CLDR's generic name through Babel
+    ("středoevropský čas", "Central European Time"; `tz_in_other` puts it in a sentence), never by
+    its tz database name."""
     key = f"tz_{form + '_' if form else ''}{zone}"
     if key in strings:
         return str(strings[key][language])
-    return f"({babel_dates.get_timezone_location(zone, locale=babel_locale(language))})"
+    if zone in ("UTC", "Etc/UTC", "Etc/GMT"):
+        name = "UTC"
+    else:
+        name = babel_dates.get_timezone_name(zone, "long", zone_variant="generic", locale=babel_locale(language))
+    return str(strings["tz_in_other"][language]).format(zone=name) if form == "in" else name

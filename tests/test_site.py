@@ -59,8 +59,9 @@ def test_every_page_exists_in_both_languages(demo_site):
     cs = {p.relative_to(demo_site).as_posix() for p in demo_site.rglob("index.html") if not p.relative_to(demo_site).as_posix().startswith("en/")}
     en = {p.relative_to(demo_site / "en").as_posix() for p in (demo_site / "en").rglob("index.html")}
     assert cs == en
-    # home, support, specialists, index+timeline, releases, customers, staff + staff/specialists, guides, upgrade guides
-    assert len(cs) == 1 + 1 + 1 + 2 + 30 + 6 + 2 + 3 + 9
+    # home, support, login, specialists, index+timeline, releases, customers, staff + staff/specialists, guides,
+    # upgrade guides
+    assert len(cs) == 1 + 1 + 1 + 1 + 2 + 30 + 6 + 2 + 3 + 9
 
 
 # --- release notes, timeline, support terms ------------------------------------------------------
@@ -258,7 +259,9 @@ def test_navigation_is_per_language_and_never_lists_customers(demo_site):
 
 def test_staff_overview_shows_each_customer_at_a_glance(demo_site):
     page = text(demo_site, "staff")
-    assert "5 zákazníků. Platnou podporu mají 4 zákazníci. Podpora skončila u 1 zákazníka." in page
+    assert ("6 zákazníků. Platnou podporu mají 4 zákazníci. Podpora skončila u 1 zákazníka."
+            " Podpora dosud nezačala u 1 zákazníka.") in page
+    assert "Jizera Plast s.r.o. IČ 61543276 aktivní začne 1. 1. 2027 9.3.0 0" in page
     assert "Strojírny Labe a.s. IČ 36828840 aktivní platí do 31. 1. 2027 4.3.0 25 9.3.0 2" in page
     assert "TEPLO SERVIS Most s.r.o. IČ 39090647 aktivní skončila 30. 4. 2025 6.1.1 17 6.2.0 2" in page
     assert 'href="../customers/strojirny-labe/"' in raw(demo_site, "staff")

@@ -31,7 +31,7 @@ CUSTOMERS = {"releases": "/releases/", "release": "/releases/9.3.0/", "timeline"
              "guide": "/guides/upgrade/", "customer": f"/customers/{CUSTOMER}/"}
 STAFF = {"staff": "/staff/"}
 WALKS = {
-    "anonymous": {**PUBLIC},
+    "anonymous": {**PUBLIC, "login": "/login/"},
     "customer": {**PUBLIC, **CUSTOMERS, "404": "/no-such-page/"},
     "staff": {**PUBLIC, **CUSTOMERS, **STAFF, "404": "/no-such-page/"},
 }
@@ -74,6 +74,7 @@ CONTRAST = """() => {
     [".extranet-copy", "color"], ["pre > button.md-clipboard", "color"],
     [".extranet-report input, .extranet-report select, .extranet-report textarea", "borderTopColor"],
     [".extranet-deadline input, .extranet-deadline select", "borderTopColor"],
+    [".extranet-login input", "borderTopColor"],
     [".extranet-jump a", "borderTopColor"], [".extranet-who a", "color"],
   ];
   for (const [selector, property] of checks) {
@@ -83,7 +84,9 @@ CONTRAST = """() => {
       if (!own) continue;
       const back = background(element.parentElement || element);
       const shown = over([own[0], own[1], own[2], own[3] * Number(style.opacity)], back);
-      found.push({selector, property, ratio: Math.round(ratio(shown, back) * 100) / 100});
+      // A border of no width is no frame at all, whatever its colour (Material resets form controls).
+      const none = property.startsWith("border") && parseFloat(style[property.replace("Color", "Width")]) === 0;
+      found.push({selector, property, ratio: none ? 1 : Math.round(ratio(shown, back) * 100) / 100});
     }
   }
   return found;
@@ -99,12 +102,24 @@ def browser():
         browser.close()
 
 
+def _base(server: Server) -> str:
+    """The site's address without its final slash: served under the path of site_url (/extranet)."""
+    return f"http://127.0.0.1:{server.port}{server.base.rstrip('/')}"
+
+
 def _login(context, base: str, who: str) -> None:
+    """Through the login page's form, as a reader does (no browser password prompt any more)."""
     if who == "anonymous":
         return
+    user = _user(who)
     page = context.new_page()
     response = page.goto(base + "/login/")
     assert response is not None and response.ok, (who, response.status if response else None)
+    page.locator("#extranet-login-name").fill(user["login"])
+    page.locator("#extranet-login-password").fill(user["password"])
+    page.get_by_role("button", name="Přihlásit se").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+    assert any(c["name"] == "extranet_who" for c in context.cookies()), who
     page.close()
 
 
@@ -131,7 +146,10 @@ def _visit(page: Page, url: str, expected: int) -> dict:
     contrast = page.evaluate(CONTRAST)
     return {"problems": problems, "width": width, "contrast": contrast,
             "height": page.evaluate("document.documentElement.scrollHeight"),
-            "header": page.evaluate("[...document.querySelectorAll('.extranet-who a')].map(a => a.className)")}
+            "header": page.evaluate("[...document.querySelectorAll('.extranet-who a')].map(a => a.className)"),
+            # Who is logged in as the reader sees it: shown (with a width), on a phone too.
+            "name": page.evaluate("() => { const n = document.querySelector('.extranet-who__name'); "
+                                  "return n && n.getBoundingClientRect().width > 0 ? n.innerText : ''; }")}
 
 
 def _expected_console(text: str, expected: int) -> bool:
@@ -143,14 +161,11 @@ def _expected_console(text: str, expected: int) -> bool:
 @pytest.mark.parametrize("who", list(WALKS))
 def test_walk_every_page_type(browser, running: dict[str, Server], who: str, viewport: str):
     server = running["nginx"]
-    base = f"http://127.0.0.1:{server.port}"
-    user = _user(who)
+    base = _base(server)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     failures = []
     for language, prefix in (("cs", ""), ("en", "/en")):
-        context = browser.new_context(
-            viewport=VIEWPORTS[viewport], locale="cs-CZ" if language == "cs" else "en-GB",
-            http_credentials={"username": user["login"], "password": user["password"]} if user else None)
+        context = browser.new_context(viewport=VIEWPORTS[viewport], locale="cs-CZ" if language == "cs" else "en-GB")
         _login(context, base, who)
         for name, path in WALKS[who].items():
             page = context.new_page()
@@ -168,6 +183,8 @@ def test_walk_every_page_type(browser, running: dict[str, Server], who: str, vie
             # Behind the login the header always offers logout; a public page offers login to anonymous.
             if who != "anonymous" and name in {**CUSTOMERS, **STAFF} and "extranet-who__logout" not in seen["header"]:
                 failures.append((url, "no logout in the header", seen["header"]))
+            if who != "anonymous" and name in {**CUSTOMERS, **STAFF} and ", " not in seen["name"]:
+                failures.append((url, "who is logged in (name, company) not shown", seen["name"]))
             if who == "anonymous" and "extranet-who__login" not in seen["header"]:
                 failures.append((url, "no login in the header", seen["header"]))
             if name == "customer" and viewport == "desktop" and seen["height"] > 3600:
@@ -179,10 +196,8 @@ def test_walk_every_page_type(browser, running: dict[str, Server], who: str, vie
 def test_the_walk_checks_what_it_claims(browser, running: dict[str, Server]):
     """The contrast check sees our controls, and the customer's page has some to see."""
     server = running["nginx"]
-    base = f"http://127.0.0.1:{server.port}"
-    user = _user("customer")
-    context = browser.new_context(viewport=VIEWPORTS["desktop"],
-                                  http_credentials={"username": user["login"], "password": user["password"]})
+    base = _base(server)
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
     _login(context, base, "customer")
     page = context.new_page()
     seen = _visit(page, base + f"/customers/{CUSTOMER}/", 200)
@@ -203,13 +218,15 @@ def _who_cookie(base: str, **values: str) -> dict:
 
 
 def test_an_anonymous_visitor_gets_a_login_link_that_returns_to_the_page(browser, running: dict[str, Server]):
-    base = f"http://127.0.0.1:{running['nginx'].port}"
+    base = _base(running["nginx"])
     context = browser.new_context(locale="cs-CZ", viewport=VIEWPORTS["desktop"])
     page = context.new_page()
     page.goto(base + "/en/support/")
     who = page.locator(".extranet-who")
     who.get_by_role("link", name="Log in").wait_for()
-    assert who.get_by_role("link", name="Log in").get_attribute("href") == "../../login/?next=%2Fen%2Fsupport%2F"
+    site = running["nginx"].base  # /extranet/: ?next= is the whole path
+    assert who.get_by_role("link", name="Log in").get_attribute("href") == \
+        "../../login/?next=" + urllib.parse.quote(site + "en/support/", safe="")
     page.goto(base + "/")
     assert page.locator("a.extranet-login").inner_text() == "Přihlásit se"
     context.close()
@@ -217,10 +234,10 @@ def test_an_anonymous_visitor_gets_a_login_link_that_returns_to_the_page(browser
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_a_logged_in_reader_sees_who_they_are_their_page_and_logout(browser, running: dict[str, Server], viewport: str):
-    base = f"http://127.0.0.1:{running['nginx'].port}"
+    base, site = _base(running["nginx"]), running["nginx"].base
+    home = site + "customers/strojirny-labe/"  # as the server writes it: a path under the site's path
     context = browser.new_context(viewport=VIEWPORTS[viewport])
-    context.add_cookies([_who_cookie(base, name="Jana Dvořáková", company="Strojírny Labe a.s.",
-                                     home="/customers/strojirny-labe/")])
+    context.add_cookies([_who_cookie(base, name="Jana Dvořáková", company="Strojírny Labe a.s.", home=home)])
     page = context.new_page()
     page.goto(base + "/en/support/")
     who = page.locator(".extranet-who")
@@ -228,18 +245,20 @@ def test_a_logged_in_reader_sees_who_they_are_their_page_and_logout(browser, run
     if viewport == "desktop":
         assert who.locator(".extranet-who__name").inner_text() == "Jana Dvořáková, Strojírny Labe a.s."
     assert who.locator(".extranet-who__name").get_attribute("title") == "Jana Dvořáková, Strojírny Labe a.s."
-    assert who.get_by_role("link", name="Your company's page").get_attribute("href") == "/customers/strojirny-labe/"
-    assert who.get_by_role("link", name="Log out").get_attribute("href") == "../../logout/?next=%2Fen%2F"
+    assert who.get_by_role("link", name="Your company's page").get_attribute("href") == home
+    assert who.get_by_role("link", name="Log out").get_attribute("href") == \
+        "../../logout/?next=" + urllib.parse.quote(site + "en/", safe="")
     assert who.get_by_role("link", name="Log in").count() == 0
     page.goto(base + "/")  # the home page greets the reader with their page, not a login button
     assert page.locator("a.extranet-login").inner_text() == "Stránka Vaší společnosti: Strojírny Labe a.s."
-    assert page.locator("a.extranet-login").get_attribute("href") == "/customers/strojirny-labe/"
-    assert page.locator(".extranet-who").get_by_role("link", name="Odhlásit se").get_attribute("href") == "logout/?next=%2F"
+    assert page.locator("a.extranet-login").get_attribute("href") == home
+    assert page.locator(".extranet-who").get_by_role("link", name="Odhlásit se").get_attribute("href") == \
+        "logout/?next=" + urllib.parse.quote(site, safe="")
     context.close()
 
 
 def test_names_from_the_cookie_are_text_and_its_link_stays_on_the_site(browser, running: dict[str, Server]):
-    base = f"http://127.0.0.1:{running['nginx'].port}"
+    base = _base(running["nginx"])
     context = browser.new_context(viewport=VIEWPORTS["desktop"])
     context.add_cookies([_who_cookie(base, name="<img src=x onerror=alert(1)>", company="<b>Acme</b>",
                                      home="javascript:alert(2)")])
@@ -261,4 +280,20 @@ def test_names_from_the_cookie_are_text_and_its_link_stays_on_the_site(browser, 
     page.goto(base + "/support/")
     assert page.locator(".extranet-who").get_by_role("link", name="Přihlásit se").count() == 1
     assert not dialogs
+    context.close()
+
+
+def test_staff_are_led_to_the_customer_overview_by_its_name(browser, running: dict[str, Server]):
+    base, site = _base(running["nginx"]), running["nginx"].base
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    context.add_cookies([_who_cookie(base, name="Petra Horáková", company="ANNECA s.r.o.", home=site + "staff/")])
+    page = context.new_page()
+    page.goto(base + "/en/support/")
+    who = page.locator(".extranet-who")
+    who.locator("a").first.wait_for()
+    assert who.get_by_role("link", name="Customer overview").get_attribute("href") == site + "staff/"
+    assert who.get_by_role("link", name="Your company's page").count() == 0
+    page.goto(base + "/")
+    page.locator(".extranet-who a").first.wait_for()
+    assert page.locator("a.extranet-login").inner_text() == "Přehled zákazníků"
     context.close()

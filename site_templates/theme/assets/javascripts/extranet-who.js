@@ -51,13 +51,15 @@
     var data = box.dataset;
     var login = data.login + "?next=" + encodeURIComponent(location.pathname);
     var logout = data.logout + "?next=" + encodeURIComponent(path(data.languageRoot));
+    // Staff land on the customer overview: named so, not "your company's page".
+    var homeText = reader && reader.home && reader.home === path(data.staffHome) ? data.textStaffHome : data.textHome;
     if (reader) {
       var name = document.createElement("span");
       name.className = "extranet-who__name";
       name.textContent = reader.company ? reader.name + ", " + reader.company : reader.name;
       name.title = name.textContent;
       box.appendChild(name);
-      if (reader.home) box.appendChild(link(reader.home, data.textHome, "extranet-who__home"));
+      if (reader.home) box.appendChild(link(reader.home, homeText, "extranet-who__home"));
       box.appendChild(link(logout, data.textLogout, "extranet-who__logout"));
     } else if (data.audience !== "public") {
       box.appendChild(link(logout, data.textLogout, "extranet-who__logout"));
@@ -71,7 +73,7 @@
     for (var i = 0; i < buttons.length; i++) {
       if (reader && reader.home) {
         buttons[i].href = reader.home;
-        buttons[i].textContent = reader.company ? data.textHome + ": " + reader.company : data.textHome;
+        buttons[i].textContent = reader.company && homeText === data.textHome ? homeText + ": " + reader.company : homeText;
       }
     }
   }
