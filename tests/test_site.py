@@ -101,7 +101,7 @@ SEED_CS = [
     "nejméně 2 verze s rozsáhlejším vylepšením a přibližně 6 verzí s drobnějším vylepšením",
     "Servisní zásahy u nabyvatele", "Instalace nebo aktualizace programu", "Programátorské práce",
     "Odborné konzultace", "Doprava", "Analytické práce",
-    "Telefon: většinou ihned, nejpozději následující pracovní den E-mail: nejpozději následující pracovní den",
+    "Telefon: ihned, nejpozději následující pracovní den E-mail: nejpozději následující pracovní den",
     "většinou v den nahlášení, nejpozději následující pracovní den",
     "nejpozději do týdne od nahlášení", "v nejbližší možné oficiální aktualizaci",
     "Uveďte údaje, které jednoznačně určí nabyvatele: IČ nebo název společnosti.",
@@ -114,7 +114,7 @@ SEED_EN = [
     "Technical support is provided exclusively in: Czech.",
     "Any version of the program can be upgraded to any higher version.",
     "Servicing on the customer's premises", "Programming work", "Analytic work",
-    "Phone: mostly right away, by the next business day at the latest E-mail: by the next business day at the "
+    "Phone: right away, by the next business day at the latest E-mail: by the next business day at the "
     "latest", "mostly on the day of the report, by the next business day at the latest",
     "within a week of being reported at the latest", "in the next possible official upgrade",
     "Give information that unambiguously identifies the customer: company ID or company name.",

@@ -352,7 +352,7 @@ def test_support_pages_show_the_calendar_table_and_calculator(demo_site: Path, p
 SENTENCES = {
     "cs": [
         "Na dotazy nebo požadavky je reagováno podle závažnosti problému. Časy jsou uvedeny v pražském čase.",
-        "Telefon: většinou ihned, nejpozději následující pracovní den E-mail: nejpozději následující pracovní den "
+        "Telefon: ihned, nejpozději následující pracovní den E-mail: nejpozději následující pracovní den "
         "Odpovíme na dotaz.",
         "většinou v den nahlášení, nejpozději následující pracovní den Zahájíme aktivní řešení problému.",
         "nejpozději do týdne od nahlášení Zahájíme aktivní řešení problému.",
@@ -375,7 +375,7 @@ SENTENCES = {
     ],
     "en": [
         "Questions and requests are handled depending on the issue urgency. Times are in Prague time.",
-        "Phone: mostly right away, by the next business day at the latest E-mail: by the next business day at "
+        "Phone: right away, by the next business day at the latest E-mail: by the next business day at "
         "the latest The question is answered.",
         "mostly on the day of the report, by the next business day at the latest",
         "within a week of being reported at the latest",
@@ -630,7 +630,7 @@ def test_the_calculator_agrees_with_the_calendar_on_random_reports(demo_site: Pa
 
 @pytest.mark.parametrize(("page", "severity", "channel", "reported", "text"), [
     ("support/index.html", "common", "phone", "2026-12-29T10:00",
-     "Většinou: úterý 29. prosince 2026 v 10:00 pražského času; "
+     "Ihned: úterý 29. prosince 2026 v 10:00 pražského času; "
      "Nejpozději: středa 30. prosince 2026 v 16:00 pražského času"),
     ("en/support/index.html", "common", "email", "2026-12-29T10:00",
      "At the latest: Wednesday, 30 December 2026 at 16:00 Prague time"),

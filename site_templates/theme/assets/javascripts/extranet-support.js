@@ -126,7 +126,8 @@
     try {
       var reportMillis = cal.resolve(day, minutes);
       return { deadline: cal.deadline(response.deadline, day, minutes, reportMillis),
-               target: response.target ? cal.deadline(response.target, day, minutes, reportMillis) : null };
+               target: response.target ? cal.deadline(response.target, day, minutes, reportMillis) : null,
+               targetKind: response.target ? response.target.kind : null };
     } catch (error) {
       if (error instanceof OutOfRange) return { error: "range" };
       if (error instanceof Skipped) return { error: "skipped" };
@@ -174,7 +175,9 @@
     var due = describe(box, cal, result.deadline, box.dataset.textDeadline);
     var out = { text: due.text, deadline: due.iso };
     if (result.target) {
-      var target = describe(box, cal, result.target, box.dataset.textTarget);
+      /* "ihned" is the terms' own word for the phone, without "většinou" (see _macros.j2 response) */
+      var target = describe(box, cal, result.target, result.targetKind === "immediate"
+        ? box.dataset.textTargetImmediate : box.dataset.textTarget);
       out.target = target.iso;
       out.text = target.text + "; " + due.text;
     }
