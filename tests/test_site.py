@@ -96,7 +96,7 @@ def test_timeline_counts_releases_per_year_against_the_promise(demo_site):
 SEED_CS = [
     "+420 478 571 021, v pracovní dny od 08:00 do 16:00",
     "support@intouch-crm.cz, kdykoliv (nonstop)",
-    "Technická pomoc se poskytuje výhradně v jazyce: čeština.",
+    "Technická pomoc se poskytuje výhradně v českém jazyce.",
     "Program je možné aktualizovat z libovolné verze na jakoukoliv novější verzi.",
     "nejméně 2 verze s rozsáhlejším vylepšením a přibližně 6 verzí s drobnějším vylepšením",
     "Servisní zásahy u nabyvatele", "Instalace nebo aktualizace programu", "Programátorské práce",
@@ -111,7 +111,7 @@ SEED_CS = [
 ]
 SEED_EN = [
     "+420 478 571 021, on business days from 08:00 to 16:00", "support@intouch-crm.cz, at any time (non-stop)",
-    "Technical support is provided exclusively in: Czech.",
+    "Technical support is provided exclusively in Czech.",
     "Any version of the program can be upgraded to any higher version.",
     "Servicing on the customer's premises", "Programming work", "Analytic work",
     "Phone: right away, by the next business day at the latest E-mail: by the next business day at the "

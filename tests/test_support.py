@@ -322,7 +322,7 @@ def text_of(fragment: str) -> str:
 @pytest.mark.parametrize(("path", "expected"), [
     ("support/index.html", [
         "Telefon : +420 478 571 021 , v pracovní dny od 08:00 do 16:00", "E-mail : support@intouch-crm.cz",
-        "Technická pomoc se poskytuje výhradně v jazyce: čeština.",
+        "Technická pomoc se poskytuje výhradně v českém jazyce.",
         "Kdy je podpora zavřena", "24. prosince 2026: Štědrý den", "29. března 2027: Velikonoční pondělí",
         "5. července 2027: Den slovanských věrozvěstů Cyrila a Metoděje", "Kdy dostanete odpověď",
         "Program nelze vůbec použít, například se nespustí nebo se do něj nikdo nemůže přihlásit.",
@@ -330,7 +330,7 @@ def text_of(fragment: str) -> str:
         "Zavřené dny do Vašeho kalendáře (iCalendar, .ics)"]),
     ("en/support/index.html", [
         "Phone : +420 478 571 021 , on business days from 08:00 to 16:00", "Technical support is provided "
-        "exclusively in: Czech.", "When support is closed", "24 December 2026: Christmas Eve",
+        "exclusively in Czech.", "When support is closed", "24 December 2026: Christmas Eve",
         "17 November 2027: Struggle for Freedom and Democracy Day", "When you will get an answer",
         "A typo or a misaligned label on the screen.", "in the next possible official upgrade",
         "Servicing on the customer's premises", "Closed days for your calendar app (iCalendar, .ics)"]),
@@ -497,12 +497,12 @@ def test_the_report_form_carries_every_identification_field(demo_site: Path, pat
 @pytest.mark.parametrize(("path", "expected"), [
     ("customers/strojirny-labe/index.html", [
         "Telefon : +420 478 571 021 , v pracovní dny od 08:00 do 16:00", "E-mail : support@intouch-crm.cz , kdykoliv",
-        "Technická pomoc se poskytuje výhradně v jazyce: čeština.", "Nefunguje export nástěnky do PDF.",
+        "Technická pomoc se poskytuje výhradně v českém jazyce.", "Nefunguje export nástěnky do PDF.",
         "Součástí technické podpory například nejsou: Servisní zásahy u nabyvatele", "Analytické práce",
         "24. prosince 2026: Štědrý den", "Kdy dostanete odpověď", "Nahlásit problém"]),
     ("en/customers/strojirny-labe/index.html", [
         "Phone : +420 478 571 021 , on business days from 08:00 to 16:00", "Technical support is provided "
-        "exclusively in: Czech.", "Exporting a dashboard to PDF does not work.",
+        "exclusively in Czech.", "Exporting a dashboard to PDF does not work.",
         "Technical support for example does not include: Servicing on the customer's premises", "Analytic work",
         "24 December 2026: Christmas Eve", "When you will get an answer", "Report a problem"]),
 ])
