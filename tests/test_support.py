@@ -818,8 +818,8 @@ HOME = {
         "Diskusní fórum uživatelů ¶ Velmi často bývají nejlepším zdrojem zkušenosti jiných uživatelů systému. "
         "Proto Vám doporučujeme využít diskusní fórum uživatelů InTouch CRM. Umístěte zde svůj dotaz a nebo "
         "zkušenosti. Přejít do diskusního fóra",
-        "Otevřené technologie a standardy ¶ Proto také používáme při vývoji InTouch CRM otevřené technologie a "
-        "standardy, například: PostgreSQL IMAP SMTP CSV XLSX (Office Open XML) REST API"],
+        "Otevřené technologie a standardy ¶ Aby Váš podnik nezávisel jen na nás, používáme při vývoji InTouch CRM "
+        "otevřené technologie a standardy, například: PostgreSQL IMAP SMTP CSV XLSX (Office Open XML) REST API"],
     "en": [
         "What else we offer ¶ Learning materials ¶ We want your employees to work with InTouch CRM as efficiently "
         "as possible", "Installing InTouch CRM Upgrading to a newer version Backup",
@@ -828,8 +828,8 @@ HOME = {
         "you beforehand): phone +420 478 571 021 , e-mail sales@anneca.cz .",
         "Certified specialists ¶ We welcome IT professionals", "The list of certified specialists",
         "Users' discussion forum ¶ Other users' experience is very often the best source.",
-        "Open technologies and standards ¶ That is also why we develop InTouch CRM with open technologies and "
-        "standards, for example: PostgreSQL IMAP SMTP CSV XLSX (Office Open XML) REST API"],
+        "Open technologies and standards ¶ So that your business does not depend on us alone, we develop InTouch "
+        "CRM with open technologies and standards, for example: PostgreSQL IMAP SMTP CSV XLSX (Office Open XML) REST API"],
 }
 
 
