@@ -8,19 +8,15 @@ against their background. Screenshots go to build/screenshots/ (git-ignored) to 
 from __future__ import annotations
 
 import json
-import shutil
 import urllib.parse
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from .conftest import REPO
 from .servers import CREDENTIALS, REMOVED, Server
+from .test_browser import browser  # noqa: F401: the Chromium fixture, launched as the suite does
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = REPO / "build/screenshots"
 VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 CUSTOMER = "strojirny-labe"
@@ -93,13 +89,6 @@ CONTRAST = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists() or shutil.which("chromium"), "Debian's chromium is not installed (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 def _base(server: Server) -> str:
