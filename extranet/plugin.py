@@ -438,15 +438,14 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
 
 
     def _copy_sitemap(self, site_dir: Path) -> None:
-        """Material's script fetches `sitemap.xml` beside each `<link rel="alternate">` of a page: each
-        language's root and each feed's directory. The public sitemap (public pages only) is copied to
-        each, so no page makes a request that fails; a copy in a protected directory is protected with
-        it and, holding only public pages, tells its readers nothing new."""
+        """Material's script fetches `sitemap.xml` beside each `<link rel="alternate">` of a page (the
+        attribute exactly): each language's root. Feeds are linked as `rel="alternate feed"`, which it
+        does not follow. The public sitemap (public pages only) is copied to each language's root, so
+        no page makes a request that fails."""
         sitemap = site_dir / "sitemap.xml"
         if not sitemap.is_file():  # pragma: no cover: the theme writes it
             return
         places = {f"{self.extranet.url_prefix(language)}sitemap.xml" for language in self.languages}
-        places |= {posixpath.join(posixpath.dirname(feed.path), "sitemap.xml") for feed in self.feeds.values()}
         for place in sorted(places - {"sitemap.xml"}):
             target = site_dir / place
             target.parent.mkdir(parents=True, exist_ok=True)
