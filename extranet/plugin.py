@@ -22,7 +22,6 @@ import datetime as dt
 import json
 import logging
 import os
-import posixpath
 import re
 import shutil
 from collections.abc import Callable
