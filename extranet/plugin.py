@@ -40,7 +40,7 @@ from mkdocs.structure.pages import Page, _ExtractAnchorsTreeprocessor, _Relative
 from mkdocs.structure.toc import AnchorLink, get_toc
 
 from . import access, errors, feeds, search, servers, storage
-from .access import AUDIENCES, CUSTOMER, CUSTOMERS, PUBLIC, STAFF
+from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .config import ExtranetConfig
 from .loading import Extranet, InvalidInput, load
 from .pages import WIDGET, GeneratedPage, Renderer, Widget, load_strings

@@ -10,7 +10,6 @@ import dataclasses
 import datetime as dt
 import http.client
 import json
-import os
 import shutil
 import socket
 import subprocess

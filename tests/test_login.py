@@ -20,7 +20,7 @@ from extranet import access, servers
 from extranet.building import build, validate
 
 from .conftest import NOW_DT
-from .servers import CREDENTIALS, SECRET, Server, Site, session_cookie
+from .servers import CREDENTIALS, SECRET, Server, Site
 
 ELBE = next(c for c in CREDENTIALS if c["customer"] == "elbe-precision")
 """A user whose own page is in English: /en/customers/elbe-precision/."""
