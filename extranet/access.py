@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
 
+from .exceptions import ExtranetError
 from .feeds import FILE_NAME as FEED_FILE
 
 if TYPE_CHECKING:  # loading checks content pages with `page_audience`; it must not import us back
@@ -85,7 +86,7 @@ PRODUCT_PATHS = ("login/", "logout/", "downloads/", "search/")
 """Paths the servers and the theme answer themselves (sign-in, signed downloads, the search index)."""
 
 
-class AudienceError(ValueError):
+class AudienceError(ExtranetError, ValueError):
     """A content page whose place and front matter disagree; the message says what to change."""
 
 
@@ -160,7 +161,7 @@ class Page:
     customer: str | None = None
 
 
-class ConflictingAreas(ValueError):
+class ConflictingAreas(ExtranetError, ValueError):
     """Access rules that servers would read differently; the message names the page to move."""
 
 

@@ -25,12 +25,13 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
 from . import storage
+from .exceptions import ExtranetError
 from .loading import Extranet, InvalidInput, Problem, check_yaml, load
 
 log = logging.getLogger("extranet")
 
 
-class BuildFailed(Exception):
+class BuildFailed(ExtranetError):
     """The build stopped; the message says why. The previous site is untouched."""
 
 

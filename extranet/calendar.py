@@ -35,13 +35,14 @@ from typing import Any
 
 import holidays
 
+from .exceptions import ExtranetError
 from .model import PlannedRelease, Plan, Release, Rule, SupportCalendar, version_key
 
 __all__ = ["Calendar", "Deadline", "OutOfRange", "Skipped", "Repeated", "calendar", "deadline", "export", "ics",
            "rule_text"]
 
 
-class OutOfRange(ValueError):
+class OutOfRange(ExtranetError, ValueError):
     """A day outside the years the calendar covers."""
 
     def __init__(self, day: dt.date, first: dt.date, last: dt.date):
@@ -50,11 +51,11 @@ class OutOfRange(ValueError):
         self.day, self.first, self.last = day, first, last
 
 
-class Skipped(ValueError):
+class Skipped(ExtranetError, ValueError):
     """A wall-clock time the zone skips (clocks go forward)."""
 
 
-class Repeated(ValueError):
+class Repeated(ExtranetError, ValueError):
     """A wall-clock time the zone has twice (clocks go back)."""
 
 

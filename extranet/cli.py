@@ -22,7 +22,8 @@ from pathlib import Path
 
 from . import calendar, credentials, servers, storage, versions
 from .building import BuildFailed, build, quiet_mkdocs, validate
-from .loading import InvalidInput
+from .exceptions import CommandRefused, ExtranetError, UsageError
+from .loading import Extranet, InvalidInput
 
 EXIT_STATUS = """\
 exit status:
@@ -225,25 +226,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("mkdocs").addHandler(warnings)
     try:
         return _run(args)
-    except InvalidInput as error:
-        if as_json:
-            _print_json(args.command, "invalid", problems=[dataclasses.asdict(p) for p in error.problems])
-            return 1
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        done = "published" if args.command == "publish" else "built"
-        print(f"{len(error.problems)} problem(s); nothing was {done}", file=sys.stderr)
-        return 1
-    except BuildFailed as error:
-        if as_json:
-            assert warnings is not None
-            _print_json(args.command, "failed", problems=[*map(_message, warnings.messages), _message(str(error))])
-            return 1
-        print(f"{'extranet serve' if args.command == 'serve' else 'build failed'}: {error}", file=sys.stderr)
-        return 1
-    except versions.UpgradeError as error:
-        print(f"extranet upgrade-path: {error}", file=sys.stderr)
-        return 1
+    except ExtranetError as error:
+        _report(args, error, warnings)
+        return error.exit_status
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -259,6 +244,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if warnings is not None:
             logging.getLogger("mkdocs").removeHandler(warnings)
+
+
+NOT_DONE = {"build": "nothing was built", "publish": "nothing was published", "user": "nothing was changed",
+            "staff": "nothing was changed", "customer": "nothing was changed"}
+"""What a command did not do because its input is invalid, said after the count of problems.
+`validate` and the commands that only read the data say the count alone: they never build."""
+
+
+def _report(args: argparse.Namespace, error: ExtranetError, warnings: _Collect | None) -> None:
+    """The one place an `ExtranetError` becomes output: every problem of invalid input, one per
+    line, then their count; any other error as one message after the command's name (`build
+    failed:` for a build). With `--json` (validate, build) the same as one JSON object on stdout."""
+    if isinstance(error, InvalidInput):
+        if warnings is not None:
+            _print_json(args.command, "invalid", problems=[dataclasses.asdict(p) for p in error.problems])
+            return
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        done = NOT_DONE.get(args.command)
+        print(f"{len(error.problems)} problem(s)" + (f"; {done}" if done else ""), file=sys.stderr)
+        return
+    if warnings is not None:  # in strict mode MkDocs' warnings are what failed the build
+        located = {**_message(error.message), "file": error.file, "line": error.line}
+        _print_json(args.command, "failed", problems=[*map(_message, warnings.messages), located])
+        return
+    print(f"{_command_name(args)}: {error}", file=sys.stderr)
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    """`extranet user add`, `extranet deploy`, ...: what a message is about; a build says `build failed`."""
+    if args.command == "build":
+        return "build failed"
+    action = getattr(args, "action", None)
+    return f"extranet {args.command}" + (f" {action}" if action else "")
 
 
 class _Collect(logging.Handler):
@@ -357,8 +376,7 @@ def _run(args: argparse.Namespace) -> int:
 
         stale = write_schemas(args.output, check=args.check)
         if stale:
-            print("out of date: " + ", ".join(map(str, stale)) + " (run `extranet schema`)", file=sys.stderr)
-            return 1
+            raise CommandRefused("out of date: " + ", ".join(map(str, stale)) + " (run `extranet schema`)")
         return 0
     if args.command in ("user", "staff", "customer"):
         return _edit_credentials(args)
@@ -387,43 +405,32 @@ def _build(args: argparse.Namespace) -> int:
 def _release(args: argparse.Namespace) -> int:
     from . import releasing
 
-    try:
-        scaffold = releasing.new(args.config_file, args.version, args.files, date=args.date or dt.date.today(),
-                                 kind=args.kind, with_guide=args.guide)
-    except releasing.Refused as error:
-        print(f"extranet release new: {error}; nothing was written", file=sys.stderr)
-        return 1
+    scaffold = releasing.new(args.config_file, args.version, args.files, date=args.date or dt.date.today(),
+                             kind=args.kind, with_guide=args.guide)
     print(scaffold.report())
     return 0
 
 
 def _sla_deadline(args: argparse.Namespace) -> int:
     extranet = validate(args.config_file)
-
-    def refuse(message: str) -> int:
-        print(f"extranet sla deadline: {message}", file=sys.stderr)
-        return 1
-
     plan = extranet.plans.get(args.plan)
     if plan is None:
-        return refuse(f"unknown plan '{args.plan}' (plans: {', '.join(extranet.plans)})")
+        raise CommandRefused(f"unknown plan '{args.plan}' (plans: {', '.join(extranet.plans)})")
     severity = next((s for s in plan.severities if s.id == args.severity), None)
     if severity is None:
-        return refuse(f"unknown severity '{args.severity}' (severities of {plan.id}: "
-                      f"{', '.join(s.id for s in plan.severities)})")
+        raise CommandRefused(f"unknown severity '{args.severity}' (severities of {plan.id}: "
+                             f"{', '.join(s.id for s in plan.severities)})")
     channels = [channel.id for channel in plan.channels]
     if args.channel is not None and args.channel not in channels:
-        return refuse(f"unknown channel '{args.channel}' (channels of {plan.id}: {', '.join(channels)})")
+        raise CommandRefused(f"unknown channel '{args.channel}' (channels of {plan.id}: {', '.join(channels)})")
     # The same years as the page's calendar.json of a build at --now: one rule for both (calendar.py).
     cal = calendar.calendar(plan.calendar, args.now or dt.datetime.now(dt.timezone.utc))
     response = severity.response_on(args.channel) if args.channel else severity.response
     releases = calendar.upgrades(extranet.releases, extranet.vendor.planned_releases)
-    try:
-        reported = cal.resolve(args.reported)
-        due = calendar.deadline(cal, response.deadline, reported, releases)
-        target = calendar.deadline(cal, response.target, reported, releases) if response.target else None
-    except ValueError as error:
-        return refuse(str(error))
+    # A time the zone skips or repeats, or a day outside the calendar's years: calendar's own errors.
+    reported = cal.resolve(args.reported)
+    due = calendar.deadline(cal, response.deadline, reported, releases)
+    target = calendar.deadline(cal, response.target, reported, releases) if response.target else None
     if args.json:
         print(json.dumps({
             "plan": plan.id, "severity": severity.id, "channel": args.channel, "timezone": plan.calendar.timezone,
@@ -461,20 +468,11 @@ def _due_text(due: calendar.Deadline) -> str:
 
 def _link(args: argparse.Namespace) -> int:
     """Credentials come from the standard AWS environment variables, never from arguments."""
-    from botocore.exceptions import NoCredentialsError
-
-    from .storage import LinkError, S3Storage
+    from .storage import S3Storage
 
     now = args.now or dt.datetime.now(dt.timezone.utc)
-    try:
-        bucket = S3Storage(args.bucket, args.region, args.expires, args.endpoint_url, args.addressing_style)
-        print(bucket.presign(args.key, now, filename=args.key.rsplit("/", 1)[-1]))
-    except LinkError as error:
-        print(f"extranet link: {error}", file=sys.stderr)
-        return 1
-    except NoCredentialsError:
-        print("extranet link: no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)", file=sys.stderr)
-        return 1
+    bucket = S3Storage(args.bucket, args.region, args.expires, args.endpoint_url, args.addressing_style)
+    print(bucket.presign(args.key, now, filename=args.key.rsplit("/", 1)[-1]))
     return 0
 
 
@@ -482,11 +480,7 @@ def _publish(args: argparse.Namespace) -> int:
     """Failures go to stderr as `file:line:column: path: message`, all of them; the summary to stdout."""
     from .publishing import publish
 
-    try:
-        summary = publish(args.config_file, args.source)
-    except BuildFailed as error:
-        print(f"extranet publish: {error}", file=sys.stderr)
-        return 1
+    summary = publish(args.config_file, args.source)
     for problem in summary.failures:
         print(problem, file=sys.stderr)
     print(summary.report())
@@ -494,9 +488,15 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """Serve the build under a real server; a rebuild (`extranet build` while it runs) is picked up.
+
+    The server files are rendered here, for this run's ports and paths, from the data (users) and
+    the build's `server/access.json` (rules, base path). A build swaps its whole output directory in
+    one step, so a new `access.json` means a complete new build: the files are rendered again from
+    it and the data, and the server reloaded. Rejected: watching `content/` and building here
+    (`extranet build` is the one way to build, and its errors are its own)."""
     import tempfile
 
-    from . import access
     from .building import load_site_config, plugin_config
 
     extranet = validate(args.config_file)
@@ -504,16 +504,7 @@ def _serve(args: argparse.Namespace) -> int:
     output = (args.output or Path(config.site_dir).parent).resolve()
     built = output / "server/access.json"
     if not built.exists():
-        print(f"extranet serve: {output} holds no build; run `extranet build` first", file=sys.stderr)
-        return 1
-    described = json.loads(built.read_text(encoding="utf-8"))
-    areas = [access.Area(**area) for area in described["areas"]]
-    # The path of site_url, which the build signed its download links for (a build before it: `/`).
-    try:
-        base = servers.base_path(described.get("base", "/"))
-    except ValueError as error:
-        print(f"extranet serve: {built}: {error}", file=sys.stderr)
-        return 1
+        raise CommandRefused(f"{output} holds no build; run `extranet build` first")
     options = plugin_config(config)
     root = args.config_file.resolve().parent
     secret = servers.session_secret()
@@ -521,32 +512,73 @@ def _serve(args: argparse.Namespace) -> int:
     if options.storage.backend == "local":
         downloads, download_secret = root / options.storage.root, storage.download_secret(options.storage.secret_env)
     with tempfile.TemporaryDirectory(prefix="extranet-serve-") as runtime:
-        try:
-            command = servers.prepare(args.server, extranet, areas, root / options.templates, output / "site",
-                                      Path(runtime), args.port, secret, downloads, download_secret, base)
-        except servers.ServerMissing as error:
-            print(f"extranet serve: {error}", file=sys.stderr)
-            return 1
-        print(f"serving {output / 'site'} with {args.server} on http://127.0.0.1:{args.port}{base} (Ctrl+C stops)")
+
+        def prepare(extranet: Extranet) -> tuple[list[str], str]:
+            """The server files for the data and the build's rules; the command and the base path."""
+            areas, base = _built_rules(built)
+            return servers.prepare(args.server, extranet, areas, root / options.templates, output / "site",
+                                   Path(runtime), args.port, secret, downloads, download_secret, base), base
+
+        seen = _stamp(built)
+        command, base = prepare(extranet)
+
+        def rebuilt() -> bool:
+            nonlocal seen
+            stamp = _stamp(built)
+            if stamp is None or stamp == seen:  # None: between the two renames of a build's swap
+                return False
+            seen = stamp
+            try:
+                prepare(validate(args.config_file))
+            except ExtranetError as error:
+                print(f"extranet serve: {output} was rebuilt, but cannot be served ({error}); still serving the "
+                      f"previous build: fix it and build again, or restart `extranet serve`", file=sys.stderr)
+                return False
+            print(f"rebuilt: {args.server} reloaded with the new build's users and rules", file=sys.stderr)
+            return True
+
+        print(f"serving {output / 'site'} with {args.server} on http://127.0.0.1:{args.port}{base} (Ctrl+C stops; "
+              f"a rebuild is picked up)")
         if downloads and args.server == "caddy":
             print("note: Caddy cannot check signed download links; downloads/ answers 404 (use nginx or apache)",
                   file=sys.stderr)
-        return servers.run(command, secret, download_secret)
+        sys.stdout.flush()
+        return servers.run(command, secret, download_secret, server=args.server, rebuilt=rebuilt)
+
+
+def _built_rules(built: Path) -> tuple[list, str]:
+    """The access rules and the base path a build recorded in its `access.json`."""
+    from . import access
+
+    described = json.loads(built.read_text(encoding="utf-8"))
+    # The path of site_url, which the build signed its download links for (a build before it: `/`).
+    try:
+        base = servers.base_path(described.get("base", "/"))
+    except ValueError as error:
+        raise CommandRefused(str(error), file=str(built)) from None
+    return [access.Area(**area) for area in described["areas"]], base
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """What changes when a build replaces `path`: its inode and modification time."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_ino, status.st_mtime_ns
 
 
 def _deploy(args: argparse.Namespace) -> int:
     usage = _deploy_usage(args)
     if usage:
-        print(f"extranet deploy: {usage}", file=sys.stderr)
-        return 2
+        raise UsageError(usage)
     if args.output is None and not args.rollback:
         from .building import load_site_config
 
         try:
             args.output = Path(load_site_config(args.config_file).site_dir).parent
         except BuildFailed as error:
-            print(f"extranet deploy: no --output given, and {error}", file=sys.stderr)
-            return 2
+            raise UsageError(f"no --output given, and {error}") from None
     if args.s3:
         return _sync(args)
     from . import deploying
@@ -554,16 +586,12 @@ def _deploy(args: argparse.Namespace) -> int:
     options = deploying.Options(servers=tuple(dict.fromkeys(args.server)), test_commands=tuple(args.test_command),
                                 reload_commands=tuple(args.reload_command) if args.reload_command else None,
                                 keep=args.keep)
-    try:
-        if args.rollback:
-            outcome = deploying.rollback(args.target, options)
-            verb = "rolled back from"
-        else:
-            outcome = deploying.deploy(args.output, args.target, options)
-            verb = "replaced"
-    except deploying.DeployFailed as error:
-        print(f"extranet deploy: {error}", file=sys.stderr)
-        return 1
+    if args.rollback:
+        outcome = deploying.rollback(args.target, options)
+        verb = "rolled back from"
+    else:
+        outcome = deploying.deploy(args.output, args.target, options)
+        verb = "replaced"
     release = outcome.release.relative_to(outcome.release.parent.parent)
     print(f"current -> {release}" + (f" ({verb} {outcome.previous.name})" if outcome.previous else ""))
     if outcome.reloaded:
@@ -595,22 +623,10 @@ def _deploy_usage(args: argparse.Namespace) -> str | None:
 
 def _sync(args: argparse.Namespace) -> int:
     """Credentials come from the standard AWS environment or configuration, never from arguments."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-
     from . import syncing
 
-    try:
-        result = syncing.sync(args.output, args.s3, prefix=args.prefix, endpoint_url=args.endpoint_url,
-                              region=args.region, allow_private=args.allow_private, dry_run=args.dry_run)
-    except syncing.SyncRefused as error:
-        print(f"extranet deploy: {error}", file=sys.stderr)
-        return 1
-    except NoCredentialsError:
-        print("extranet deploy: no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)", file=sys.stderr)
-        return 1
-    except (BotoCoreError, ClientError) as error:
-        print(f"extranet deploy: s3://{args.s3}: {error}", file=sys.stderr)
-        return 1
+    result = syncing.sync(args.output, args.s3, prefix=args.prefix, endpoint_url=args.endpoint_url,
+                          region=args.region, allow_private=args.allow_private, dry_run=args.dry_run)
     would = "would be " if args.dry_run else ""
     print(f"s3://{args.s3}/{args.prefix}: {len(result.uploaded)} {would}uploaded, {len(result.deleted)} "
           f"{would}deleted, {result.unchanged} unchanged")
@@ -624,25 +640,16 @@ def _sync(args: argparse.Namespace) -> int:
 def _edit_credentials(args: argparse.Namespace) -> int:
     """Dispatch to `extranet.credentials`; a generated password goes to stdout once, nothing secret to stderr."""
     staff = args.command == "staff"
-    try:
-        password = credentials.read_password(sys.stdin) if getattr(args, "password_stdin", False) else None
-        if args.command == "customer":
-            change = credentials.set_access(args.config_file, args.customer, revoked=args.action == "revoke")
-        elif args.action == "add":
-            change = credentials.add_user(args.config_file, None if staff else args.customer, args.login,
-                                          name=args.name, email=args.email, password=password)
-        elif args.action == "passwd":
-            change = credentials.set_password(args.config_file, args.login, staff=staff, password=password)
-        else:
-            change = credentials.remove_user(args.config_file, args.login, staff=staff)
-    except credentials.Refused as error:
-        print(f"extranet {args.command} {args.action}: {error}", file=sys.stderr)
-        return 1
-    except InvalidInput as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        print(f"{len(error.problems)} problem(s); nothing was changed", file=sys.stderr)
-        return 1
+    password = credentials.read_password(sys.stdin) if getattr(args, "password_stdin", False) else None
+    if args.command == "customer":
+        change = credentials.set_access(args.config_file, args.customer, revoked=args.action == "revoke")
+    elif args.action == "add":
+        change = credentials.add_user(args.config_file, None if staff else args.customer, args.login,
+                                      name=args.name, email=args.email, password=password)
+    elif args.action == "passwd":
+        change = credentials.set_password(args.config_file, args.login, staff=staff, password=password)
+    else:
+        change = credentials.remove_user(args.config_file, args.login, staff=staff)
     print(change.json() if getattr(args, "json", False) else change.report())
     return 0
 

@@ -36,6 +36,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from .building import load_site_config, plugin_config, validate
+from .exceptions import ExtranetError
 from .loading import InvalidInput, Problem, _suggest
 from .model import Email, Login
 
@@ -53,7 +54,7 @@ MAX_BYTES = 72
 FIELDS = ("login", "name", "email", "password_hash")
 
 
-class Refused(Exception):
+class EditRefused(ExtranetError):
     """The edit was not made; the message (one line, never a password) says why."""
 
 
@@ -103,11 +104,11 @@ def read_password(stream: TextIO) -> str:
         password = password[:-1] if password.endswith("\n") else password
         password = password[:-1] if password.endswith("\r") else password
     if "\n" in password or "\r" in password:
-        raise Refused("the password on standard input has more than one line")
+        raise EditRefused("the password on standard input has more than one line")
     if len(password) < MIN_LENGTH:
-        raise Refused(f"the password on standard input is too short (at least {MIN_LENGTH} characters)")
+        raise EditRefused(f"the password on standard input is too short (at least {MIN_LENGTH} characters)")
     if len(password.encode("utf-8")) > MAX_BYTES:
-        raise Refused(f"the password on standard input is too long (bcrypt reads at most {MAX_BYTES} bytes)")
+        raise EditRefused(f"the password on standard input is too long (bcrypt reads at most {MAX_BYTES} bytes)")
     return password
 
 
@@ -120,14 +121,14 @@ def add_user(config_file: Path, customer: str | None, login: str, *, name: str, 
     _check(Login, login, "")
     _check(Email, email, "--email: ")
     if not name:
-        raise Refused("--name is empty (expected the user's full name)")
+        raise EditRefused("--name is empty (expected the user's full name)")
     document = _Document.open(config_file, first_user_of=customer)
     if customer is not None:
         index = document.customer_index(customer)
     owner = document.owners().get(login, False)
     if owner is not False:
         where = "vendor staff" if owner is None else f"customer '{owner}'"
-        raise Refused(f"login '{login}' is already used by {where} (a login is unique across {document.name})")
+        raise EditRefused(f"login '{login}' is already used by {where} (a login is unique across {document.name})")
     generated = password is None
     password = generate_password() if password is None else password
     values = {"login": login, "name": name, "email": email, "password_hash": hash_password(password)}
@@ -169,7 +170,7 @@ def remove_user(config_file: Path, login: str, *, staff: bool) -> Change:
     document = _Document.open(config_file)
     customer, users, index = document.find(login, staff=staff, action="remove")
     if customer is not None and len(users) == 1:
-        raise Refused(f"'{login}' is the only user of customer '{customer}' (a customer needs at least one); "
+        raise EditRefused(f"'{login}' is the only user of customer '{customer}' (a customer needs at least one); "
                       f"to shut the customer out, use `extranet customer revoke {customer}`")
     if customer is None and len(users) == 1:
         _delete(document.data["vendor"], "staff")  # `staff` is optional: no key rather than `staff: []`
@@ -205,7 +206,7 @@ def _check(kind: Any, value: str, prefix: str) -> None:
     try:
         TypeAdapter(kind).validate_python(value)
     except ValidationError as error:
-        raise Refused(prefix + "; ".join(item["msg"] for item in error.errors(include_url=False))) from None
+        raise EditRefused(prefix + "; ".join(item["msg"] for item in error.errors(include_url=False))) from None
 
 
 # --- The document ------------------------------------------------------------------------------
@@ -252,7 +253,7 @@ class _Document:
         newline = "\r\n" if "\r\n" in text else "\n"
         text = text.replace("\r\n", "\n")
         if "\r" in text or (newline == "\r\n" and raw.count(b"\n") != raw.count(b"\r\n")):
-            raise Refused(f"{name}: its line ends are mixed; make them all the same, then run the command again")
+            raise EditRefused(f"{name}: its line ends are mixed; make them all the same, then run the command again")
         text = text if text.endswith("\n") else text + "\n"
         differs = 0
         for mapping, sequence, offset in _INDENTS:
@@ -264,7 +265,7 @@ class _Document:
             try:
                 data = yaml.load(text)
             except YAMLError as error:  # the project loader accepted it; ruamel should too
-                raise Refused(f"{name}: ruamel.yaml cannot read it ({str(error).splitlines()[0]})") from None
+                raise EditRefused(f"{name}: ruamel.yaml cannot read it ({str(error).splitlines()[0]})") from None
             dumped = _dump(yaml, data)
             if dumped == text:
                 document = cls(config_file, path, name, root, raw, text, newline, yaml, data)
@@ -273,14 +274,14 @@ class _Document:
                     raise pending
                 return document
             differs = max(differs, _first_difference(text, dumped))
-        raise Refused(f"{name}: it cannot be edited without reformatting it (line {differs} would change); "
+        raise EditRefused(f"{name}: it cannot be edited without reformatting it (line {differs} would change); "
                       "edit it by hand")
 
     def customer_index(self, customer: str) -> int:
         ids = [str(item["id"]) for item in self.data.get("customers") or ()]
         if customer not in ids:
             hint = _suggest(customer, ids) if ids else f"{self.name} has no customers"
-            raise Refused(f"unknown customer '{customer}'; {hint}")
+            raise EditRefused(f"unknown customer '{customer}'; {hint}")
         return ids.index(customer)
 
     def owners(self) -> dict[str, str | None]:
@@ -296,13 +297,13 @@ class _Document:
         if login not in owners or (owners[login] is None) != staff:
             if login in owners:
                 if owners[login] is None:
-                    raise Refused(f"'{login}' is vendor staff; use `extranet staff {action} {login}`")
-                raise Refused(f"'{login}' is a user of customer '{owners[login]}'; "
+                    raise EditRefused(f"'{login}' is vendor staff; use `extranet staff {action} {login}`")
+                raise EditRefused(f"'{login}' is a user of customer '{owners[login]}'; "
                               f"use `extranet user {action} {login}`")
             scope = [each for each, owner in owners.items() if (owner is None) == staff]
             close = difflib.get_close_matches(login, scope, n=1, cutoff=0.6)
             kind = "staff login" if staff else "login"
-            raise Refused(f"unknown {kind} '{login}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+            raise EditRefused(f"unknown {kind} '{login}'" + (f"; did you mean '{close[0]}'?" if close else ""))
         customer = owners[login]
         if customer is None:
             users = self.data["vendor"]["staff"]
@@ -337,7 +338,7 @@ class _Document:
                 raise InvalidInput(dataclasses.replace(problem, file=self.name) if problem.file == shown else problem
                                    for problem in error.problems) from None
             if self.path.read_bytes() != self.raw:
-                raise Refused(f"{self.name} changed while it was being edited; nothing was written, run the "
+                raise EditRefused(f"{self.name} changed while it was being edited; nothing was written, run the "
                               "command again")
             os.replace(temporary, self.path)
         except BaseException:
@@ -392,7 +393,7 @@ def _check_only_the_entry_changed(old: str, new: str, name: str) -> None:
     misplaced = not removed and prefix > 0 and _is_comment_or_blank(b[prefix - 1])
     if min(len(removed), len(added)) > 1 or misplaced or any(
             line.lstrip().startswith("#") for line in removed + added):
-        raise Refused(f"{name}: the edit would also change line {prefix + 1} (a comment or the formatting "
+        raise EditRefused(f"{name}: the edit would also change line {prefix + 1} (a comment or the formatting "
                       "around the entry); nothing was written, edit the file by hand")
 
 
@@ -505,5 +506,5 @@ def _entry_like(sibling: Any, values: dict[str, str]) -> CommentedMap:
     return entry
 
 
-__all__ = ["Change", "Refused", "add_user", "generate_password", "hash_password", "read_password", "remove_user",
+__all__ = ["Change", "EditRefused", "add_user", "generate_password", "hash_password", "read_password", "remove_user",
            "set_access", "set_password"]

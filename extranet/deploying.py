@@ -52,13 +52,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import servers
+from .exceptions import ExtranetError
 
 RELEASES = "releases"
 CURRENT = "current"
 _NAME = re.compile(r"^(\d{8}T\d{6}Z)(?:-(\d+))?$")
 
 
-class DeployFailed(Exception):
+class DeployFailed(ExtranetError):
     """The deploy or rollback stopped; the message says why and where `current` points."""
 
 

@@ -32,6 +32,9 @@ from typing import Any
 
 from markupsafe import Markup
 
+from .exceptions import ExtranetError
+
+
 _ALWAYS = frozenset('&<>"\'\\`*[]{}|#!')
 """Characters that start HTML, a YAML escape, or Markdown syntax anywhere on a line."""
 _BREAK = re.compile(r"\s*[\r\n\t\f\v\x85\u2028\u2029]\s*")
@@ -96,7 +99,7 @@ _URL_SAFE = "/:?#@!$&'*+,;=%~-._"
 percent-encoded, so the URL ends neither a Markdown link nor an HTML attribute."""
 
 
-class UnsafeLink(ValueError):
+class UnsafeLink(ExtranetError, ValueError):
     """A link with a scheme a page must never carry (`javascript:`, `data:`, …)."""
 
 

@@ -24,6 +24,7 @@ from mkdocs.utils import meta as mkdocs_meta
 from pydantic import TypeAdapter, ValidationError
 
 from . import access
+from .exceptions import ExtranetError
 from .model import Customer, CustomersFile, Plan, Release, Vendor, version_key
 
 Loc = tuple[str | int, ...]
@@ -44,7 +45,7 @@ class Problem:
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
-class InvalidInput(Exception):
+class InvalidInput(ExtranetError):
     """Raised with every problem found, so one run reports them all."""
 
     def __init__(self, problems: Iterable[Problem]):

@@ -26,14 +26,18 @@ from pathlib import Path
 from pydantic import TypeAdapter, ValidationError
 
 from .building import load_site_config, plugin_config
+from .exceptions import ExtranetError
 from .loading import GUIDES, PLACEHOLDER, Source, _read, parse_yaml
 from .model import FileName, Version, version_key
 
 KINDS = ("major", "minor", "patch")
 
 
-class Refused(Exception):
-    """Nothing was written; the message says why."""
+class ScaffoldRefused(ExtranetError):
+    """Nothing was written; the message says why (and, printed, that nothing was written)."""
+
+    def format(self) -> str:
+        return f"{super().format()}; nothing was written"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,20 +110,20 @@ def check_version(version: str, existing: Sequence[str]) -> None:
     try:
         TypeAdapter(Version).validate_python(version)
     except ValidationError as error:
-        raise Refused(error.errors()[0]["msg"]) from None
+        raise ScaffoldRefused(error.errors()[0]["msg"]) from None
     key = version_key(version)
     for other in existing:
         if version_key(other) == key:
-            raise Refused(f"version {version} exists already (releases/{other}.yaml)")
+            raise ScaffoldRefused(f"version {version} exists already (releases/{other}.yaml)")
     if not existing or key > version_key(existing[-1]):
         return
     line = [other for other in existing if version_key(other)[:2] == key[:2]]
     if line and key > version_key(line[-1]):
         return  # the next patch of an older line, e.g. 9.2.2 after 9.3.0
     if line:
-        raise Refused(f"{version} is lower than {line[-1]}, the latest of its line {'.'.join(map(str, key[:2]))} "
+        raise ScaffoldRefused(f"{version} is lower than {line[-1]}, the latest of its line {'.'.join(map(str, key[:2]))} "
                       f"(a new release of a line must be above its latest)")
-    raise Refused(f"{version} is lower than the latest release {existing[-1]} and opens no existing line "
+    raise ScaffoldRefused(f"{version} is lower than the latest release {existing[-1]} and opens no existing line "
                   f"(only a patch of an existing line may be lower than the latest)")
 
 
@@ -256,20 +260,20 @@ def new(config_file: Path, version: str, files: Sequence[Path], *, date: dt.date
     check_version(version, [v for v, _ in existing])
     kind = kind or kind_of(version)
     if kind not in KINDS:
-        raise Refused(f"kind '{kind}' is not one of {', '.join(KINDS)}")
+        raise ScaffoldRefused(f"kind '{kind}' is not one of {', '.join(KINDS)}")
     lower = [source for v, source in existing if version_key(v) < version_key(version)]
     previous = lower[-1] if lower else None
     modules, platforms, planned = _vendor(root, options.customers)
     artifacts, names = [], set()
     for path in files:
         if not path.is_file():
-            raise Refused(f"{path}: no such file")
+            raise ScaffoldRefused(f"{path}: no such file")
         try:
             TypeAdapter(FileName).validate_python(path.name)
         except ValidationError as error:
-            raise Refused(f"{path}: {error.errors()[0]['msg']}") from None
+            raise ScaffoldRefused(f"{path}: {error.errors()[0]['msg']}") from None
         if path.name in names:
-            raise Refused(f"{path}: a file named {path.name} is given twice")
+            raise ScaffoldRefused(f"{path}: a file named {path.name} is given twice")
         names.add(path.name)
         digest, size = hashlib.sha256(), 0
         with path.open("rb") as stream:
@@ -277,7 +281,7 @@ def new(config_file: Path, version: str, files: Sequence[Path], *, date: dt.date
                 digest.update(chunk)
                 size += len(chunk)
         if size == 0:
-            raise Refused(f"{path}: the file is empty")
+            raise ScaffoldRefused(f"{path}: the file is empty")
         artifacts.append(ArtifactFile(path, path.name, size, digest.hexdigest(),
                                       _guess(path.name, version, previous, modules, platforms)))
     ids = [a.guess.id for a in artifacts if not a.guess.id.startswith(PLACEHOLDER)]
@@ -302,7 +306,7 @@ def new(config_file: Path, version: str, files: Sequence[Path], *, date: dt.date
             targets[f"{content}/{language}/{GUIDES}/{version}.md"] = guide(language, version, general)
     taken = [target for target in targets if (root / target).exists()]
     if taken:
-        raise Refused(f"{taken[0]} exists already")
+        raise ScaffoldRefused(f"{taken[0]} exists already")
     for target, body in targets.items():
         path = root / target
         path.parent.mkdir(parents=True, exist_ok=True)

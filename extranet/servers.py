@@ -18,13 +18,14 @@ import shutil
 import signal
 import subprocess
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import jinja2
 
 from . import access, errors, escaping, storage
 from .access import Area, Principal
+from .exceptions import ExtranetError
 from .loading import Extranet
 
 SESSION_LIFETIME = 8 * 3600
@@ -267,7 +268,7 @@ def write(directory: Path, files: dict[str, str]) -> None:
 
 # --- Running a real server locally -------------------------------------------------------------
 
-class ServerMissing(RuntimeError):
+class ServerMissing(ExtranetError, RuntimeError):
     """The server program is not installed; the message says which package to install."""
 
 
@@ -423,17 +424,49 @@ def environment(secret: str, download_secret: str = "") -> dict[str, str]:
     return {**os.environ, "EXTRANET_SESSION_SECRET": secret, "EXTRANET_DOWNLOAD_SECRET": download_secret}
 
 
-def run(cmd: list[str], secret: str, download_secret: str = "") -> int:
-    """Run a server in the foreground until interrupted."""
+RELOAD_SIGNALS = {"nginx": signal.SIGHUP, "apache": signal.SIGUSR1}
+"""How a standalone server re-reads its rewritten files without dropping a connection: nginx's master
+on HUP, httpd's graceful restart on USR1 (the processes `command` starts are the masters: `env` and
+`setpriv` exec them). Caddy's standalone configuration turns its admin API off, which `caddy reload`
+needs, and `--watch` sees only the top file, not the imported accounts: Caddy is restarted."""
+POLL = 0.5
+"""Seconds between two looks for a rebuild while serving."""
+
+
+def run(cmd: list[str], secret: str, download_secret: str = "", *, server: str | None = None,
+        rebuilt: Callable[[], bool] | None = None) -> int:
+    """Run a server in the foreground until interrupted.
+
+    `rebuilt`, called every `POLL` seconds, returns True once it has rewritten the server files for
+    a new build: the `server` is then reloaded (`RELOAD_SIGNALS`) or restarted."""
     env = environment(secret, download_secret)
     process = subprocess.Popen(cmd, env=env)
     # SIGTERM to us stops the server too, instead of leaving it running without its runtime directory.
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signal.SIGTERM))
     try:
-        return process.wait()
+        while True:
+            try:
+                return process.wait(timeout=POLL if rebuilt else None)
+            except subprocess.TimeoutExpired:
+                if rebuilt is not None and rebuilt():
+                    process = _reload(server, process, cmd, env)
     except KeyboardInterrupt:
         process.send_signal(signal.SIGTERM)
         return process.wait()
     finally:
         signal.signal(signal.SIGTERM, previous)
 
+
+def _reload(server: str | None, process: subprocess.Popen, cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """The running server, told to re-read its files; or a new one in its place."""
+    reload = RELOAD_SIGNALS.get(server or "")
+    if reload is not None:
+        process.send_signal(reload)
+        return process
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # open connections outlast the grace period: end them
+        process.kill()
+        process.wait()
+    return subprocess.Popen(cmd, env=env)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
+from .exceptions import ExtranetError
 from .model import Artifact, Release
 
 
@@ -46,7 +47,7 @@ def object_key(release: Release, artifact: Artifact) -> str:
 
 # --- Publishing: what each backend holds and how a file gets there ------------------------------
 
-class StorageError(Exception):
+class StorageError(ExtranetError):
     """An operation on the storage failed; the message says what and where, for the maintainer."""
 
 
@@ -227,7 +228,7 @@ MAX_S3_LIFETIME = 7 * 24 * 3600
 """SigV4 presigned URLs live at most seven days."""
 
 
-class LinkError(ValueError):
+class LinkError(ExtranetError, ValueError):
     """A link that cannot be made, with the reason for the maintainer."""
 
 
@@ -350,8 +351,13 @@ class S3Storage:
         params = {"Bucket": self.bucket, "Key": key}
         if filename:
             params["ResponseContentDisposition"] = f"attachment; filename=\"{filename}\""
-        with _signing_clock(now):
-            return self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=self.lifetime)
+        from botocore.exceptions import NoCredentialsError
+
+        try:
+            with _signing_clock(now):
+                return self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=self.lifetime)
+        except NoCredentialsError as error:
+            raise LinkError(_boto_error(error)) from None
 
 
 @dataclasses.dataclass(frozen=True)

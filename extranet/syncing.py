@@ -18,14 +18,17 @@ decide.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import mimetypes
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import access
+from .exceptions import ExtranetError
 
 _TYPES = mimetypes.MimeTypes()
 """Python's own table, not the host's /etc/mime.types: the same build gets the same types everywhere."""
@@ -43,8 +46,13 @@ CACHE_ASSET = "public, max-age=86400"
 """Other assets (images, fonts): they rarely change; a day of staleness is harmless."""
 
 
-class SyncRefused(Exception):
+class SyncRefused(ExtranetError):
     """The sync did not start; the message says why. The bucket is untouched."""
+
+
+class SyncFailed(ExtranetError):
+    """The bucket refused or could not be reached (botocore's errors, translated here); the message
+    says what it answered. What was uploaded or deleted before stays so: a run again finishes it."""
 
 
 @dataclass
@@ -107,7 +115,26 @@ def sync(output: Path, bucket: str, *, prefix: str = "", endpoint_url: str | Non
             f"Apache or Caddy, or pass --allow-private if something in front of the bucket enforces the logins")
     if prefix and not prefix.endswith("/"):
         prefix += "/"
-    s3 = client or boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+    with _bucket_errors(bucket):
+        s3 = client or boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+        return _transfer(s3, site, bucket, prefix, dry_run)
+
+
+@contextlib.contextmanager
+def _bucket_errors(bucket: str) -> Iterator[None]:
+    """botocore's exceptions as `SyncFailed`, so no caller needs to know botocore."""
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    try:
+        yield
+    except NoCredentialsError:
+        raise SyncFailed("no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)") from None
+    except (BotoCoreError, ClientError) as error:
+        raise SyncFailed(f"s3://{bucket}: {error}") from None
+
+
+def _transfer(s3, site: Path, bucket: str, prefix: str, dry_run: bool) -> SyncResult:  # noqa: ANN001 (an S3 client)
+    """Upload what differs, then delete what is gone."""
     remote: dict[str, str] = {}
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):

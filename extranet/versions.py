@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
+from .exceptions import ExtranetError
 from .model import Release, Text, version_key
 
 
-class UpgradeError(ValueError):
+class UpgradeError(ExtranetError, ValueError):
     """An upgrade that cannot be planned, with a message for the person who asked."""
 
 

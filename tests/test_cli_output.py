@@ -46,7 +46,7 @@ def test_validate_quiet(project: Project, capsys):
     project.replace(*BROKEN)
     assert run(project, "validate", "-q") == 1
     assert capsys.readouterr() == ("", "customers.yaml:40:17: customers[0].company_id: '00177042' is not a valid IČO "
-                                       "(check digit)\n1 problem(s); nothing was built\n")
+                                       "(check digit)\n1 problem(s)\n")
 
 
 def test_build_json_ok(project: Project, tmp_path: Path, capsys):

@@ -1,0 +1,54 @@
+"""One base for every error a maintainer is meant to read: `ExtranetError`.
+
+Each module raises its own subclass where it knows what went wrong (`loading.InvalidInput`,
+`building.BuildFailed`, `deploying.DeployFailed`, `credentials.EditRefused`, ...); the command line
+catches `ExtranetError` once, in `cli.main`, and prints the message after the command's name with
+the exit status the class carries. So a command raises and never prints-and-returns, and a new
+error needs no new `except` anywhere.
+
+Modelled on `mkdocs/exceptions.py`: a small hierarchy, the message is the whole explanation.
+Rejected: subclassing MkDocs' `MkDocsException` (a click exception that prints itself; the
+commands here are argparse's and several never run MkDocs), and error codes or an enum of
+messages (the messages are written where the fact is known, and tests hold them exactly).
+
+Errors from libraries at the boundary (botocore's `NoCredentialsError`, `ClientError`, ...) are
+translated into subclasses where they are raised (`storage`, `syncing`, `deploying`), so nothing
+above those modules knows botocore's exception types.
+"""
+
+from __future__ import annotations
+
+
+class ExtranetError(Exception):
+    """A failure a maintainer can act on; the message says what and, where known, where.
+
+    `exit_status` is the command's exit status when this error ends it (1 unless a subclass
+    says otherwise); `file` and `line` locate the problem when it has one place."""
+
+    exit_status: int = 1
+
+    def __init__(self, message: str = "", *, file: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+
+    def format(self) -> str:
+        """The message as printed: `file:line: message`, `file: message` or just the message."""
+        if self.file is None:
+            return self.message
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.message}"
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+class UsageError(ExtranetError):
+    """The command was called with options that cannot go together; nothing was done."""
+
+    exit_status = 2
+
+
+class CommandRefused(ExtranetError):
+    """A command that cannot do what was asked of it (an unknown plan, no build to serve, ...)."""
