@@ -508,21 +508,17 @@ def load(
     if escaping:
         raise InvalidInput(escaping)
     problems: list[Problem] = []
+    placeholders: list[Problem] = []
     releases: list[tuple[Source, Release]] = []
     release_files = sorted((root / releases_dir).glob("*.yaml"))
     for path in release_files:
         source, found = _read(path, root)
         problems += found
         if not found:
-            placeholders = _placeholders(source)
             release, found = validate_source(source, Release, languages)
-            if drafts:
-                problems += found
-                placeholders = []
-            else:
-                marked = {placeholder.path for placeholder in placeholders}
-                problems += placeholders + [problem for problem in found if problem.path not in marked]
-            if release is not None and not placeholders:
+            problems += found
+            placeholders += [] if drafts else _placeholders(source, "still a placeholder from `extranet release new`")
+            if release is not None:  # with its placeholders: the checks below still look at the rest of it
                 releases.append((source, release))
     customers_source, found = _read(root / customers_file, root)
     problems += found
@@ -530,6 +526,7 @@ def load(
     if not found:
         customers, found = validate_source(customers_source, CustomersFile, languages)
         problems += found
+        placeholders += [] if drafts else _placeholders(customers_source, "still a placeholder")
     releases.sort(key=lambda pair: version_key(pair[1].version))
     problems += _check_releases(releases)
     # A manifest with problems of its own still has a guide: the guide is not reported as well.
@@ -549,6 +546,10 @@ def load(
                      if not artifact_exists(release, artifact)]
     if not release_files:
         problems.append(Problem(f"{releases_dir}/", 1, 1, "", "no release manifests (expected <version>.yaml files)"))
+    # A placeholder is one more problem among all; what other checks say of the `TODO` itself (not
+    # an e-mail address, an unknown module) is not said again.
+    marked = {(placeholder.file, placeholder.path) for placeholder in placeholders}
+    problems = placeholders + [problem for problem in problems if (problem.file, problem.path) not in marked]
     if problems:
         raise InvalidInput(problems)
     assert customers is not None
@@ -580,10 +581,10 @@ PLACEHOLDER = "TODO"
 """What `extranet release new` writes where only a maintainer knows the answer; never valid."""
 
 
-def _placeholders(source: Source) -> list[Problem]:
-    """Every value still reading `TODO…`, so an unfinished scaffold can never be merged."""
-    return [source.problem(loc, f"still a placeholder from `extranet release new`: {text}")
-            for loc, text in source.texts.items() if text.lstrip().startswith(PLACEHOLDER)]
+def _placeholders(source: Source, what: str) -> list[Problem]:
+    """Every value still reading `TODO…`, so an unfinished scaffold (or note) can never be merged."""
+    return [source.problem(loc, f"{what}: {text}") for loc, text in source.texts.items()
+            if text.lstrip().startswith(PLACEHOLDER)]
 
 
 def _line(release: Release) -> tuple[int, int]:
