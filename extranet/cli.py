@@ -537,8 +537,8 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"rebuilt: {args.server} reloaded with the new build's users and rules", file=sys.stderr)
             return True
 
-        print(f"serving {output / 'site'} with {args.server} on http://127.0.0.1:{args.port}{base} (Ctrl+C stops; "
-              f"a rebuild is picked up)")
+        print(f"serving {output / 'site'} with {args.server} on http://127.0.0.1:{args.port}{base} (Ctrl+C stops)")
+        print(f"a rebuild (`extranet build`) is picked up: {args.server} is reloaded with its users and rules")
         if downloads and args.server == "caddy":
             print("note: Caddy cannot check signed download links; downloads/ answers 404 (use nginx or apache)",
                   file=sys.stderr)
