@@ -8,6 +8,7 @@ of becoming an octal number, `16:00` is not a base-60 integer and `no` is not `F
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import difflib
@@ -515,7 +516,8 @@ def load(
         source, found = _read(path, root)
         problems += found
         if not found:
-            release, found = validate_source(source, Release, languages)
+            release, found = (validate_source(source, Release, languages) if drafts else
+                              _validate_around_placeholders(source, Release, languages))
             problems += found
             placeholders += [] if drafts else _placeholders(source, "still a placeholder from `extranet release new`")
             if release is not None:  # with its placeholders: the checks below still look at the rest of it
@@ -524,7 +526,8 @@ def load(
     problems += found
     customers = None
     if not found:
-        customers, found = validate_source(customers_source, CustomersFile, languages)
+        customers, found = (validate_source(customers_source, CustomersFile, languages) if drafts else
+                            _validate_around_placeholders(customers_source, CustomersFile, languages))
         problems += found
         placeholders += [] if drafts else _placeholders(customers_source, "still a placeholder")
     releases.sort(key=lambda pair: version_key(pair[1].version))
@@ -581,10 +584,39 @@ PLACEHOLDER = "TODO"
 """What `extranet release new` writes where only a maintainer knows the answer; never valid."""
 
 
+def _placeholder_locs(source: Source) -> list[Loc]:
+    return [loc for loc, text in source.texts.items() if text.lstrip().startswith(PLACEHOLDER)]
+
+
 def _placeholders(source: Source, what: str) -> list[Problem]:
     """Every value still reading `TODO…`, so an unfinished scaffold (or note) can never be merged."""
-    return [source.problem(loc, f"{what}: {text}") for loc, text in source.texts.items()
-            if text.lstrip().startswith(PLACEHOLDER)]
+    return [source.problem(loc, f"{what}: {source.texts[loc]}") for loc in _placeholder_locs(source)]
+
+
+STAND_IN = "todo"
+"""What a placeholder the model refuses (an id, a module) is checked as, so the rest of its file is."""
+
+
+def _validate_around_placeholders(source: Source, root: Any, languages: tuple[str, ...]) -> tuple[Any, list[Problem]]:
+    """`validate_source`; when the model refuses only placeholders (`module: TODO: one of core, extra`
+    of a scaffold), the file is validated again with `STAND_IN` in their place. The model it gives
+    lets every later check look at the rest of the file; the placeholders are reported themselves,
+    and what the checks say of the stand-ins is not (`load` drops it), so it never reaches a build."""
+    result, found = validate_source(source, root, languages)
+    locs = _placeholder_locs(source)
+    if result is not None or not locs:
+        return result, found
+    marked = {format_loc(loc) for loc in locs}
+    if any(problem.path not in marked for problem in found):
+        return None, found
+    data = copy.deepcopy(source.data)
+    for loc in locs:
+        parent = data
+        for part in loc[:-1]:
+            parent = parent[part]
+        parent[loc[-1]] = STAND_IN
+    stand_in, _ = validate_source(dataclasses.replace(source, data=data), root, languages)
+    return stand_in, found
 
 
 def _line(release: Release) -> tuple[int, int]:

@@ -175,6 +175,29 @@ def test_all_problems_of_a_run_together_and_exit_1(project, capsys):
     ]
 
 
+def test_a_todo_placeholder_is_one_problem_among_all(project, capsys):
+    """A TODO in customers.yaml or a manifest hides nothing: the placeholders and every other mistake, once."""
+    project.replace("customers.yaml", "name: Alpha a.s.", 'name: "TODO: the company\'s name"')
+    project.replace("customers.yaml", "plan: basic\n    edition", "plan: basci\n    edition")
+    project.replace("customers.yaml", "language: en", "language: de")
+    project.replace("releases/2.0.0.yaml", "title: {cs: Verze 2.0.0, en: Release 2.0.0}", "title: {cs: TODO, en: TODO}")
+    project.replace("releases/2.0.0.yaml", "platform: linux", "platform: linx")
+    project.replace("releases/2.0.0.yaml", "module: extra", "module: TODO")  # said once, as a placeholder
+
+    assert main(["-f", str(project.config), "validate"]) == 1
+
+    assert capsys.readouterr().err.splitlines() == [
+        "customers.yaml:39:11: customers[0].name: still a placeholder: TODO: the company's name",
+        "customers.yaml:41:11: customers[0].plan: unknown plan 'basci'; did you mean 'basic'?",
+        "customers.yaml:60:15: customers[1].language: 'de' is not a site language (cs, en)",
+        "releases/2.0.0.yaml:4:13: title.cs: still a placeholder from `extranet release new`: TODO",
+        "releases/2.0.0.yaml:4:23: title.en: still a placeholder from `extranet release new`: TODO",
+        "releases/2.0.0.yaml:12:15: artifacts[0].platform: unknown platform 'linx'; did you mean 'linux'?",
+        "releases/2.0.0.yaml:17:13: artifacts[1].module: still a placeholder from `extranet release new`: TODO",
+        "7 problem(s)",
+    ]
+
+
 def test_artifact_missing_from_storage(project):
     (project.root / "storage/1.1.0/app-1.1.0.tar.gz").unlink()
     with pytest.raises(InvalidInput) as caught:
