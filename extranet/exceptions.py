@@ -43,6 +43,18 @@ class ExtranetError(Exception):
     def __str__(self) -> str:
         return self.format()
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled as it is (a build's worker processes send errors back): no `__init__` runs again,
+        so subclasses that take other arguments (`InvalidInput`'s problems) come back whole."""
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(cls: type[ExtranetError], args: tuple[object, ...], state: dict[str, object]) -> ExtranetError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class UsageError(ExtranetError):
     """The command was called with options that cannot go together; nothing was done."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import pickle
 import pkgutil
 
 import pytest
@@ -115,3 +116,13 @@ def test_the_exit_status_and_location_are_the_exceptions():
                                                                    "customers.yaml", 3)
     assert isinstance(versions.UpgradeError("x"), ValueError)  # callers that catch ValueError still do
     assert isinstance(servers.ServerMissing("x"), RuntimeError)
+
+
+@pytest.mark.parametrize("error", [case[1] for case in CASES if isinstance(case[1], ExtranetError)],
+                         ids=[type(case[1]).__name__ for case in CASES if isinstance(case[1], ExtranetError)])
+def test_an_error_survives_the_trip_from_a_worker_process(error):
+    copy = pickle.loads(pickle.dumps(error))
+    assert (type(copy), str(copy), copy.exit_status, copy.file, copy.line) == (
+        type(error), str(error), error.exit_status, error.file, error.line)
+    if isinstance(error, InvalidInput):
+        assert copy.problems == error.problems
