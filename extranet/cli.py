@@ -5,6 +5,11 @@ Messages go to stderr as `file:line:column: path: message`, one per line, so edi
 annotate them. `validate` and `build` take `--quiet` (errors only) and `--json` (one JSON object on
 stdout: status, counts, output paths, problems with file, line, column, path and message); on a
 terminal, `build` shows what it is doing on stderr.
+
+Commands raise an `ExtranetError` (`extranet/exceptions.py`) and never print an error themselves:
+`main` catches it once and `_report` turns it into the lines and the exit status, so every command
+words its failures the same way (`extranet <command>: message`). Rejected: a try/except per
+command, which is how the messages and statuses of the commands had drifted apart.
 """
 
 
