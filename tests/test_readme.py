@@ -219,5 +219,6 @@ def test_a_new_customer_without_users_is_refused_with_the_message_the_guide_quot
     result = extranet(demo, "extranet validate")
 
     assert result.returncode == 1
-    line = next(n for n, text in enumerate((demo / "customers.yaml").read_text().splitlines(), 1) if "users: []" in text)
+    lines = (demo / "customers.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(number for number, text in enumerate(lines, 1) if "users: []" in text)
     assert f"customers.yaml:{line}:12: {quoted}\n" in result.stderr
