@@ -1,4 +1,5 @@
-"""The README runs as written: the maintainer's guide, followed step by step on a copy of the demo.
+"""The README runs as written: the maintainer's guide, followed step by step on a copy of the demo;
+then the README's other `extranet` command lines, and its transcripts (`$ extranet …` and what it prints).
 
 The examples are found by the README's structure, not copied here: every fenced block under a
 heading of "Maintainer's guide" is taken in document order. A `sh` block's `extranet …` lines run
@@ -7,7 +8,9 @@ says (YAML_EXAMPLES); what a section's prose asks the maintainer to do by hand i
 PROSE_STEPS says; after each section `extranet validate` must pass. A new example under an existing
 heading is tested without touching this file; a `yaml` example under a new heading, or a language
 this file does not know, fails `test_every_guide_example_is_one_this_test_runs` until it says how to
-apply it. Only commands that need the cloud or a live server are not run: NOT_RUN, with the reason.
+apply it. Outside the guide, each `sh` block's `extranet` line runs on a fresh copy and must exit 0,
+and a plain block of `$ extranet …` lines must show exactly what each prints. Only commands that need
+the cloud or a live server are not run: NOT_RUN, with the reason.
 """
 
 from __future__ import annotations
@@ -72,11 +75,14 @@ def guide() -> list[Example]:
 
 
 def command_lines(script: str) -> list[str]:
-    """The `extranet …` command lines of a shell block: continuations joined, comments dropped."""
+    """The `extranet …` command lines of a shell block: continuations joined, comments and leading
+    environment assignments (`AWS_ACCESS_KEY_ID=… extranet …`) dropped."""
     joined = re.sub(r"\\\n\s*", " ", script)
     lines = []
     for line in joined.splitlines():
         words = shlex.split(line, comments=True)
+        while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", words[0]):
+            words = words[1:]
         if words and words[0] == "extranet":
             lines.append(shlex.join(words))
     return lines
@@ -126,16 +132,27 @@ PROSE_STEPS: dict[str, Callable[[Path], None]] = {
     "Add a release": released_planned_and_stored,
 }
 
+LIVE_HOST = ("needs a host with a running nginx to reload (and, for --rollback, earlier deploys under "
+             "/srv/extranet); tests/test_deploy.py deploys and rolls back on a real nginx")
+CLOUD = ("needs an S3 bucket and its credentials; tests/test_deploy.py uses moto, tests/test_links.py checks "
+         "signatures offline")
 NOT_RUN = {
-    "extranet deploy --target /srv/extranet --server nginx --rollback":
-        "needs a host with earlier deploys under /srv/extranet and a running nginx to reload; "
-        "tests/test_deploy.py rolls back on a real nginx",
+    "extranet deploy --target /srv/extranet --server nginx --rollback": LIVE_HOST,
+    "extranet deploy --target /srv/extranet --server nginx '[--output' 'build]' '[--keep' '5]'": LIVE_HOST,
+    "extranet link --backend s3 --bucket B --key 9.3.0/file.zip --region eu-central-1 --expires 86400 "
+    "'[--now' '2026-11-23T12:00:00+01:00]' '[--endpoint-url' 'URL]'": CLOUD,
+    "extranet deploy --s3 BUCKET '[--prefix' 'P]' '[--region' 'R]' '[--endpoint-url' 'URL]' '[--dry-run]' "
+    "'[--allow-private]'": CLOUD,
 }
-"""Command lines of the guide that need the cloud or a live server, and why they are not run here."""
+"""Command lines of the README that need the cloud or a live server, and why they are not run here."""
+PLACEHOLDERS = {"/data/builds": "releases/artifacts"}
+"""Words of the README's command lines that stand for the reader's own: what the copy of the demo has instead
+(`publish --from /data/builds`: "another directory with the same <version>/<file> layout")."""
 
 
 def extranet(root: Path, line: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "extranet.cli", *shlex.split(line)[1:]], cwd=root,
+    words = [PLACEHOLDERS.get(word, word) for word in shlex.split(line)[1:]]
+    return subprocess.run([sys.executable, "-m", "extranet.cli", *words], cwd=root,
                           capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
 
 
@@ -176,8 +193,9 @@ def test_every_guide_example_is_one_this_test_runs() -> None:
             assert example.section in YAML_EXAMPLES, f"{where}: a YAML example: say in YAML_EXAMPLES where it goes"
         else:
             assert command_lines(example.text), f"{where}: a shell block without an `extranet` command line"
-    assert set(NOT_RUN) <= {line for example in guide() if example.language == "sh"
-                            for line in command_lines(example.text)}, "NOT_RUN names a line the guide no longer has"
+    everywhere = examples(README.read_text(encoding="utf-8"))
+    assert set(NOT_RUN) <= {line for example in everywhere if example.language == "sh"
+                            for line in command_lines(example.text)}, "NOT_RUN names a line the README no longer has"
 
 
 def test_the_maintainer_s_guide_runs_as_written(demo: Path) -> None:
@@ -222,3 +240,45 @@ def test_a_new_customer_without_users_is_refused_with_the_message_the_guide_quot
     lines = (demo / "customers.yaml").read_text(encoding="utf-8").splitlines()
     line = next(number for number, text in enumerate(lines, 1) if "users: []" in text)
     assert f"customers.yaml:{line}:12: {quoted}\n" in result.stderr
+
+
+def other_command_lines() -> list[tuple[int, str]]:
+    """(README line, command line) of the `sh` blocks outside the guide."""
+    return [(example.line, line) for example in examples(README.read_text(encoding="utf-8"))
+            if example.language == "sh" and example.chapter != GUIDE for line in command_lines(example.text)]
+
+
+def test_the_other_command_lines_are_found() -> None:
+    assert [line for _, line in other_command_lines() if line not in NOT_RUN] == [
+        "extranet publish", "extranet publish --from /data/builds"]
+
+
+@pytest.mark.parametrize(("line", "command"), [pytest.param(*case, id=case[1]) for case in other_command_lines()
+                                               if case[1] not in NOT_RUN])
+def test_a_command_line_of_the_readme_runs_on_the_demo(demo: Path, line: int, command: str) -> None:
+    result = extranet(demo, command)
+    assert result.returncode == 0, f"README.md:{line}: {command}\n{result.stdout}{result.stderr}"
+
+
+def transcripts() -> list[tuple[int, str, str]]:
+    """(README line, command line, the output the README shows) of each `$ extranet …` in a plain block."""
+    found = []
+    for example in examples(README.read_text(encoding="utf-8")):
+        if example.language == "" and example.text.startswith("$ extranet "):
+            for part in re.split(r"^\$ ", example.text, flags=re.MULTILINE)[1:]:
+                command, _, output = part.partition("\n")
+                found.append((example.line, command, output))
+    return found
+
+
+def test_the_transcripts_are_found() -> None:
+    assert [command.split(" --severity ")[1].split()[0] for _, command, _ in transcripts()] == [
+        "serious", "common", "cosmetic"]
+
+
+@pytest.mark.parametrize(("line", "command", "output"), [pytest.param(*case, id=case[1]) for case in transcripts()])
+def test_a_transcript_of_the_readme_is_what_the_command_prints(demo: Path, line: int, command: str,
+                                                               output: str) -> None:
+    result = extranet(demo, command)
+    assert (result.returncode, result.stderr) == (0, ""), f"README.md:{line}: {command}\n{result.stderr}"
+    assert result.stdout == output, f"README.md:{line}: {command}"
