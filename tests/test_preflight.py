@@ -117,3 +117,15 @@ def test_an_expected_failure_stays_one(tmp_path: Path) -> None:
                              "test_xfail.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     assert (result.returncode, result.stdout.splitlines()[-1].split(" in ")[0]) == (0, "1 xfailed")
+
+
+def test_the_portable_selection_leaves_out_every_registered_marker() -> None:
+    """The selection in tests/without_programs.sh and the README is 'not' each marker of pyproject.toml."""
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
+    markers = [entry.split(":")[0] for entry in config["markers"]]
+    expected = " and ".join(f"not {marker}" for marker in markers)
+    assert "--strict-markers" in config["addopts"].split()
+    assert f'PORTABLE="{expected}"' in (REPO / "tests/without_programs.sh").read_text(encoding="utf-8")
+    assert f'pytest -m "{expected}"' in (REPO / "README.md").read_text(encoding="utf-8")
