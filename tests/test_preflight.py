@@ -85,7 +85,9 @@ def test_with_everything_installed_it_prints_nothing() -> None:
 
 @needs_everything
 def test_make_test_stops_before_anything_with_that_one_line(tmp_path: Path) -> None:
-    hidden = {**os.environ, "PATH": path_without(tmp_path, "caddy")}
+    # not a sub-make of `make test`'s own (MAKELEVEL would add "Entering directory" lines)
+    outside = {name: value for name, value in os.environ.items() if name not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    hidden = {**outside, "PATH": path_without(tmp_path, "caddy")}
     result = subprocess.run(["make", "-n", "test"], cwd=REPO, env=hidden, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stdout == ""  # nothing would run, not even the venv's creation
