@@ -6,6 +6,16 @@ NOW    ?=
 
 .PHONY: site test bench validate serve schema clean
 
+# `make test` first checks the Debian packages the tests need (.ci/packages): when one is missing it
+# stops here, before creating or installing anything, with one line naming them and the command that
+# installs them (.ci/run installs them as root, then runs `make test`).
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+MISSING_PACKAGES := $(shell .ci/preflight)
+ifneq ($(MISSING_PACKAGES),)
+$(error $(MISSING_PACKAGES))
+endif
+endif
+
 $(VENV)/.site: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip

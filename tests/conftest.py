@@ -1,4 +1,17 @@
-"""Shared fixtures: a small purpose-built project (for exact messages) and the built demo extranet."""
+"""Shared fixtures: a small purpose-built project (for exact messages) and the built demo extranet.
+
+It also marks each test by the outside programs it needs (the markers are registered in
+pyproject.toml), so that `pytest -m "not servers and not browser and not s3 and not fail2ban and not
+node and not shellcheck"` runs on a machine with only Python; and it fails a run in which any test
+skips, so `make test` and CI run everything or say why not.
+
+A test is marked by the fixtures it uses (FIXTURE_MARKERS: pytest resolves the whole fixture
+closure, so a fixture built on `running` marks its users too), or explicitly with
+`@pytest.mark.<marker>` / `pytestmark` where it runs a program itself. Marking by fixture was chosen
+over a list of test files: a new test of the access matrix is marked without anyone remembering, and
+a file that mixes pure tests with server tests keeps its pure ones in the portable selection.
+`tests/without_programs.sh` proves the selection on this machine by hiding the programs.
+"""
 
 from __future__ import annotations
 
@@ -166,6 +179,51 @@ class Project:
     @property
     def config(self) -> Path:
         return self.root / "mkdocs.yml"
+
+
+FIXTURE_MARKERS = {
+    # conftest.py
+    "running": "servers", "running_root": "servers", "served": "servers",
+    "moto_endpoint": "s3", "s3rver_endpoint": "s3",
+    # test_browser.py (imported by the other browser tests)
+    "browser": "browser",
+    # module fixtures that start a server themselves: test_caddy.py, test_downloads.py, test_xss.py
+    "caddy": "servers", "expired": "servers", "server": "servers",
+}
+"""A fixture -> the marker of the outside program it starts; every test using it gets the marker."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        needs = {FIXTURE_MARKERS[name] for name in getattr(item, "fixturenames", ()) if name in FIXTURE_MARKERS}
+        for marker in sorted(needs):
+            item.add_marker(marker)
+
+
+SKIP_FAILS = ("this suite skips nothing (make test and CI run everything): a missing program or "
+              "package is a failure; to leave tests out on purpose, deselect them with -m or -k. ")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A skipped test fails the run instead (an expected failure, xfail, stays what it is)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = SKIP_FAILS + reason
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    """A module that skips itself while being collected (`pytest.importorskip`, `allow_module_level`) fails too."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = SKIP_FAILS + reason
 
 
 @pytest.fixture

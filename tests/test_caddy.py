@@ -166,6 +166,7 @@ def test_caddyfile_tokens():
     assert servers.regex_literal("/a.b+c/") == r"/a\.b\+c/"
 
 
+@pytest.mark.servers
 def test_extranet_serve_runs_caddy_in_the_foreground_until_sigterm(demo_site: Path):
     """It serves under the path of site_url (the demo's /extranet/) and says the full URL."""
     port = free_port()

@@ -86,6 +86,7 @@ class Requests(threading.Thread):
             time.sleep(0.01)
 
 
+@pytest.mark.servers
 def test_switch_and_rollback_under_load_fail_no_request(builds, tmp_path: Path, capsys) -> None:
     target = builds["target"]
     shutil.rmtree(target, ignore_errors=True)
@@ -142,6 +143,7 @@ def test_switch_and_rollback_under_load_fail_no_request(builds, tmp_path: Path, 
     assert f"current -> {second} (rolled back from {third.split('/')[1]})\nreloaded: {reload}\n" in out
 
 
+@pytest.mark.servers
 def test_a_configuration_that_fails_nginx_t_is_never_switched_in(builds, tmp_path: Path, capsys) -> None:
     target = builds["target"]
     shutil.rmtree(target, ignore_errors=True)
@@ -399,6 +401,7 @@ def test_s3_sync_uploads_what_changed_and_deletes_what_is_gone(builds, bucket, m
     assert stored_headers("assets/images/favicon.png") == ("image/png", "public, max-age=86400")
 
 
+@pytest.mark.servers
 def test_the_servers_group_may_read_the_credentials_and_nobody_else(builds, capsys) -> None:
     """Built 0600 for their owner; on the host nginx's workers (www-data) read the htpasswd at each login."""
     import grp
@@ -428,6 +431,7 @@ def test_options_of_the_other_kind_of_deploy_are_usage_errors(tmp_path: Path, ca
     assert not (tmp_path / "srv").exists()
 
 
+@pytest.mark.servers
 def test_the_configuration_check_never_runs_as_root(builds, tmp_path: Path, capsys) -> None:
     """The standalone configuration comes from the build: checked as root, it could load any module."""
     target = builds["target"]

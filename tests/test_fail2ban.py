@@ -17,6 +17,8 @@ import pytest
 from .servers import Server, Visitor
 from .test_access import server_basic
 
+pytestmark = pytest.mark.fail2ban
+
 STOCK = Path("/etc/fail2ban")
 """Debian's fail2ban configuration: only its stock Apache filter and dummy action are copied."""
 JAILS = {"apache": "apache-auth", "caddy": "extranet-caddy"}

@@ -323,6 +323,7 @@ def test_login_sets_extranet_who_and_logout_deletes_it(served: tuple[Site, dict[
                    if cookie in deleted)
 
 
+@pytest.mark.servers
 def test_names_with_config_syntax_characters_keep_every_server_configuration_valid(project, tmp_path: Path):
     """Names are only ever written percent-encoded into server files: whatever a YAML name holds,
     `nginx -t`, `apache2 -t` and `caddy validate` accept the configuration."""

@@ -584,6 +584,7 @@ EDGE_REPORTS = [
 ]
 
 
+@pytest.mark.node
 def test_the_calculator_and_the_command_agree_on_every_edge_case(demo_site: Path, capsys):
     cases = [(severity, channel, reported) for reported in EDGE_REPORTS for severity, channel in COMBOS]
     page = run_calculator(demo_site, cases)
@@ -600,6 +601,7 @@ def test_the_calculator_and_the_command_agree_on_every_edge_case(demo_site: Path
     assert [shown.get("error") for shown in page[:len(COMBOS)]] == [None] * len(COMBOS)
 
 
+@pytest.mark.node
 @settings(max_examples=10, deadline=None)
 @given(st.lists(st.datetimes(min_value=dt.datetime(2024, 12, 25), max_value=dt.datetime(2029, 1, 7)),
                 min_size=150, max_size=150))
@@ -628,6 +630,7 @@ def test_the_calculator_agrees_with_the_calendar_on_random_reports(demo_site: Pa
         assert shown.get("target") == (target.at.isoformat() if target and target.at else None), reported
 
 
+@pytest.mark.node
 @pytest.mark.parametrize(("page", "severity", "channel", "reported", "text"), [
     ("support/index.html", "common", "phone", "2026-12-29T10:00",
      "Ihned: úterý 29. prosince 2026 v 10:00 pražského času; "
@@ -966,6 +969,7 @@ plans:
         "customers.yaml:22:18: vendor.offers.learning.guides[1].page: 'guides/missing.md' is not a page of content/en/"]
 
 
+@pytest.mark.node
 def test_a_plan_in_a_country_with_weekend_working_days_lists_them(project, tmp_path: Path):
     """Hungary's bridging Saturdays are business days: the page says so beside "Monday to Friday", and the
     page's calendar.json carries them for the calculator."""

