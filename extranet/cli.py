@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import calendar, credentials, servers, storage, versions
+from . import credentials, servers, storage, support_calendar, versions
 from .building import BuildFailed, build, quiet_mkdocs, validate
 from .loading import InvalidInput
 
@@ -168,7 +168,7 @@ def _day(value: str) -> dt.date:
 
 
 def _release_commands(commands: argparse._SubParsersAction) -> None:
-    from .releasing import KINDS
+    from .releasing import RELEASE_KINDS
 
     actions = commands.add_parser("release", help="scaffold a new release").add_subparsers(
         dest="action", required=True, metavar="ACTION")
@@ -182,7 +182,7 @@ def _release_commands(commands: argparse._SubParsersAction) -> None:
                                                        "the next patch of an existing line (9.2.2 after 9.3.0)")
     new.add_argument("files", metavar="FILE", nargs="*", type=Path, help="the release's downloadable files")
     new.add_argument("--date", type=_day, help="release date as YYYY-MM-DD (default: today)")
-    new.add_argument("--kind", choices=KINDS, help="default: from the version (x.0.0 major, x.y.0 minor, else patch)")
+    new.add_argument("--kind", choices=RELEASE_KINDS, help="default: from the version (x.0.0 major, x.y.0 minor, else patch)")
     new.add_argument("--guide", action=argparse.BooleanOptionalAction, default=None,
                      help="write upgrade-guide stubs in every language (default: for a major release only, as the "
                           "demo's guides are)")
@@ -414,14 +414,14 @@ def _sla_deadline(args: argparse.Namespace) -> int:
     channels = [channel.id for channel in plan.channels]
     if args.channel is not None and args.channel not in channels:
         return refuse(f"unknown channel '{args.channel}' (channels of {plan.id}: {', '.join(channels)})")
-    # The same years as the page's calendar.json of a build at --now: one rule for both (calendar.py).
-    cal = calendar.calendar(plan.calendar, args.now or dt.datetime.now(dt.timezone.utc))
+    # The same years as the page's calendar.json of a build at --now: one rule for both (support_calendar.py).
+    cal = support_calendar.calendar(plan.calendar, args.now or dt.datetime.now(dt.timezone.utc))
     response = severity.response_on(args.channel) if args.channel else severity.response
-    releases = calendar.upgrades(extranet.releases, extranet.vendor.planned_releases)
+    releases = support_calendar.upgrades(extranet.releases, extranet.vendor.planned_releases)
     try:
         reported = cal.resolve(args.reported)
-        due = calendar.deadline(cal, response.deadline, reported, releases)
-        target = calendar.deadline(cal, response.target, reported, releases) if response.target else None
+        due = support_calendar.deadline(cal, response.deadline, reported, releases)
+        target = support_calendar.deadline(cal, response.target, reported, releases) if response.target else None
     except ValueError as error:
         return refuse(str(error))
     if args.json:
@@ -437,20 +437,20 @@ def _sla_deadline(args: argparse.Namespace) -> int:
     return 0
 
 
-def _due_json(due: calendar.Deadline) -> dict:
+def _due_json(due: support_calendar.Deadline) -> dict:
     """`deadline`: an ISO-8601 instant in the plan's offset; for next_release the release's date, or null."""
     if due.at is not None:
         value: str | None = due.at.isoformat()
     else:
         value = due.release.date.isoformat() if due.release else None
-    return {"deadline": value, "rule": calendar.rule_text(due.rule),
+    return {"deadline": value, "rule": support_calendar.rule_text(due.rule),
             "release": None if due.release is None else {"version": due.release.version,
                                                          "date": due.release.date.isoformat(),
                                                          "published": due.published}}
 
 
-def _due_text(due: calendar.Deadline) -> str:
-    rule_text = calendar.rule_text
+def _due_text(due: support_calendar.Deadline) -> str:
+    rule_text = support_calendar.rule_text
     if due.at is not None:
         return f"{due.at.isoformat()} ({due.at:%a %d %b %Y %H:%M} {due.at.tzname()}; {rule_text(due.rule)})"
     if due.release is not None:

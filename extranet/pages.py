@@ -48,7 +48,7 @@ from babel import numbers as babel_numbers
 from markupsafe import Markup
 
 from . import cadence, entitlements, escaping, feeds, versions
-from . import calendar as support_calendar
+from . import support_calendar
 from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .loading import Extranet
 from .model import Channel, Customer, Plan, Response, Rule, Severity, version_key

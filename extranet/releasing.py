@@ -29,7 +29,8 @@ from .building import load_site_config, plugin_config
 from .loading import GUIDES, PLACEHOLDER, Source, _read, parse_yaml
 from .model import FileName, Version, version_key
 
-KINDS = ("major", "minor", "patch")
+RELEASE_KINDS = ("major", "minor", "patch")
+"""What `extranet release new --kind` takes: the part of the version a release bumps (not a server kind)."""
 
 
 class Refused(Exception):
@@ -255,8 +256,8 @@ def new(config_file: Path, version: str, files: Sequence[Path], *, date: dt.date
     existing = _releases(root, options.releases)
     check_version(version, [v for v, _ in existing])
     kind = kind or kind_of(version)
-    if kind not in KINDS:
-        raise Refused(f"kind '{kind}' is not one of {', '.join(KINDS)}")
+    if kind not in RELEASE_KINDS:
+        raise Refused(f"kind '{kind}' is not one of {', '.join(RELEASE_KINDS)}")
     lower = [source for v, source in existing if version_key(v) < version_key(version)]
     previous = lower[-1] if lower else None
     modules, platforms, planned = _vendor(root, options.customers)
