@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import credentials, servers, storage, support_calendar, versions
 from .building import BuildFailed, build, quiet_mkdocs, validate
+from .instants import parse_instant
 from .loading import InvalidInput
 
 EXIT_STATUS = """\
@@ -36,12 +37,9 @@ exit status:
 
 def _instant(value: str) -> dt.datetime:
     try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not an ISO-8601 instant, e.g. 2026-11-23T12:00:00+01:00")
-    if parsed.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"'{value}' has no UTC offset (add e.g. +01:00 or Z)")
-    return parsed
+        return parse_instant(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _report_time(value: str) -> dt.datetime:

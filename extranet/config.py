@@ -7,23 +7,23 @@ import datetime as dt
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
+from .instants import parse_instant
 
-class Instant(c.OptionallyRequired[dt.datetime]):
-    """An ISO-8601 instant with a UTC offset: builds are reproducible only at a stated moment."""
+
+class Instant(c.BaseConfigOption[dt.datetime]):
+    """An ISO-8601 instant with a UTC offset: builds are reproducible only at a stated moment.
+
+    `c.BaseConfigOption`, wrapped in `c.Optional` where it may be absent, as MkDocs' own options do
+    (its `OptionallyRequired` base is soft-deprecated). The parsing is `instants.parse_instant`'s,
+    shared with `--now`."""
 
     def run_validation(self, value: object) -> dt.datetime:
-        if isinstance(value, dt.datetime):
-            parsed = value
-        elif isinstance(value, str):
-            try:
-                parsed = dt.datetime.fromisoformat(value)
-            except ValueError:
-                raise base.ValidationError(f"'{value}' is not an ISO-8601 instant, e.g. 2026-11-23T12:00:00+01:00")
-        else:
+        if not isinstance(value, (str, dt.datetime)):
             raise base.ValidationError(f"expected an ISO-8601 instant, found {type(value).__name__}")
-        if parsed.tzinfo is None:
-            raise base.ValidationError(f"'{value}' has no UTC offset (add e.g. +01:00 or Z)")
-        return parsed
+        try:
+            return parse_instant(value)
+        except ValueError as error:
+            raise base.ValidationError(str(error)) from None
 
 
 class StorageConfig(base.Config):

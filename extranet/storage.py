@@ -14,7 +14,6 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import mimetypes
 import os
 import secrets
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
+from .content_types import content_type
 from .model import Artifact, Release
 
 
@@ -65,38 +65,6 @@ class Publishable(Protocol):
                progress: Progress | None = None) -> None: ...
 
     def describe(self, release: Release, artifact: Artifact) -> str: ...
-
-
-_INSTALLER_TYPES = {
-    ".msi": "application/x-msi",
-    ".exe": "application/vnd.microsoft.portable-executable",
-    ".deb": "application/vnd.debian.binary-package",
-    ".rpm": "application/x-rpm",
-    ".dmg": "application/x-apple-diskimage",
-    ".jar": "application/java-archive",
-}
-_COMPRESSED_TYPES = {"gzip": "application/gzip", "bzip2": "application/x-bzip2", "xz": "application/x-xz",
-                     "compress": "application/x-compress", "br": "application/x-brotli"}
-
-
-@functools.cache
-def _mime_types() -> mimetypes.MimeTypes:
-    return mimetypes.MimeTypes()  # Python's own table only, not the machine's /etc/mime.types: the same everywhere
-
-
-def content_type(filename: str) -> str:
-    """The Content-Type an artifact is stored with.
-
-    A `.tar.gz` is `application/gzip`, never `application/x-tar` with `Content-Encoding: gzip`: that
-    encoding would make browsers and `curl --compressed` unpack the download, and its sha256 would
-    no longer match the manifest."""
-    suffix = os.path.splitext(filename)[1].lower()
-    if suffix in _INSTALLER_TYPES:
-        return _INSTALLER_TYPES[suffix]
-    kind, encoding = _mime_types().guess_type(filename, strict=False)
-    if encoding:
-        return _COMPRESSED_TYPES.get(encoding, "application/octet-stream")
-    return kind or "application/octet-stream"
 
 
 CHUNK = 1024 * 1024
