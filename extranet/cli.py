@@ -494,23 +494,23 @@ def _publish(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import tempfile
 
-    from . import access
+    from . import access_record
     from .building import load_site_config, plugin_config
 
     extranet = validate(args.config_file)
     config = load_site_config(args.config_file)
     output = (args.output or Path(config.site_dir).parent).resolve()
-    built = output / "server/access.json"
-    if not built.exists():
+    try:
+        recorded = access_record.read(output)
+    except access_record.NoBuild:
         print(f"extranet serve: {output} holds no build; run `extranet build` first", file=sys.stderr)
         return 1
-    described = json.loads(built.read_text(encoding="utf-8"))
-    areas = [access.Area(**area) for area in described["areas"]]
+    areas = list(recorded.areas)
     # The path of site_url, which the build signed its download links for (a build before it: `/`).
     try:
-        base = servers.base_path(described.get("base", "/"))
+        base = servers.base_path(recorded.base)
     except ValueError as error:
-        print(f"extranet serve: {built}: {error}", file=sys.stderr)
+        print(f"extranet serve: {output / 'server' / access_record.NAME}: {error}", file=sys.stderr)
         return 1
     options = plugin_config(config)
     root = args.config_file.resolve().parent

@@ -39,7 +39,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page, _ExtractAnchorsTreeprocessor, _RelativePathTreeprocessor
 from mkdocs.structure.toc import AnchorLink, get_toc
 
-from . import access, errors, feeds, search, servers, storage
+from . import access, access_record, errors, feeds, search, servers, storage
 from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .config import ExtranetConfig
 from .loading import Extranet, InvalidInput, load
@@ -421,7 +421,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                 raise PluginError(f"extranet: the feed {wrong}")
         server_dir = Path(config.site_dir).resolve().parent / "server"
         if server_dir.exists():
-            if not (server_dir / "access.json").exists():
+            if not (server_dir / access_record.NAME).exists():
                 raise PluginError(f"extranet: {server_dir} exists and was not written by extranet; "
                                   f"set site_dir so that its parent holds only the build (e.g. build/site)")
             shutil.rmtree(server_dir)
@@ -430,9 +430,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         layout = servers.Layout(site=f"{root}/site", files=f"{root}/server", base=self.base,
                                 downloads=self.config.server.downloads.rstrip("/") if local else None)
         servers.write(server_dir, servers.render(self.extranet, self.areas, self.templates, layout))
-        (server_dir / "access.json").write_text(json.dumps(
-            {"root": root, "base": self.base, "areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n",
-            encoding="utf-8")
+        access_record.write(server_dir, access_record.AccessRecord(tuple(self.areas), self.base, root))
         self.progress("server files", 1, 1)
 
 

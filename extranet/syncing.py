@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import access
+from . import access, access_record
 from .content_types import content_type
 
 _FINGERPRINTED = re.compile(r"\.[0-9a-f]{8,}\.(?:min\.)?[a-z0-9]+$")
@@ -62,10 +61,9 @@ def cache_control(path: str) -> str:
 def private_files(output: Path) -> list[str]:
     """Web root files that are not public, by the build's own access rules (`server/access.json`)."""
     try:
-        recorded = json.loads((output / "server/access.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SyncRefused(f"{output} holds no build (no server/access.json); run `extranet build`") from None
-    rules = [access.Area(**area) for area in recorded["areas"]]
+        rules = access_record.read(output).areas
+    except access_record.NoBuild as error:
+        raise SyncRefused(str(error)) from None
     return [path for path in _files(output / "site") if access.area_of(path, rules).audience != access.PUBLIC]
 
 

@@ -9,7 +9,8 @@ import re
 import pytest
 from mkdocs.config.base import ValidationError
 
-from extranet import cli
+from extranet import access_record, cli
+from extranet.access import CUSTOMER, PUBLIC, STAFF, Area
 from extranet.config import ExtranetConfig, Instant
 from extranet.content_types import content_type
 from extranet.instants import parse_instant
@@ -100,3 +101,23 @@ def test_now_is_optional_in_the_configuration(tmp_path) -> None:
     assert validated({"now": None}).now is None
     config = validated({"now": "2026-11-23T12:00:00+01:00"})
     assert config.now == dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.timezone.utc)
+
+
+def test_the_access_record_reads_back_what_the_build_wrote(tmp_path) -> None:
+    areas = (Area("", PUBLIC), Area("customers/acme/", CUSTOMER, "acme", prefix=True), Area("staff/", STAFF, prefix=True))
+    (tmp_path / "server").mkdir()
+    written = access_record.write(tmp_path / "server", access_record.AccessRecord(areas, "/extranet/", "/srv/x"))
+    assert written == tmp_path / "server/access.json"
+    assert access_record.read(tmp_path) == access_record.AccessRecord(areas, "/extranet/", "/srv/x")
+
+
+def test_an_access_record_of_an_older_build_has_the_defaults(tmp_path) -> None:
+    (tmp_path / "server").mkdir()
+    (tmp_path / "server/access.json").write_text('{"areas": [{"path": "", "audience": "public"}]}', encoding="utf-8")
+    assert access_record.read(tmp_path) == access_record.AccessRecord((Area("", PUBLIC),), "/", None)
+
+
+def test_a_directory_without_a_build_is_named_with_the_command_that_makes_one(tmp_path) -> None:
+    with pytest.raises(access_record.NoBuild) as raised:
+        access_record.read(tmp_path)
+    assert str(raised.value) == f"{tmp_path} holds no build (no server/access.json); run `extranet build`"
