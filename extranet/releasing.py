@@ -18,13 +18,13 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
+from .atomic import write_atomically
 from .building import load_site_config, plugin_config
 from .loading import GUIDES, PLACEHOLDER, Source, _read, parse_yaml
 from .model import FileName, Version, version_key
@@ -307,9 +307,7 @@ def new(config_file: Path, version: str, files: Sequence[Path], *, date: dt.date
     for target, body in targets.items():
         path = root / target
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(body, encoding="utf-8")
-        os.replace(temporary, path)
+        write_atomically(path, body)
     missing = None
     if options.storage.backend == "local" and artifacts:
         directory = root / options.storage.root / version

@@ -16,12 +16,12 @@ import functools
 import hashlib
 import os
 import secrets
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 from urllib.parse import quote
 
+from .atomic import write_atomically
 from .content_types import content_type
 from .model import Artifact, Release
 
@@ -118,23 +118,17 @@ class LocalStorage:
 
         `sha256` is the already verified digest; a file system keeps no metadata to store it in."""
         target = self.path(release, artifact)
+
+        def chunks(stream: BinaryIO) -> Iterator[bytes]:
+            while chunk := stream.read(CHUNK):
+                yield chunk
+                if progress:
+                    progress(len(chunk))
+
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-            try:
-                with os.fdopen(handle, "wb") as output, source.open("rb") as stream:
-                    while chunk := stream.read(CHUNK):
-                        output.write(chunk)
-                        if progress:
-                            progress(len(chunk))
-                    output.flush()
-                    os.fsync(output.fileno())
-                os.chmod(temporary, 0o644)
-                os.replace(temporary, target)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
+            with source.open("rb") as stream:
+                write_atomically(target, chunks(stream), permissions=0o644, suffix=".part")
         except OSError as error:
             raise StorageError(f"cannot write {target}: {error.strerror}") from None
 
