@@ -17,6 +17,7 @@ page's table of contents where the section stands, as the theme shows them in th
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -41,6 +42,7 @@ from mkdocs.structure.toc import AnchorLink, get_toc
 
 from . import access, access_record, errors, feeds, search, servers, storage
 from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
+from .build_environment import source_date_epoch
 from .config import ExtranetConfig
 from .loading import Extranet, InvalidInput, load
 from .pages import WIDGET, GeneratedPage, Renderer, Widget, load_strings
@@ -77,6 +79,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self.progress: Callable[[str, int, int], None] = lambda stage, done, total: None
         """Set by `extranet build` to show what the build is doing: (stage, done, total)."""
         self._pages_done = self._pages_total = 0
+        self._environment = contextlib.ExitStack()
+        """What the build changed in the process environment, undone when it ends."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.preview = command == "serve"
@@ -129,8 +133,10 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             for index, language in enumerate(self.languages)
         ]
         config.extra["extranet_preview"] = self.preview
-        # Dates in the sitemap and gzip headers follow the stated instant, for byte-identical builds.
-        os.environ["SOURCE_DATE_EPOCH"] = str(int(self.now.timestamp()))
+        # Dates in the sitemap and gzip headers follow the stated instant, for byte-identical builds;
+        # the previous value (or its absence) is back after the build (`on_post_build`, `on_build_error`).
+        self._environment.close()
+        self._environment.enter_context(source_date_epoch(self.now))
         return config
 
     def language_name(self, language: str) -> str:
@@ -403,6 +409,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                                     Path(config.site_dir))
         self._copy_sitemap(Path(config.site_dir))
         if self.preview:
+            self._environment.close()
             return
         self.progress("server files", 0, 1)
         pages = [access.Page(url=self._urls[file.src_uri].removeprefix("./"), audience=file.page.meta["audience"],
@@ -432,6 +439,11 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         servers.write(server_dir, servers.render(self.extranet, self.areas, self.templates, layout))
         access_record.write(server_dir, access_record.AccessRecord(tuple(self.areas), self.base, root))
         self.progress("server files", 1, 1)
+        self._environment.close()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """A failed build gives back the environment too (`on_config` changed it)."""
+        self._environment.close()
 
 
     def _copy_sitemap(self, site_dir: Path) -> None:

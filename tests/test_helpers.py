@@ -4,16 +4,25 @@ access record and the environment a build changes."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from mkdocs.config.base import ValidationError
 
 from extranet import access_record, cli
 from extranet.access import CUSTOMER, PUBLIC, STAFF, Area
+from extranet.atomic import write_atomically
+from extranet.build_environment import environment_variable
+from extranet.building import BuildFailed, build
 from extranet.config import ExtranetConfig, Instant
 from extranet.content_types import content_type
 from extranet.instants import parse_instant
+
+from .conftest import NOW_DT
 
 # (file name, Content-Type of an artifact in storage, Content-Type of the web root's file on S3)
 CONTENT_TYPES = [
@@ -121,3 +130,70 @@ def test_a_directory_without_a_build_is_named_with_the_command_that_makes_one(tm
     with pytest.raises(access_record.NoBuild) as raised:
         access_record.read(tmp_path)
     assert str(raised.value) == f"{tmp_path} holds no build (no server/access.json); run `extranet build`"
+
+
+@pytest.mark.parametrize(("content", "written"), [(b"\x00bytes", b"\x00bytes"), ("zdravím\r\n", "zdravím\r\n".encode()),
+                                                   (iter([b"one ", b"two"]), b"one two")])
+def test_an_atomic_write_replaces_the_file_whole_with_its_permissions(tmp_path, content, written) -> None:
+    target = tmp_path / "file"
+    target.write_bytes(b"old")
+    write_atomically(target, content, permissions=0o640)
+    assert target.read_bytes() == written
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(tmp_path.iterdir()) == [target]
+
+
+def test_a_refused_or_failed_atomic_write_leaves_the_old_file_and_no_temporary(tmp_path) -> None:
+    target = tmp_path / "customers.yaml"
+    target.write_bytes(b"old")
+    seen = []
+
+    def refuse(temporary: Path) -> None:
+        seen.append((temporary.parent, temporary.name.startswith(".customers.yaml."), temporary.read_bytes()))
+        raise ValueError("refused")
+
+    with pytest.raises(ValueError, match="^refused$"):
+        write_atomically(target, b"new", check=refuse)
+    assert seen == [(tmp_path, True, b"new")]
+
+    def broken() -> Iterator[bytes]:
+        yield b"half"
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        write_atomically(target, broken())
+    assert target.read_bytes() == b"old"
+    assert sorted(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("before", [None, "86400"], ids=["unset", "set"])
+def test_an_environment_variable_is_given_back_as_it_was(monkeypatch, before) -> None:
+    if before is None:
+        monkeypatch.delenv("EXTRANET_TEST_VARIABLE", raising=False)
+    else:
+        monkeypatch.setenv("EXTRANET_TEST_VARIABLE", before)
+    with pytest.raises(RuntimeError), environment_variable("EXTRANET_TEST_VARIABLE", "inside"):
+        assert os.environ["EXTRANET_TEST_VARIABLE"] == "inside"
+        raise RuntimeError("the block fails")
+    assert os.environ.get("EXTRANET_TEST_VARIABLE") == before
+
+
+@pytest.mark.parametrize("before", [None, "86400"], ids=["unset", "set"])
+def test_a_build_dates_its_files_at_now_and_gives_source_date_epoch_back(project, tmp_path, monkeypatch,
+                                                                          before) -> None:
+    if before is None:
+        monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    else:
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", before)
+    output = build(project.config, now=NOW_DT, output=tmp_path / "out")
+    # gzip's header: bytes 4-7 are the modification time, which MkDocs takes from the pages' dates,
+    # the day of SOURCE_DATE_EPOCH (UTC): the build's day, not today.
+    header = (output / "site/sitemap.xml.gz").read_bytes()[:8]
+    day = dt.datetime.combine(NOW_DT.astimezone(dt.timezone.utc).date(), dt.time(), dt.timezone.utc)
+    assert int.from_bytes(header[4:8], "little") == int(day.timestamp())
+    assert os.environ.get("SOURCE_DATE_EPOCH") == before
+
+    project.write("content/cs/guides/install.md", "# Instalace\n\n[broken](missing.md)\n")  # strict: a warning fails
+    with pytest.raises(BuildFailed):
+        build(project.config, now=NOW_DT, output=tmp_path / "out", extranet=None)
+    assert os.environ.get("SOURCE_DATE_EPOCH") == before
