@@ -341,7 +341,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         context["extranet_alternates"] = self._alternates(page)
         context["extranet_feeds"] = self._feeds_for(page)
         # The theme's texts in the page's language (partials/content.html, copyright.html, the header).
-        context["extranet_t"] = {key: texts.get(language) for key, texts in self.strings.items()}
+        context["extranet_strings"] = {key: texts.get(language) for key, texts in self.strings.items()}
         return context
 
     def _feeds_for(self, page: Page) -> list[dict[str, str]]:
