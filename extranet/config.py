@@ -1,8 +1,16 @@
-"""The plugin's configuration in `mkdocs.yml`, declared once and validated by MkDocs itself."""
+"""The plugin's configuration in `mkdocs.yml`, declared once and validated by MkDocs itself.
+
+Paths are MkDocs' own options (`c.Dir`, `c.File`), as `docs_dir` is: relative to mkdocs.yml, made
+absolute by MkDocs, so they mean the same file whatever the working directory. Messages show them
+as the maintainer wrote them (`relative`). They are not required to exist here: the loader reports a
+missing customers file or releases directory at its line with the others (`extranet validate`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -43,7 +51,7 @@ class StorageConfig(base.Config):
     """cloudfront: the distribution's base URL."""
     key_pair_id_env = c.Type(str, default="EXTRANET_CLOUDFRONT_KEY_PAIR_ID")
     private_key_env = c.Type(str, default="EXTRANET_CLOUDFRONT_PRIVATE_KEY_FILE")
-    root = c.Type(str, default="releases/artifacts")
+    root = c.Dir(default="releases/artifacts")
     """local: the directory holding `<version>/<file>`, relative to mkdocs.yml."""
     secret_env = c.Type(str, default="EXTRANET_DOWNLOAD_SECRET")
     """local: the environment variable holding the secret that signs download links (the web server
@@ -62,9 +70,9 @@ class ServerConfig(base.Config):
 class ExtranetConfig(base.Config):
     languages = c.ListOfItems(c.Type(str), default=["cs", "en"])
     """Site languages; the first is served at `/`, each other under `/<language>/`."""
-    releases = c.Type(str, default="releases")
+    releases = c.Dir(default="releases")
     """Directory of release manifests, relative to mkdocs.yml."""
-    customers = c.Type(str, default="customers.yaml")
+    customers = c.File(default="customers.yaml")
     """The vendor, support plans and customers, relative to mkdocs.yml."""
     templates = c.Type(str, default="site_templates")
     """Jinja2 templates of generated pages and theme overrides, relative to mkdocs.yml."""
@@ -72,3 +80,9 @@ class ExtranetConfig(base.Config):
     server = c.SubConfig(ServerConfig)
     now = c.Optional(Instant())
     """The moment the build describes (support status, link expiry); `extranet build --now` sets it."""
+
+
+def relative(path: str, root: Path) -> str:
+    """A path option (absolute, as `c.Dir` and `c.File` give it) as the maintainer wrote it: relative
+    to `root`, the folder of mkdocs.yml (`releases`, `../shared/customers.yaml`), `/`-separated."""
+    return Path(os.path.relpath(path, root)).as_posix()

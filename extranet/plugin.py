@@ -43,7 +43,7 @@ from mkdocs.structure.toc import AnchorLink, get_toc
 from . import access, access_record, errors, feeds, search, servers, storage
 from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .build_environment import source_date_epoch
-from .config import ExtranetConfig
+from .config import ExtranetConfig, relative
 from .loading import Extranet, InvalidInput, load
 from .pages import WIDGET, GeneratedPage, Renderer, Widget, load_strings
 from .storage import Storage
@@ -115,8 +115,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self.strings = load_strings(self.templates)
         try:
             self.extranet = self.preloaded or load(
-                self.root, languages=self.languages, releases_dir=self.config.releases,
-                customers_file=self.config.customers,
+                self.root, languages=self.languages, releases_dir=relative(self.config.releases, self.root),
+                customers_file=relative(self.config.customers, self.root),
                 content_dir=Path(config.docs_dir).relative_to(self.root).as_posix(),
                 artifact_exists=self.storage.exists if self.config.storage.check else None,
                 drafts=self.preview,  # `mkdocs serve` previews a release whose TODOs are not yet written

@@ -26,6 +26,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .atomic import write_atomically
 from .building import load_site_config, plugin_config
+from .config import relative
 from .loading import GUIDES, PLACEHOLDER, Source, _read, parse_yaml
 from .model import FileName, Version, version_key
 
@@ -292,7 +293,7 @@ def new(config_file: Path, version: str, files: Sequence[Path], *, date: dt.date
         schema_line = first[0] if first and first[0].startswith("# yaml-language-server:") else None
     text = manifest(version=version, date=date, kind=kind, languages=languages, artifacts=artifacts,
                     schema_line=schema_line)
-    name = f"{options.releases}/{version}.yaml"
+    name = f"{relative(options.releases, root)}/{version}.yaml"
     source, problems = parse_yaml(text, name)
     assert not problems and source.data["version"] == version, problems  # the text is ours: a bug if not
     targets = {name: text}
@@ -312,9 +313,9 @@ def new(config_file: Path, version: str, files: Sequence[Path], *, date: dt.date
     if options.storage.backend == "local" and artifacts:
         directory = root / options.storage.root / version
         if not all((directory / a.name).is_file() for a in artifacts):
-            missing = f"{options.storage.root}/{version}/"
+            missing = f"{relative(options.storage.root, root)}/{version}/"
     announced = any(_same(other, version) for other in planned)
-    return Scaffold(tuple(targets), tuple(artifacts), missing, options.customers if announced else None)
+    return Scaffold(tuple(targets), tuple(artifacts), missing, relative(options.customers, root) if announced else None)
 
 
 def _same(a: str, b: str) -> bool:

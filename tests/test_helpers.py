@@ -17,8 +17,9 @@ from extranet import access_record, cli
 from extranet.access import CUSTOMER, PUBLIC, STAFF, Area
 from extranet.atomic import write_atomically
 from extranet.build_environment import environment_variable
-from extranet.building import BuildFailed, build
-from extranet.config import ExtranetConfig, Instant
+from extranet.building import BuildFailed, build, load_site_config, plugin_config
+from extranet.cli import main
+from extranet.config import ExtranetConfig, Instant, relative
 from extranet.content_types import content_type
 from extranet.instants import parse_instant
 
@@ -197,3 +198,41 @@ def test_a_build_dates_its_files_at_now_and_gives_source_date_epoch_back(project
     with pytest.raises(BuildFailed):
         build(project.config, now=NOW_DT, output=tmp_path / "out", extranet=None)
     assert os.environ.get("SOURCE_DATE_EPOCH") == before
+
+
+def test_path_options_are_relative_to_mkdocs_yml_and_shown_as_written(project, tmp_path, monkeypatch, capsys) -> None:
+    """`releases`, `customers` and `storage.root` are MkDocs' own `c.Dir`/`c.File`: they name the same
+    files from any working directory, and messages show them as mkdocs.yml writes them."""
+    (project.root / "data").mkdir()
+    (project.root / "customers.yaml").rename(project.root / "data/customers.yaml")
+    (project.root / "releases").rename(project.root / "data/releases")
+    project.replace("mkdocs.yml", "        root: storage",
+                    "        root: storage\n      releases: data/releases\n      customers: data/customers.yaml")
+    monkeypatch.chdir(tmp_path)
+    options = plugin_config(load_site_config(Path("project/mkdocs.yml")))
+    assert (options.releases, options.customers, options.storage.root) == (
+        str(project.root / "data/releases"), str(project.root / "data/customers.yaml"), str(project.root / "storage"))
+    assert main(["-f", "project/mkdocs.yml", "validate"]) == 0
+    project.replace("data/customers.yaml", 'company_id: "27074358"', 'company_id: "00177042"')
+    project.replace("data/releases/1.1.0.yaml", "kind: minor", "kind: minr")
+    capsys.readouterr()
+    assert main(["-f", "project/mkdocs.yml", "validate"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "data/customers.yaml:40:17: customers[0].company_id: '00177042' is not a valid IČO (check digit)",
+        "data/releases/1.1.0.yaml:3:7: kind: 'minr' is not allowed; did you mean 'minor'?",
+        "2 problem(s); nothing was built"]
+
+
+def test_a_path_option_of_the_wrong_type_gets_mkdocs_message_at_its_line(project, capsys) -> None:
+    project.replace("mkdocs.yml", "        root: storage", "        root: storage\n      releases: 5")
+    assert main(["-f", str(project.config), "validate"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "mkdocs.yml:7:1: plugins: Plugin 'extranet' option 'releases': Expected type: <class 'str'> but received: "
+        "<class 'int'>",
+        "1 problem(s); nothing was built"]
+
+
+@pytest.mark.parametrize(("path", "shown"), [("/p/releases", "releases"), ("/p/data/customers.yaml", "data/customers.yaml"),
+                                              ("/shared/customers.yaml", "../shared/customers.yaml")])
+def test_a_path_is_shown_relative_to_mkdocs_yml(path: str, shown: str) -> None:
+    assert relative(path, Path("/p")) == shown
