@@ -64,7 +64,8 @@ def test_one_table_gives_every_content_type(name: str, stored: str, served: str)
 INSTANTS = [
     ("2026-11-23T12:00:00+01:00", dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.timezone.utc)),
     ("2026-11-23T11:00:00Z", dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.timezone.utc)),
-    (dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.timezone.utc), dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.timezone.utc)),
+    (dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.timezone.utc),
+     dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.timezone.utc)),
 ]
 NOT_INSTANTS = [
     ("yesterday", "'yesterday' is not an ISO-8601 instant, e.g. 2026-11-23T12:00:00+01:00"),
@@ -114,7 +115,8 @@ def test_now_is_optional_in_the_configuration(tmp_path) -> None:
 
 
 def test_the_access_record_reads_back_what_the_build_wrote(tmp_path) -> None:
-    areas = (Area("", PUBLIC), Area("customers/acme/", CUSTOMER, "acme", prefix=True), Area("staff/", STAFF, prefix=True))
+    areas = (Area("", PUBLIC), Area("customers/acme/", CUSTOMER, "acme", prefix=True),
+             Area("staff/", STAFF, prefix=True))
     (tmp_path / "server").mkdir()
     written = access_record.write(tmp_path / "server", access_record.AccessRecord(areas, "/extranet/", "/srv/x"))
     assert written == tmp_path / "server/access.json"
@@ -232,7 +234,8 @@ def test_a_path_option_of_the_wrong_type_gets_mkdocs_message_at_its_line(project
         "1 problem(s); nothing was built"]
 
 
-@pytest.mark.parametrize(("path", "shown"), [("/p/releases", "releases"), ("/p/data/customers.yaml", "data/customers.yaml"),
-                                              ("/shared/customers.yaml", "../shared/customers.yaml")])
+@pytest.mark.parametrize(("path", "shown"), [("/p/releases", "releases"),
+                                             ("/p/data/customers.yaml", "data/customers.yaml"),
+                                             ("/shared/customers.yaml", "../shared/customers.yaml")])
 def test_a_path_is_shown_relative_to_mkdocs_yml(path: str, shown: str) -> None:
     assert relative(path, Path("/p")) == shown
