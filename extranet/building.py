@@ -25,6 +25,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
 from . import storage
+from .config import relative
 from .exceptions import ExtranetError
 from .loading import Extranet, InvalidInput, Problem, check_yaml, load
 
@@ -111,8 +112,8 @@ def validate(config_file: Path, *, customers_file: str | None = None, check_stor
     except storage.LinkError as error:
         raise BuildFailed(f"mkdocs.yml: {error}") from None
     return load(
-        root, languages=tuple(options.languages), releases_dir=options.releases,
-        customers_file=customers_file or options.customers,
+        root, languages=tuple(options.languages), releases_dir=relative(options.releases, root),
+        customers_file=customers_file or relative(options.customers, root),
         content_dir=Path(config.docs_dir).relative_to(root).as_posix(),
         artifact_exists=backend.exists if (options.storage.check if check_storage is None else check_storage) else None,
         templates_dir=options.templates,

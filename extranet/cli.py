@@ -25,9 +25,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import calendar, credentials, servers, storage, versions
+from . import credentials, servers, storage, support_calendar, versions
 from .building import BuildFailed, build, quiet_mkdocs, validate
 from .exceptions import CommandRefused, ExtranetError, UsageError
+from .instants import parse_instant
 from .loading import Extranet, InvalidInput
 
 EXIT_STATUS = """\
@@ -42,12 +43,9 @@ exit status:
 
 def _instant(value: str) -> dt.datetime:
     try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not an ISO-8601 instant, e.g. 2026-11-23T12:00:00+01:00")
-    if parsed.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"'{value}' has no UTC offset (add e.g. +01:00 or Z)")
-    return parsed
+        return parse_instant(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _report_time(value: str) -> dt.datetime:
@@ -174,7 +172,7 @@ def _day(value: str) -> dt.date:
 
 
 def _release_commands(commands: argparse._SubParsersAction) -> None:
-    from .releasing import KINDS
+    from .releasing import RELEASE_KINDS
 
     actions = commands.add_parser("release", help="scaffold a new release").add_subparsers(
         dest="action", required=True, metavar="ACTION")
@@ -188,7 +186,7 @@ def _release_commands(commands: argparse._SubParsersAction) -> None:
                                                        "the next patch of an existing line (9.2.2 after 9.3.0)")
     new.add_argument("files", metavar="FILE", nargs="*", type=Path, help="the release's downloadable files")
     new.add_argument("--date", type=_day, help="release date as YYYY-MM-DD (default: today)")
-    new.add_argument("--kind", choices=KINDS, help="default: from the version (x.0.0 major, x.y.0 minor, else patch)")
+    new.add_argument("--kind", choices=RELEASE_KINDS, help="default: from the version (x.0.0 major, x.y.0 minor, else patch)")
     new.add_argument("--guide", action=argparse.BooleanOptionalAction, default=None,
                      help="write upgrade-guide stubs in every language (default: for a major release only, as the "
                           "demo's guides are)")
@@ -428,14 +426,14 @@ def _sla_deadline(args: argparse.Namespace) -> int:
     channels = [channel.id for channel in plan.channels]
     if args.channel is not None and args.channel not in channels:
         raise CommandRefused(f"unknown channel '{args.channel}' (channels of {plan.id}: {', '.join(channels)})")
-    # The same years as the page's calendar.json of a build at --now: one rule for both (calendar.py).
-    cal = calendar.calendar(plan.calendar, args.now or dt.datetime.now(dt.timezone.utc))
+    # The same years as the page's calendar.json of a build at --now: one rule for both (support_calendar.py).
+    cal = support_calendar.calendar(plan.calendar, args.now or dt.datetime.now(dt.timezone.utc))
     response = severity.response_on(args.channel) if args.channel else severity.response
-    releases = calendar.upgrades(extranet.releases, extranet.vendor.planned_releases)
-    # A time the zone skips or repeats, or a day outside the calendar's years: calendar's own errors.
+    releases = support_calendar.upgrades(extranet.releases, extranet.vendor.planned_releases)
+    # A time the zone skips or repeats, or a day outside the calendar's years: support_calendar's own errors.
     reported = cal.resolve(args.reported)
-    due = calendar.deadline(cal, response.deadline, reported, releases)
-    target = calendar.deadline(cal, response.target, reported, releases) if response.target else None
+    due = support_calendar.deadline(cal, response.deadline, reported, releases)
+    target = support_calendar.deadline(cal, response.target, reported, releases) if response.target else None
     if args.json:
         print(json.dumps({
             "plan": plan.id, "severity": severity.id, "channel": args.channel, "timezone": plan.calendar.timezone,
@@ -449,20 +447,20 @@ def _sla_deadline(args: argparse.Namespace) -> int:
     return 0
 
 
-def _due_json(due: calendar.Deadline) -> dict:
+def _due_json(due: support_calendar.Deadline) -> dict:
     """`deadline`: an ISO-8601 instant in the plan's offset; for next_release the release's date, or null."""
     if due.at is not None:
         value: str | None = due.at.isoformat()
     else:
         value = due.release.date.isoformat() if due.release else None
-    return {"deadline": value, "rule": calendar.rule_text(due.rule),
+    return {"deadline": value, "rule": support_calendar.rule_text(due.rule),
             "release": None if due.release is None else {"version": due.release.version,
                                                          "date": due.release.date.isoformat(),
                                                          "published": due.published}}
 
 
-def _due_text(due: calendar.Deadline) -> str:
-    rule_text = calendar.rule_text
+def _due_text(due: support_calendar.Deadline) -> str:
+    rule_text = support_calendar.rule_text
     if due.at is not None:
         return f"{due.at.isoformat()} ({due.at:%a %d %b %Y %H:%M} {due.at.tzname()}; {rule_text(due.rule)})"
     if due.release is not None:
@@ -553,15 +551,15 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _built_rules(built: Path) -> tuple[list, str]:
     """The access rules and the base path a build recorded in its `access.json`."""
-    from . import access
+    from . import access_record
 
-    described = json.loads(built.read_text(encoding="utf-8"))
+    recorded = access_record.read(built.parent.parent)
     # The path of site_url, which the build signed its download links for (a build before it: `/`).
     try:
-        base = servers.base_path(described.get("base", "/"))
+        base = servers.base_path(recorded.base)
     except ValueError as error:
         raise CommandRefused(str(error), file=str(built)) from None
-    return [access.Area(**area) for area in described["areas"]], base
+    return list(recorded.areas), base
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

@@ -1,29 +1,37 @@
-"""The plugin's configuration in `mkdocs.yml`, declared once and validated by MkDocs itself."""
+"""The plugin's configuration in `mkdocs.yml`, declared once and validated by MkDocs itself.
+
+Paths are MkDocs' own options (`c.Dir`, `c.File`), as `docs_dir` is: relative to mkdocs.yml, made
+absolute by MkDocs, so they mean the same file whatever the working directory. Messages show them
+as the maintainer wrote them (`relative`). They are not required to exist here: the loader reports a
+missing customers file or releases directory at its line with the others (`extranet validate`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
+from .instants import parse_instant
 
-class Instant(c.OptionallyRequired[dt.datetime]):
-    """An ISO-8601 instant with a UTC offset: builds are reproducible only at a stated moment."""
+
+class Instant(c.BaseConfigOption[dt.datetime]):
+    """An ISO-8601 instant with a UTC offset: builds are reproducible only at a stated moment.
+
+    `c.BaseConfigOption`, wrapped in `c.Optional` where it may be absent, as MkDocs' own options do
+    (its `OptionallyRequired` base is soft-deprecated). The parsing is `instants.parse_instant`'s,
+    shared with `--now`."""
 
     def run_validation(self, value: object) -> dt.datetime:
-        if isinstance(value, dt.datetime):
-            parsed = value
-        elif isinstance(value, str):
-            try:
-                parsed = dt.datetime.fromisoformat(value)
-            except ValueError:
-                raise base.ValidationError(f"'{value}' is not an ISO-8601 instant, e.g. 2026-11-23T12:00:00+01:00")
-        else:
+        if not isinstance(value, (str, dt.datetime)):
             raise base.ValidationError(f"expected an ISO-8601 instant, found {type(value).__name__}")
-        if parsed.tzinfo is None:
-            raise base.ValidationError(f"'{value}' has no UTC offset (add e.g. +01:00 or Z)")
-        return parsed
+        try:
+            return parse_instant(value)
+        except ValueError as error:
+            raise base.ValidationError(str(error)) from None
 
 
 class StorageConfig(base.Config):
@@ -43,7 +51,7 @@ class StorageConfig(base.Config):
     """cloudfront: the distribution's base URL."""
     key_pair_id_env = c.Type(str, default="EXTRANET_CLOUDFRONT_KEY_PAIR_ID")
     private_key_env = c.Type(str, default="EXTRANET_CLOUDFRONT_PRIVATE_KEY_FILE")
-    root = c.Type(str, default="releases/artifacts")
+    root = c.Dir(default="releases/artifacts")
     """local: the directory holding `<version>/<file>`, relative to mkdocs.yml."""
     secret_env = c.Type(str, default="EXTRANET_DOWNLOAD_SECRET")
     """local: the environment variable holding the secret that signs download links (the web server
@@ -62,9 +70,9 @@ class ServerConfig(base.Config):
 class ExtranetConfig(base.Config):
     languages = c.ListOfItems(c.Type(str), default=["cs", "en"])
     """Site languages; the first is served at `/`, each other under `/<language>/`."""
-    releases = c.Type(str, default="releases")
+    releases = c.Dir(default="releases")
     """Directory of release manifests, relative to mkdocs.yml."""
-    customers = c.Type(str, default="customers.yaml")
+    customers = c.File(default="customers.yaml")
     """The vendor, support plans and customers, relative to mkdocs.yml."""
     templates = c.Type(str, default="site_templates")
     """Jinja2 templates of generated pages and theme overrides, relative to mkdocs.yml."""
@@ -72,3 +80,9 @@ class ExtranetConfig(base.Config):
     server = c.SubConfig(ServerConfig)
     now = c.Optional(Instant())
     """The moment the build describes (support status, link expiry); `extranet build --now` sets it."""
+
+
+def relative(path: str, root: Path) -> str:
+    """A path option (absolute, as `c.Dir` and `c.File` give it) as the maintainer wrote it: relative
+    to `root`, the folder of mkdocs.yml (`releases`, `../shared/customers.yaml`), `/`-separated."""
+    return Path(os.path.relpath(path, root)).as_posix()

@@ -9,7 +9,7 @@ An edit is refused, and the file left untouched, when it could go wrong: the pro
 already (except for a new customer's `users: []`, which adding its first user fixes), the edited
 file would not pass `extranet validate`, or ruamel would change more than the edited entry (a file
 it cannot reproduce exactly, a comment it would move). The new text is written to a temporary file
-beside the old one, validated with the whole project and moved into place (`os.replace`) with the
+beside the old one, validated with the whole project and moved into place (`atomic.write_atomically`) with the
 old file's mode, so readers see the old file or the new one, never a mix.
 """
 
@@ -20,10 +20,8 @@ import difflib
 import getpass
 import io
 import json
-import os
 import re
 import secrets
-import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -35,6 +33,7 @@ from ruamel.yaml.error import CommentMark, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
+from .atomic import write_atomically
 from .building import load_site_config, plugin_config, validate
 from .exceptions import ExtranetError
 from .loading import InvalidInput, Problem, _suggest
@@ -324,31 +323,19 @@ class _Document:
         text = _dump(self.yaml, self.data)
         _check_only_the_entry_changed(self.text, text, self.name)
         mode = self.path.stat().st_mode & 0o7777
-        handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline=self.newline) as stream:
-                stream.write(text)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(temporary, mode)
+
+        def check(temporary: Path) -> None:
             try:
-                validate(self.config_file, customers_file=temporary)
+                validate(self.config_file, customers_file=str(temporary))
             except InvalidInput as error:
-                shown = _display(Path(temporary), self.root)
+                shown = _display(temporary, self.root)
                 raise InvalidInput(dataclasses.replace(problem, file=self.name) if problem.file == shown else problem
                                    for problem in error.problems) from None
             if self.path.read_bytes() != self.raw:
                 raise EditRefused(f"{self.name} changed while it was being edited; nothing was written, run the "
                               "command again")
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        directory = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+
+        write_atomically(self.path, text.replace("\n", self.newline), permissions=mode, check=check)
 
 
 def _only_no_users_yet(problem: Problem) -> bool:

@@ -39,7 +39,6 @@ import contextlib
 import datetime as dt
 import fcntl
 import grp
-import json
 import os
 import pwd
 import re
@@ -51,7 +50,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import servers
+from . import access_record, servers
 from .exceptions import ExtranetError
 
 RELEASES = "releases"
@@ -137,13 +136,13 @@ def _locked(target: Path) -> Iterator[None]:
 
 def _build_root(server_dir: Path) -> str:
     try:
-        recorded = json.loads((server_dir / "access.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DeployFailed(f"{server_dir.parent} holds no build (no server/access.json); run `extranet build`") from None
-    if "root" not in recorded:
-        raise DeployFailed(f"{server_dir / 'access.json'} does not say which deploy root it was built for; "
+        recorded = access_record.read(server_dir.parent)
+    except access_record.NoBuild as error:
+        raise DeployFailed(str(error)) from None
+    if recorded.root is None:
+        raise DeployFailed(f"{server_dir / access_record.NAME} does not say which deploy root it was built for; "
                            "rebuild with this version of extranet")
-    return recorded["root"].rstrip("/")
+    return recorded.root.rstrip("/")
 
 
 def deploy(output: Path, target: Path, options: Options, *, now: dt.datetime | None = None) -> Outcome:

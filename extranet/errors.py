@@ -100,7 +100,7 @@ def render(env: Any, config: Any, files: Any, navs: dict[str, Any], languages: t
         # plugin gives every page: without them the header and footer fell back to English.
         context.update(extranet_error=text(page, strings, values), extranet_language=page.language,
                        extranet_alternates=others, extranet_feeds=[],
-                       extranet_t={key: texts.get(page.language) for key, texts in strings.items()})
+                       extranet_strings={key: texts.get(page.language) for key, texts in strings.items()})
         target = site_dir / page.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(template.render(context), encoding="utf-8")

@@ -54,10 +54,10 @@ class Feed:
 
 @dataclasses.dataclass(frozen=True)
 class Texts:
-    """What a feed needs of a language: its strings (`t`), dates, names of modules and platforms."""
+    """What a feed needs of a language: its strings (`text`), dates, names of modules and platforms."""
 
     language: str
-    t: Callable[..., str]
+    text: Callable[..., str]
     date: Callable[[dt.date], str]
     module_names: dict[str, str]
     platform_names: dict[str, str]
@@ -110,13 +110,13 @@ def _entry(feed: ET.Element, *, key: str, release: Release, link: str, body: str
     _sub(entry, "link", rel="alternate", type="text/html", href=link)
     if related is not None:
         _sub(entry, "link", rel="related", type="text/html", href=related)
-    _sub(entry, "category", term=release.kind, label=texts.t("kind_" + release.kind))
+    _sub(entry, "category", term=release.kind, label=texts.text("kind_" + release.kind))
     _sub(entry, "content", body, type="html")
 
 
 def _release_html(release: Release, texts: Texts, guide: str | None, release_url: str) -> list[str]:
     """The release notes of one release, as HTML: highlights, upgrade steps, guide."""
-    lang, t, e = texts.language, texts.t, html.escape
+    lang, t, e = texts.language, texts.text, html.escape
     parts = [f"<p>{e(t('release_released', date=texts.date(release.date)))} · {e(t('kind_' + release.kind))}"
              + (f" · <strong>{e(t('required_stop'))}</strong>" if release.required_stop else "") + "</p>"]
     if release.highlights:
@@ -144,7 +144,7 @@ def releases_feed(*, path: str, self_url: str, releases: Sequence[Release], vend
     `url(page)` gives the absolute URL of a page's source path under the language folder
     (`releases/9.3.0.md`); `guides` maps a version to its guide's source path; `self_url` is the
     feed's own absolute URL."""
-    t = texts.t
+    t = texts.text
     title = t("feed_releases_title", product=vendor.product)
     newest = list(reversed(releases))[:LIMIT]
     feed = _feed(title=title, subtitle=t("feed_releases_subtitle"), language=texts.language, self_url=self_url,
@@ -163,7 +163,7 @@ def customer_feed(*, path: str, self_url: str, customer: Customer, newer: Sequen
                   guides: dict[str, str]) -> Feed:
     """The releases above the customer's installed version that its support covers, newest first,
     each with the files this customer may download and a link to its downloads."""
-    t, e = texts.t, html.escape
+    t, e = texts.text, html.escape
     page = url(f"customers/{customer.id}/index.md")
     covered = [entry for entry in newer if entry.covered]
     title = t("feed_customer_title", product=vendor.product, name=customer.name)

@@ -373,7 +373,7 @@ class Vendor:
 
 @model
 class Rule:
-    """When a response is due, counted from the report (see `extranet.calendar`)."""
+    """When a response is due, counted from the report (see `extranet.support_calendar`)."""
 
     kind: Literal["immediate", "same_business_day", "next_business_day", "next_release",
                   "business_days", "calendar_days"]

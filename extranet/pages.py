@@ -48,7 +48,7 @@ from babel import numbers as babel_numbers
 from markupsafe import Markup
 
 from . import cadence, entitlements, escaping, feeds, versions
-from . import calendar as support_calendar
+from . import support_calendar
 from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .loading import Extranet
 from .model import Channel, Customer, Plan, Response, Rule, Severity, version_key
@@ -245,32 +245,33 @@ class Renderer:
 
         `url_of(source)` is the site-relative URL MkDocs gives a page (`cs/releases/9.3.0.md`); links
         are absolute on `site_url`, so there are none without it."""
-        x, site_url = self.extranet, self.site_url
+        extranet, site_url = self.extranet, self.site_url
         if not site_url:
             return
-        for language in x.languages:
+        for language in extranet.languages:
             context = self._context(language)
             # Feeds are XML written by ElementTree, which escapes: plain text, not page Markup.
-            texts = feeds.Texts(language, context["text"], lambda value, lang=language: _date(value, lang),
+            texts = feeds.Texts(language, context["plain_text"], lambda value, lang=language: _date(value, lang),
                                 context["module_names"], context["platform_names"])
 
             def url(page: str, language: str = language) -> str:
                 return feeds.absolute(site_url, url_of(page_path(language, page)))
 
             def own(path: str, language: str = language) -> str:
-                return feeds.absolute(site_url, x.url_prefix(language) + path)
+                return feeds.absolute(site_url, extranet.url_prefix(language) + path)
 
             path = feeds.RELEASES_PATH
             yield feeds.releases_feed(path=page_path(language, path), self_url=own(path), releases=self.releases,
-                                      vendor=x.vendor, texts=texts, url=url, guides=dict(x.guides))
-            for customer in x.customers:
+                                      vendor=extranet.vendor, texts=texts, url=url,
+                                      guides=dict(extranet.guides))
+            for customer in extranet.customers:
                 entitlement = self.entitlements[customer.id]
                 path = feeds.customer_path(customer.id)
                 yield feeds.customer_feed(
                     path=page_path(language, path), self_url=own(path), customer=customer,
                     newer=[entitlement.of(r) for r in versions.newer(self.releases, customer.installed_version)],
-                    installed=versions.find(self.releases, customer.installed_version), vendor=x.vendor,
-                    texts=texts, url=url, guides=dict(x.guides))
+                    installed=versions.find(self.releases, customer.installed_version), vendor=extranet.vendor,
+                    texts=texts, url=url, guides=dict(extranet.guides))
 
     def site_root(self, language: str, path: str) -> str:
         """The relative way from a page's URL up to the site root, for links MkDocs does not resolve."""
@@ -287,7 +288,7 @@ class Renderer:
     def _build_context(self, language: str) -> dict[str, Any]:
         strings = self.strings
 
-        def text(key: str, **values: Any) -> str:
+        def plain_text(key: str, **values: Any) -> str:
             """An interface text as plain text, its values as they are (for feeds)."""
             try:
                 template = strings[key][language]
@@ -299,13 +300,13 @@ class Renderer:
                 values = {**values, "count": number(values["count"], language)}
             return template.format(**values) if values else template
 
-        def t(key: str, **values: Any) -> Markup:
+        def text(key: str, **values: Any) -> Markup:
             """An interface text for a page: our own Markdown (`**…**`), its values from data escaped
             (`count` is a number: it chooses the plural form and is written as the language writes it)."""
-            return Markup(text(key, **{name: value if name == "count" else escaping.markdown(value)
+            return Markup(plain_text(key, **{name: value if name == "count" else escaping.markdown(value)
                                        for name, value in values.items()}))
 
-        def tl(key: str, other: str) -> str:
+        def text_in(key: str, other: str) -> str:
             """A string in another language than the page's: what support reads is in its language."""
             return strings[key][other]
 
@@ -317,12 +318,12 @@ class Renderer:
 
         return {
             "support_section": lambda plan, part: self.support_section(plan, language, part),
-            "tl": tl, "text": text, "support_files": self.support_files, "report_mailto": self.report_mailto,
+            "text_in": text_in, "plain_text": plain_text, "support_files": self.support_files, "report_mailto": self.report_mailto,
             "country_in": country_in, "rule_kinds": rule_kinds,
-            "tz": lambda zone, form="": zone_name(zone, language, strings, form),
+            "zone_name": lambda zone, form="": zone_name(zone, language, strings, form),
             "intl_locale": str(babel_locale(language)).replace("_", "-"),
             "closures": lambda plan: self.closures(plan, language), "workdays": self.workdays,
-            "lang": language, "t": t, "x": self.extranet, "vendor": self.extranet.vendor, "today": self.today,
+            "lang": language, "text": text, "extranet": self.extranet, "vendor": self.extranet.vendor, "today": self.today,
             "releases": self.releases, "latest": self.latest, "guides": self.extranet.guides,
             # Dates, sizes and numbers are our own words (`1. prosince 2026`), not data: Markup, so
             # templates keep deciding where a leading `1.` needs its escape.

@@ -17,6 +17,7 @@ page's table of contents where the section stands, as the theme shows them in th
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -39,9 +40,10 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page, _ExtractAnchorsTreeprocessor, _RelativePathTreeprocessor
 from mkdocs.structure.toc import AnchorLink, get_toc
 
-from . import access, errors, feeds, search, servers, storage
+from . import access, access_record, errors, feeds, search, servers, storage
 from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
-from .config import ExtranetConfig
+from .build_environment import source_date_epoch
+from .config import ExtranetConfig, relative
 from .loading import Extranet, InvalidInput, load
 from .pages import WIDGET, GeneratedPage, Renderer, Widget, load_strings
 from .storage import Storage
@@ -77,6 +79,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self.progress: Callable[[str, int, int], None] = lambda stage, done, total: None
         """Set by `extranet build` to show what the build is doing: (stage, done, total)."""
         self._pages_done = self._pages_total = 0
+        self._environment = contextlib.ExitStack()
+        """What the build changed in the process environment, undone when it ends."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.preview = command == "serve"
@@ -111,8 +115,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self.strings = load_strings(self.templates)
         try:
             self.extranet = self.preloaded or load(
-                self.root, languages=self.languages, releases_dir=self.config.releases,
-                customers_file=self.config.customers,
+                self.root, languages=self.languages, releases_dir=relative(self.config.releases, self.root),
+                customers_file=relative(self.config.customers, self.root),
                 content_dir=Path(config.docs_dir).relative_to(self.root).as_posix(),
                 artifact_exists=self.storage.exists if self.config.storage.check else None,
                 drafts=self.preview,  # `mkdocs serve` previews a release whose TODOs are not yet written
@@ -129,8 +133,10 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             for index, language in enumerate(self.languages)
         ]
         config.extra["extranet_preview"] = self.preview
-        # Dates in the sitemap and gzip headers follow the stated instant, for byte-identical builds.
-        os.environ["SOURCE_DATE_EPOCH"] = str(int(self.now.timestamp()))
+        # Dates in the sitemap and gzip headers follow the stated instant, for byte-identical builds;
+        # the previous value (or its absence) is back after the build (`on_post_build`, `on_build_error`).
+        self._environment.close()
+        self._environment.enter_context(source_date_epoch(self.now))
         return config
 
     def language_name(self, language: str) -> str:
@@ -335,7 +341,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         context["extranet_alternates"] = self._alternates(page)
         context["extranet_feeds"] = self._feeds_for(page)
         # The theme's texts in the page's language (partials/content.html, copyright.html, the header).
-        context["extranet_t"] = {key: texts.get(language) for key, texts in self.strings.items()}
+        context["extranet_strings"] = {key: texts.get(language) for key, texts in self.strings.items()}
         return context
 
     def _feeds_for(self, page: Page) -> list[dict[str, str]]:
@@ -403,6 +409,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                                     Path(config.site_dir))
         self._copy_sitemap(Path(config.site_dir))
         if self.preview:
+            self._environment.close()
             return
         self.progress("server files", 0, 1)
         pages = [access.Page(url=self._urls[file.src_uri].removeprefix("./"), audience=file.page.meta["audience"],
@@ -421,7 +428,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                 raise PluginError(f"extranet: the feed {wrong}")
         server_dir = Path(config.site_dir).resolve().parent / "server"
         if server_dir.exists():
-            if not (server_dir / "access.json").exists():
+            if not (server_dir / access_record.NAME).exists():
                 raise PluginError(f"extranet: {server_dir} exists and was not written by extranet; "
                                   f"set site_dir so that its parent holds only the build (e.g. build/site)")
             shutil.rmtree(server_dir)
@@ -430,10 +437,13 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         layout = servers.Layout(site=f"{root}/site", files=f"{root}/server", base=self.base,
                                 downloads=self.config.server.downloads.rstrip("/") if local else None)
         servers.write(server_dir, servers.render(self.extranet, self.areas, self.templates, layout))
-        (server_dir / "access.json").write_text(json.dumps(
-            {"root": root, "base": self.base, "areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n",
-            encoding="utf-8")
+        access_record.write(server_dir, access_record.AccessRecord(tuple(self.areas), self.base, root))
         self.progress("server files", 1, 1)
+        self._environment.close()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """A failed build gives back the environment too (`on_config` changed it)."""
+        self._environment.close()
 
 
     def _copy_sitemap(self, site_dir: Path) -> None:

@@ -18,19 +18,21 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
+from .atomic import write_atomically
 from .building import load_site_config, plugin_config
+from .config import relative
 from .exceptions import ExtranetError
 from .loading import GUIDES, PLACEHOLDER, Source, _read, parse_yaml
 from .model import FileName, Version, version_key
 
-KINDS = ("major", "minor", "patch")
+RELEASE_KINDS = ("major", "minor", "patch")
+"""What `extranet release new --kind` takes: the part of the version a release bumps (not a server kind)."""
 
 
 class ScaffoldRefused(ExtranetError):
@@ -259,8 +261,8 @@ def new(config_file: Path, version: str, files: Sequence[Path], *, date: dt.date
     existing = _releases(root, options.releases)
     check_version(version, [v for v, _ in existing])
     kind = kind or kind_of(version)
-    if kind not in KINDS:
-        raise ScaffoldRefused(f"kind '{kind}' is not one of {', '.join(KINDS)}")
+    if kind not in RELEASE_KINDS:
+        raise ScaffoldRefused(f"kind '{kind}' is not one of {', '.join(RELEASE_KINDS)}")
     lower = [source for v, source in existing if version_key(v) < version_key(version)]
     previous = lower[-1] if lower else None
     modules, platforms, planned = _vendor(root, options.customers)
@@ -295,7 +297,7 @@ def new(config_file: Path, version: str, files: Sequence[Path], *, date: dt.date
         schema_line = first[0] if first and first[0].startswith("# yaml-language-server:") else None
     text = manifest(version=version, date=date, kind=kind, languages=languages, artifacts=artifacts,
                     schema_line=schema_line)
-    name = f"{options.releases}/{version}.yaml"
+    name = f"{relative(options.releases, root)}/{version}.yaml"
     source, problems = parse_yaml(text, name)
     assert not problems and source.data["version"] == version, problems  # the text is ours: a bug if not
     targets = {name: text}
@@ -310,16 +312,14 @@ def new(config_file: Path, version: str, files: Sequence[Path], *, date: dt.date
     for target, body in targets.items():
         path = root / target
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(body, encoding="utf-8")
-        os.replace(temporary, path)
+        write_atomically(path, body)
     missing = None
     if options.storage.backend == "local" and artifacts:
         directory = root / options.storage.root / version
         if not all((directory / a.name).is_file() for a in artifacts):
-            missing = f"{options.storage.root}/{version}/"
+            missing = f"{relative(options.storage.root, root)}/{version}/"
     announced = any(_same(other, version) for other in planned)
-    return Scaffold(tuple(targets), tuple(artifacts), missing, options.customers if announced else None)
+    return Scaffold(tuple(targets), tuple(artifacts), missing, relative(options.customers, root) if announced else None)
 
 
 def _same(a: str, b: str) -> bool:

@@ -14,15 +14,15 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import mimetypes
 import os
 import secrets
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 from urllib.parse import quote
 
+from .atomic import write_atomically
+from .content_types import content_type
 from .exceptions import ExtranetError
 from .model import Artifact, Release
 
@@ -66,38 +66,6 @@ class Publishable(Protocol):
                progress: Progress | None = None) -> None: ...
 
     def describe(self, release: Release, artifact: Artifact) -> str: ...
-
-
-_INSTALLER_TYPES = {
-    ".msi": "application/x-msi",
-    ".exe": "application/vnd.microsoft.portable-executable",
-    ".deb": "application/vnd.debian.binary-package",
-    ".rpm": "application/x-rpm",
-    ".dmg": "application/x-apple-diskimage",
-    ".jar": "application/java-archive",
-}
-_COMPRESSED_TYPES = {"gzip": "application/gzip", "bzip2": "application/x-bzip2", "xz": "application/x-xz",
-                     "compress": "application/x-compress", "br": "application/x-brotli"}
-
-
-@functools.cache
-def _mime_types() -> mimetypes.MimeTypes:
-    return mimetypes.MimeTypes()  # Python's own table only, not the machine's /etc/mime.types: the same everywhere
-
-
-def content_type(filename: str) -> str:
-    """The Content-Type an artifact is stored with.
-
-    A `.tar.gz` is `application/gzip`, never `application/x-tar` with `Content-Encoding: gzip`: that
-    encoding would make browsers and `curl --compressed` unpack the download, and its sha256 would
-    no longer match the manifest."""
-    suffix = os.path.splitext(filename)[1].lower()
-    if suffix in _INSTALLER_TYPES:
-        return _INSTALLER_TYPES[suffix]
-    kind, encoding = _mime_types().guess_type(filename, strict=False)
-    if encoding:
-        return _COMPRESSED_TYPES.get(encoding, "application/octet-stream")
-    return kind or "application/octet-stream"
 
 
 CHUNK = 1024 * 1024
@@ -151,23 +119,17 @@ class LocalStorage:
 
         `sha256` is the already verified digest; a file system keeps no metadata to store it in."""
         target = self.path(release, artifact)
+
+        def chunks(stream: BinaryIO) -> Iterator[bytes]:
+            while chunk := stream.read(CHUNK):
+                yield chunk
+                if progress:
+                    progress(len(chunk))
+
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-            try:
-                with os.fdopen(handle, "wb") as output, source.open("rb") as stream:
-                    while chunk := stream.read(CHUNK):
-                        output.write(chunk)
-                        if progress:
-                            progress(len(chunk))
-                    output.flush()
-                    os.fsync(output.fileno())
-                os.chmod(temporary, 0o644)
-                os.replace(temporary, target)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
+            with source.open("rb") as stream:
+                write_atomically(target, chunks(stream), permissions=0o644, suffix=".part")
         except OSError as error:
             raise StorageError(f"cannot write {target}: {error.strerror}") from None
 

@@ -20,28 +20,22 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import json
-import mimetypes
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import access
+from . import access, access_record
+from .content_types import content_type
 from .exceptions import ExtranetError
 
-_TYPES = mimetypes.MimeTypes()
-"""Python's own table, not the host's /etc/mime.types: the same build gets the same types everywhere."""
-_EXTRA_TYPES = {".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".map": "application/json",
-                ".js": "text/javascript", ".webmanifest": "application/manifest+json"}
-_TEXT = {"application/json", "application/manifest+json", "application/xml", "image/svg+xml"}
 _FINGERPRINTED = re.compile(r"\.[0-9a-f]{8,}\.(?:min\.)?[a-z0-9]+$")
 """Theme assets whose name carries a hash of their content (`main.6f8fc17f.min.css`)."""
 
 CACHE_IMMUTABLE = "public, max-age=31536000, immutable"
 """Fingerprinted assets: a new content gets a new name, so a cached copy never goes stale."""
 CACHE_REVALIDATE = "public, max-age=0, must-revalidate"
-"""Pages, the search index, the sitemap: a rebuild changes them under the same URL."""
+"""Pages, the search index, the sitemap, feeds, calendars: a rebuild changes them under the same URL."""
 CACHE_ASSET = "public, max-age=86400"
 """Other assets (images, fonts): they rarely change; a day of staleness is harmless."""
 
@@ -62,25 +56,12 @@ class SyncResult:
     unchanged: int = 0
 
 
-def content_type(path: str) -> str:
-    """The Content-Type to store; text types are UTF-8, as MkDocs writes them."""
-    name = path.rsplit("/", 1)[-1]
-    suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
-    guessed, encoding = _TYPES.guess_type(name, strict=False)
-    if encoding == "gzip":
-        return "application/gzip"  # sitemap.xml.gz: served as the file it is, not decoded on the fly
-    kind = _EXTRA_TYPES.get(suffix) or guessed or "application/octet-stream"
-    if kind.startswith("text/") or kind in _TEXT:
-        return f"{kind}; charset=utf-8"
-    return kind
-
-
 def cache_control(path: str) -> str:
     name = path.rsplit("/", 1)[-1]
     if _FINGERPRINTED.search(name):
         return CACHE_IMMUTABLE
-    if content_type(path).split(";")[0] in ("text/html", "application/json", "text/xml", "application/xml",
-                                            "text/plain", "application/gzip"):
+    if content_type(path) in ("text/html", "application/json", "text/xml", "application/xml", "text/plain",
+                              "application/gzip", "application/atom+xml", "text/calendar"):
         return CACHE_REVALIDATE
     return CACHE_ASSET
 
@@ -88,10 +69,9 @@ def cache_control(path: str) -> str:
 def private_files(output: Path) -> list[str]:
     """Web root files that are not public, by the build's own access rules (`server/access.json`)."""
     try:
-        recorded = json.loads((output / "server/access.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SyncRefused(f"{output} holds no build (no server/access.json); run `extranet build`") from None
-    rules = [access.Area(**area) for area in recorded["areas"]]
+        rules = access_record.read(output).areas
+    except access_record.NoBuild as error:
+        raise SyncRefused(str(error)) from None
     return [path for path in _files(output / "site") if access.area_of(path, rules).audience != access.PUBLIC]
 
 
@@ -142,7 +122,7 @@ def _transfer(s3, site: Path, bucket: str, prefix: str, dry_run: bool) -> SyncRe
     result = SyncResult()
     local = _files(site)
     # Assets before pages, so no page that is already new refers to an asset not yet there.
-    for path in sorted(local, key=lambda p: (content_type(p).startswith("text/html"), p)):
+    for path in sorted(local, key=lambda p: (content_type(p) == "text/html", p)):
         data = (site / path).read_bytes()
         digest = hashlib.md5(data, usedforsecurity=False)
         key = prefix + path
@@ -151,7 +131,7 @@ def _transfer(s3, site: Path, bucket: str, prefix: str, dry_run: bool) -> SyncRe
             continue
         result.uploaded.append(key)
         if not dry_run:
-            s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type(path),
+            s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type(path, charset="utf-8"),
                           CacheControl=cache_control(path), ContentMD5=base64.b64encode(digest.digest()).decode())
     wanted = {prefix + path for path in local}
     result.deleted = sorted(key for key in remote if key not in wanted)

@@ -292,10 +292,10 @@ RENDERED = {  # template -> output, with x = "<b>*a*</b>", xs = ["_1_", "2"]
     "{{ x ~ '!' }}": "&#60;b&#62;&#42;a&#42;&#60;/b&#62;&#33;",
     "{% macro m(v) %}**{{ v }}**{% endmacro %}{{ m(x) }}": "**&#60;b&#62;&#42;a&#42;&#60;/b&#62;**",
     "{% set block %}<i>{{ x }}</i>{% endset %}{{ block }}": "<i>&#60;b&#62;&#42;a&#42;&#60;/b&#62;</i>",
-    "{{ t('customer_identify', company_id='1', name=x, version='2.0') }}":
+    "{{ text('customer_identify', company_id='1', name=x, version='2.0') }}":
         "Při kontaktu s podporou uveďte: IČ 1 nebo název &#60;b&#62;&#42;a&#42;&#60;/b&#62;, své jméno a příjmení "
         "a číslo verze, kterou používáte (2.0).",
-    "{{ t('home_latest', version='2.0', date=date(today)) }}": "Nejnovější verze je **2.0**, vydaná 5. ledna 2026.",
+    "{{ text('home_latest', version='2.0', date=date(today)) }}": "Nejnovější verze je **2.0**, vydaná 5. ledna 2026.",
     "[{{ x }}]({{ 'https://a.example/?q=<x>&r=1' | url }})":
         "[&#60;b&#62;&#42;a&#42;&#60;/b&#62;](https://a.example/?q=%3Cx%3E&amp;r=1)",
 }
@@ -304,7 +304,7 @@ RENDERED = {  # template -> output, with x = "<b>*a*</b>", xs = ["_1_", "2"]
 @pytest.mark.parametrize("template", RENDERED)
 def test_the_page_renderer_escapes_every_value_unless_the_template_wrote_it(renderer, template):
     context = renderer._context("cs")
-    context = {**context, "x": "<b>*a*</b>", "xs": ["_1_", "2"]}  # the page context's own x (the extranet) aside
+    context = {**context, "x": "<b>*a*</b>", "xs": ["_1_", "2"]}  # x: a value from data
     assert renderer.env.from_string(template).render(**context) == RENDERED[template]
 
 

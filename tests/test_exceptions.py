@@ -16,7 +16,7 @@ import pytest
 
 import extranet
 from extranet import access, cli, credentials, deploying, escaping, releasing, servers, storage, syncing, versions
-from extranet import calendar as support_calendar
+from extranet import support_calendar
 from extranet.building import BuildFailed
 from extranet.exceptions import CommandRefused, ExtranetError, UsageError
 from extranet.loading import InvalidInput, Problem

@@ -21,7 +21,7 @@ STRINGS = yaml.safe_load((REPO / "site_templates/strings.yaml").read_text(encodi
 
 @pytest.fixture(scope="module")
 def t():
-    """The templates' t() of each language, on the demo."""
+    """The templates' text() of each language, on the demo."""
     from extranet import storage
     from extranet.building import load_site_config, plugin_config, validate
 
@@ -30,7 +30,7 @@ def t():
     renderer = pages.Renderer(validate(REPO / "mkdocs.yml"), REPO / options.templates,
                               storage.from_config(REPO, options.storage),
                               dt.datetime.fromisoformat("2026-11-23T12:00:00+01:00"), config.site_url or "")
-    return {language: renderer._context(language)["t"] for language in ("cs", "en")}
+    return {language: renderer._context(language)["text"] for language in ("cs", "en")}
 
 
 @pytest.mark.parametrize(("key", "language", "sentences"), [

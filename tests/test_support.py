@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extranet import calendar
+from extranet import support_calendar
 from extranet.cli import main
 from extranet.loading import load
 from extranet.model import PlannedRelease, Rule
@@ -24,9 +24,9 @@ from .conftest import REPO
 
 DEMO = load(REPO, languages=("cs", "en"))
 PLAN = DEMO.plans["enterprise"]
-CAL = calendar.calendar(PLAN.calendar)
+CAL = support_calendar.calendar(PLAN.calendar)
 PLANNED = DEMO.vendor.planned_releases
-RELEASES = calendar.upgrades(DEMO.releases, PLANNED)
+RELEASES = support_calendar.upgrades(DEMO.releases, PLANNED)
 """Every official release, published (releases/) and planned (vendor.planned_releases)."""
 CONFIG = ["-f", str(REPO / "mkdocs.yml")]
 NOW = "2026-11-23T12:00:00+01:00"
@@ -104,7 +104,7 @@ CASES = [
 
 @pytest.mark.parametrize(("reported", "rule_text", "expected"), CASES)
 def test_deadline_table(reported: str, rule_text: str, expected: str):
-    due = calendar.deadline(CAL, rule(rule_text), dt.datetime.fromisoformat(reported), RELEASES)
+    due = support_calendar.deadline(CAL, rule(rule_text), dt.datetime.fromisoformat(reported), RELEASES)
     assert due.at is not None and due.at.isoformat() == expected
 
 
@@ -126,7 +126,7 @@ def test_deadline_table(reported: str, rule_text: str, expected: str):
 ])
 def test_next_release_is_the_first_release_after_the_report_published_or_planned(reported: str, version: str | None,
                                                                                    published: bool):
-    due = calendar.deadline(CAL, rule("next_release"), dt.datetime.fromisoformat(reported), RELEASES)
+    due = support_calendar.deadline(CAL, rule("next_release"), dt.datetime.fromisoformat(reported), RELEASES)
     assert due.at is None
     assert (due.release.version if due.release else None, due.published) == (version, published)
 
@@ -155,7 +155,7 @@ RULES = st.one_of(st.sampled_from([rule("immediate"), rule("same_business_day"),
 @settings(max_examples=400, deadline=None)
 @given(reported=REPORTS, r=RULES)
 def test_a_deadline_is_never_before_the_report_and_falls_in_business_hours(reported: dt.datetime, r: Rule):
-    due = calendar.deadline(CAL, r, reported, RELEASES)
+    due = support_calendar.deadline(CAL, r, reported, RELEASES)
     assert due.at is not None and due.at >= reported
     local = due.at.astimezone(CAL.zone)
     assert CAL.is_business_day(local.date())
@@ -173,8 +173,8 @@ def test_a_deadline_is_never_before_the_report_and_falls_in_business_hours(repor
 def test_the_target_is_never_later_than_the_deadline(reported: dt.datetime):
     response = next(s for s in PLAN.severities if s.id == "serious").response
     assert response.target is not None
-    target = calendar.deadline(CAL, response.target, reported).at
-    latest = calendar.deadline(CAL, response.deadline, reported).at
+    target = support_calendar.deadline(CAL, response.target, reported).at
+    latest = support_calendar.deadline(CAL, response.deadline, reported).at
     assert target is not None and latest is not None and reported <= target <= latest
 
 
@@ -183,7 +183,7 @@ def test_the_target_is_never_later_than_the_deadline(reported: dt.datetime):
 def test_next_release_is_after_the_report_day_or_none(reported: dt.datetime):
     planned = (PlannedRelease(version="9.4.0", date=dt.date(2026, 12, 14)),
                PlannedRelease(version="10.0.0", date=dt.date(2027, 2, 15)))
-    due = calendar.deadline(CAL, rule("next_release"), reported, planned)
+    due = support_calendar.deadline(CAL, rule("next_release"), reported, planned)
     day = reported.astimezone(CAL.zone).date()
     assert (due.release is None) == (day >= dt.date(2027, 2, 15))
     assert due.release is None or due.release.date > day
@@ -608,21 +608,21 @@ def test_the_calculator_and_the_command_agree_on_every_edge_case(demo_site: Path
 def test_the_calculator_agrees_with_the_calendar_on_random_reports(demo_site: Path, reports: list[dt.datetime]):
     """Thousands of wall-clock times, each for every severity and channel (the command's own code path:
     `resolve`, then `deadline` with every release)."""
-    cal = calendar.calendar(PLAN.calendar, dt.datetime.fromisoformat(NOW))
+    cal = support_calendar.calendar(PLAN.calendar, dt.datetime.fromisoformat(NOW))
     cases = [(severity, channel, f"{report:%Y-%m-%dT%H:%M}") for report in reports for severity, channel in COMBOS]
     for (severity_id, channel, reported), shown in zip(cases, run_calculator(demo_site, cases), strict=True):
         response = next(s for s in PLAN.severities if s.id == severity_id).response_on(channel)
         try:
             local = cal.resolve(dt.datetime.fromisoformat(reported))
-            due = calendar.deadline(cal, response.deadline, local, RELEASES)
-            target = calendar.deadline(cal, response.target, local, RELEASES) if response.target else None
-        except calendar.OutOfRange:
+            due = support_calendar.deadline(cal, response.deadline, local, RELEASES)
+            target = support_calendar.deadline(cal, response.target, local, RELEASES) if response.target else None
+        except support_calendar.OutOfRange:
             assert shown.get("error") == "range", reported
             continue
-        except calendar.Skipped:
+        except support_calendar.Skipped:
             assert shown.get("error") == "skipped", reported
             continue
-        except calendar.Repeated:
+        except support_calendar.Repeated:
             assert shown.get("error") == "repeated", reported
             continue
         expected = due.at.isoformat() if due.at else (due.release.date.isoformat() if due.release else None)
@@ -663,15 +663,15 @@ def test_working_days_come_from_the_holidays_package_so_weekend_working_days_cou
     package's working-day API says so, and the calendar follows it."""
     from extranet.model import SupportCalendar
 
-    hungary = calendar.calendar(SupportCalendar(country="HU", timezone="Europe/Budapest", opens=dt.time(8),
+    hungary = support_calendar.calendar(SupportCalendar(country="HU", timezone="Europe/Budapest", opens=dt.time(8),
                                                 closes=dt.time(16)))
     assert hungary.is_business_day(dt.date(2024, 8, 3))       # a Saturday working day
     assert not hungary.is_business_day(dt.date(2024, 8, 10))  # an ordinary Saturday
     assert not hungary.is_business_day(dt.date(2024, 8, 19))  # the Monday it bridges
     friday = dt.datetime(2024, 8, 2, 10, 0, tzinfo=hungary.zone)
-    assert calendar.deadline(hungary, rule("next_business_day"), friday).at.isoformat() == "2024-08-03T16:00:00+02:00"
-    assert calendar.deadline(hungary, rule("business_days:2"), friday).at.isoformat() == "2024-08-05T16:00:00+02:00"
-    assert calendar.deadline(hungary, rule("immediate"), dt.datetime(2024, 8, 3, 7, 0, tzinfo=hungary.zone)
+    assert support_calendar.deadline(hungary, rule("next_business_day"), friday).at.isoformat() == "2024-08-03T16:00:00+02:00"
+    assert support_calendar.deadline(hungary, rule("business_days:2"), friday).at.isoformat() == "2024-08-05T16:00:00+02:00"
+    assert support_calendar.deadline(hungary, rule("immediate"), dt.datetime(2024, 8, 3, 7, 0, tzinfo=hungary.zone)
                              ).at.isoformat() == "2024-08-03T08:00:00+02:00"
     assert [day.isoformat() for day in hungary.weekend_workdays(dt.date(2024, 1, 1), dt.date(2024, 12, 31))] == [
         "2024-08-03", "2024-12-07", "2024-12-14"]

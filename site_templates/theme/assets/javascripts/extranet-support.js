@@ -1,7 +1,7 @@
 /* Support pages: "open now / opens at", the deadline calculator and the problem report e-mail.
  *
- * The calendar comes from the build (support/<plan>/calendar.json, written by extranet.calendar):
- * the browser never decides a holiday. The deadline rules below mirror extranet.calendar.deadline,
+ * The calendar comes from the build (support/<plan>/calendar.json, written by extranet.support_calendar):
+ * the browser never decides a holiday. The deadline rules below mirror extranet.support_calendar.deadline,
  * with the same rule at the edges: a wall-clock time the zone skips or has twice is refused, and so
  * is a report, or any day a deadline looks at, outside the exported years.
  * tests/test_support.py runs `evaluate` in node and tests/test_browser.py the page in Chromium,
@@ -87,7 +87,7 @@
   Calendar.prototype.isOpen = function (day, minutes) {
     return this.isBusinessDay(day) && this.opens <= minutes && minutes < this.closes;
   };
-  /* The same rules as extranet.calendar.deadline; the report is wall-clock time in the plan's zone. */
+  /* The same rules as extranet.support_calendar.deadline; the report is wall-clock time in the plan's zone. */
   Calendar.prototype.deadline = function (rule, day, minutes, reportMillis) {
     var kind = rule.kind;
     if (kind === "immediate") {

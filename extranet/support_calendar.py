@@ -21,6 +21,9 @@ One rule for the command and the page's script (see `resolve` and `OutOfRange`):
   (`export_years`); a report, or any day a deadline has to look at, outside them is refused
   ("the calendar covers ... only"), because the holidays of those years are not published with
   the page and could change.
+
+Named `support_calendar`, not `calendar`: a module `extranet/calendar.py` shadowed the standard
+library's `calendar` for anything run from inside the package directory, and said less.
 """
 
 from __future__ import annotations
