@@ -140,6 +140,12 @@ def test_the_makefile_silences_only_the_editable_notice(sources: Path, tmp_path:
     assert f'EDITABLE_NOTICE := PYTHONWARNINGS="{EDITABLE_NOTICE}"' in (REPO / "Makefile").read_text()
 
 
+def test_the_editable_install_finds_the_defaults_in_the_repository() -> None:
+    """`make site` installs extranet editable: the packaged defaults are this repository's own files."""
+    assert resources.packaged() == REPO / "site_templates"
+    assert resources.search_path(REPO / "site_templates", "pages") == [REPO / "site_templates/pages"]
+
+
 # --- a vendor's repository ---------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
