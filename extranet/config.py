@@ -74,8 +74,10 @@ class ExtranetConfig(base.Config):
     """Directory of release manifests, relative to mkdocs.yml."""
     customers = c.File(default="customers.yaml")
     """The vendor, support plans and customers, relative to mkdocs.yml."""
-    templates = c.Type(str, default="site_templates")
-    """Jinja2 templates of generated pages and theme overrides, relative to mkdocs.yml."""
+    templates = c.Dir(exists=False, default="site_templates")
+    """The project's own templates, relative to mkdocs.yml: each file there (a page or server template,
+    a theme override, texts in strings.yaml) replaces the packaged default of the same path; without
+    the directory every default applies (see `extranet.resources`)."""
     storage = c.SubConfig(StorageConfig)
     server = c.SubConfig(ServerConfig)
     now = c.Optional(Instant())

@@ -27,7 +27,8 @@ DOWNLOAD_403 = "download-403"
 "you may not read this page" but "this link is not valid, reload your page for a fresh one"."""
 
 TEMPLATE = "extranet-error.html"
-"""The theme template (in `site_templates/theme/`) that renders every error page."""
+"""The theme template (`theme/` of the templates, packaged or the project's: `extranet.resources`) that
+renders every error page."""
 
 
 @dataclasses.dataclass(frozen=True)

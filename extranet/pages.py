@@ -41,14 +41,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
-import yaml
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from markupsafe import Markup
 
-from . import cadence, entitlements, escaping, feeds, versions
-from . import support_calendar
+from . import cadence, entitlements, escaping, feeds, resources, support_calendar, versions
 from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .loading import Extranet
 from .model import Channel, Customer, Plan, Response, Rule, Severity, version_key
@@ -117,9 +115,9 @@ class SupportFiles:
 
 
 def load_strings(templates: Path) -> dict[str, dict[str, str]]:
-    """The interface texts of generated pages, per key and language (`site_templates/strings.yaml`)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load((templates / "strings.yaml").read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (safe)
+    """The interface texts of generated pages, per key and language: the packaged `strings.yaml`,
+    with the project's (`templates`, its `site_templates/`) over it (see `extranet.resources`)."""
+    return resources.strings(templates)
 
 
 def page_path(language: str, path: str) -> str:
@@ -138,7 +136,7 @@ class Renderer:
         self.today = now.date()
         self.strings = load_strings(templates)
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(templates / "pages"),
+            loader=resources.loader(templates, "pages"),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
             trim_blocks=True,

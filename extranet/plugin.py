@@ -40,7 +40,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page, _ExtractAnchorsTreeprocessor, _RelativePathTreeprocessor
 from mkdocs.structure.toc import AnchorLink, get_toc
 
-from . import access, access_record, errors, feeds, search, servers, storage
+from . import access, access_record, errors, feeds, resources, search, servers, storage
 from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .build_environment import source_date_epoch
 from .config import ExtranetConfig, relative
@@ -93,7 +93,9 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         return server
 
     def watched(self) -> list[Path]:
-        return [self.root / self.config.releases, self.root / self.config.customers, self.templates]
+        # A project without its own templates uses the packaged ones, which do not change while editing.
+        return [self.root / self.config.releases, self.root / self.config.customers] + (
+            [self.templates] if self.templates.is_dir() else [])
 
     # --- configuration and model ---------------------------------------------------------------
 
@@ -112,7 +114,10 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             raise PluginError(f"{Path(config.config_file_path).name}{line}: {error}") from None
         self.storage = self._storage()
         self.templates = self.root / self.config.templates
-        self.strings = load_strings(self.templates)
+        try:
+            self.strings = load_strings(self.templates)
+        except resources.InvalidStrings as error:
+            raise PluginError(f"extranet: {error}") from None
         try:
             self.extranet = self.preloaded or load(
                 self.root, languages=self.languages, releases_dir=relative(self.config.releases, self.root),
@@ -125,7 +130,9 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         except InvalidInput as error:
             raise PluginError(f"{len(error.problems)} problem(s) in the extranet's data:\n{error}") from None
         self.preloaded = None
-        config.theme.dirs.insert(0, str(self.templates / "theme"))
+        # The project's theme overrides, then the packaged ones, before the theme's own (`extranet.resources`).
+        self._theme_dirs = resources.theme_dirs(self.templates)
+        config.theme.dirs[0:0] = self._theme_dirs
         config.theme["language"] = self.languages[0]
         config.extra["alternate"] = [
             {"name": self.language_name(language), "lang": language,
@@ -388,7 +395,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self._env = env  # the error pages are rendered with it after the build (errors.render)
         self._urls = {file.src_uri: file.url for file in files.documentation_pages()}
         # `material/partials/…` reaches the theme's own template where an override wraps it.
-        material = next(Path(d) for d in config.theme.dirs[1:] if (Path(d) / "partials/search.html").exists())
+        material = next(Path(d) for d in config.theme.dirs
+                        if d not in self._theme_dirs and (Path(d) / "partials/search.html").exists())
         env.loader = jinja2.ChoiceLoader([env.loader, jinja2.PrefixLoader({"material": jinja2.FileSystemLoader(material)})])
         return env
 

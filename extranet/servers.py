@@ -23,7 +23,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import access, errors, escaping, storage
+from . import access, errors, escaping, resources, storage
 from .access import Area, Principal
 from .exceptions import ExtranetError
 from .loading import Extranet
@@ -208,7 +208,7 @@ def regex_literal(value: object) -> str:
 
 
 def _environment(templates: Path) -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates / "servers"), undefined=jinja2.StrictUndefined,
+    env = jinja2.Environment(loader=resources.loader(templates, "servers"), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
     env.filters.update(caddyfile=caddyfile_token, caddyfile_template=caddyfile_template, regex=regex_literal)
     return env

@@ -15,7 +15,7 @@ import pkgutil
 import pytest
 
 import extranet
-from extranet import access, cli, credentials, deploying, escaping, releasing, servers, storage, syncing, versions
+from extranet import access, cli, credentials, deploying, escaping, releasing, resources, servers, storage, syncing, versions
 from extranet import support_calendar
 from extranet.building import BuildFailed
 from extranet.exceptions import CommandRefused, ExtranetError, UsageError
@@ -62,6 +62,8 @@ CASES = [
     (["build"], access.AudienceError("audience 'x' is unknown"), 1, "build failed: audience 'x' is unknown\n"),
     (["build"], access.ConflictingAreas("move a/b.md"), 1, "build failed: move a/b.md\n"),
     (["build"], escaping.UnsafeLink("javascript:"), 1, "build failed: javascript:\n"),
+    (["build"], resources.InvalidStrings("strings.yaml:1:1: expected a mapping"), 1,
+     "build failed: strings.yaml:1:1: expected a mapping\n"),
     (SLA, support_calendar.OutOfRange(DAY, dt.date(2025, 1, 1), dt.date(2028, 12, 31)), 1,
      "extranet sla deadline: the support calendar covers 2025-01-01 to 2028-12-31 only (2029-01-02 is outside)\n"),
     (SLA, support_calendar.Skipped("02:30 does not exist"), 1, "extranet sla deadline: 02:30 does not exist\n"),
