@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NOW    ?=
 
-.PHONY: site test bench validate serve schema clean
+.PHONY: site check test bench validate serve schema clean
 
 $(VENV)/.site: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,14 @@ $(VENV)/.test: $(VENV)/.site tests/s3rver/package.json tests/s3rver/package-lock
 site: $(VENV)/.site
 	$(BIN)/extranet build $(if $(NOW),--now $(NOW))
 
-## Install what the tests need and run them.
-test: $(VENV)/.test
+## Static checks of extranet/ (configured in pyproject.toml): lint, types, then formatting.
+check: $(VENV)/.test
+	$(BIN)/ruff check extranet
+	$(BIN)/mypy
+	$(BIN)/ruff format --check extranet
+
+## Install what the tests need, check the code statically, and run the tests.
+test: check
 	$(BIN)/python -m pytest
 
 ## Benchmark the build against plain MkDocs; writes .bench/results.json.
