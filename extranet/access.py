@@ -49,7 +49,7 @@ class Area:
     def matches(self, path: str) -> bool:
         if self.prefix:
             return path.startswith(self.path)
-        return path == self.path or (self.path.endswith("/") or self.path == "") and path == self.path + "index.html"
+        return path == self.path or ((self.path.endswith("/") or self.path == "") and path == self.path + "index.html")
 
 
 def principals(extranet: Extranet) -> tuple[Principal, ...]:
