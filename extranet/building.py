@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
@@ -27,6 +28,11 @@ from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 from . import storage
 from .loading import Extranet, InvalidInput, Problem, check_yaml, load
 
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+
+    from .config import ExtranetConfig
+
 log = logging.getLogger("extranet")
 
 
@@ -34,7 +40,7 @@ class BuildFailed(Exception):
     """The build stopped; the message says why. The previous site is untouched."""
 
 
-def load_site_config(config_file: Path, **overrides: object):  # noqa: ANN201 (MkDocsConfig)
+def load_site_config(config_file: Path, **overrides: str) -> MkDocsConfig:
     """MkDocs' configuration, after our own YAML reader found it sound and bounded.
 
     MkDocs' loader expands aliases without limit and reports syntax errors without `file:line`;
@@ -87,7 +93,7 @@ class _Refused(logging.Handler):
             self.values.append((match.group(1), match.group(2)))
 
 
-def plugin_config(config):  # noqa: ANN001, ANN201
+def plugin_config(config: MkDocsConfig) -> ExtranetConfig:
     try:
         return config.plugins["extranet"].config
     except KeyError:
@@ -202,7 +208,7 @@ _AT_FDCWD = -100
 
 def _swap(new: Path, target: Path) -> None:
     """Put `new` at `target` in one step; afterwards `new` holds the previous content (if any)."""
-    os.chmod(new, 0o755)
+    os.chmod(new, 0o755)  # noqa: S103 (the web server's user reads the web root)
     if not target.exists():
         os.rename(new, target)
         new.mkdir()
@@ -234,4 +240,4 @@ def quiet_mkdocs(level: int = logging.WARNING) -> Iterator[None]:
         logger.setLevel(previous)
 
 
-__all__ = ["BuildFailed", "InvalidInput", "build", "validate", "quiet_mkdocs"]
+__all__ = ["BuildFailed", "InvalidInput", "build", "quiet_mkdocs", "validate"]
