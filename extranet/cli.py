@@ -38,7 +38,8 @@ def _instant(value: str) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not an ISO-8601 instant, e.g. 2026-11-23T12:00:00+01:00")
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not an ISO-8601 instant, e.g. 2026-11-23T12:00:00+01:00") from None
     if parsed.tzinfo is None:
         raise argparse.ArgumentTypeError(f"'{value}' has no UTC offset (add e.g. +01:00 or Z)")
     return parsed
@@ -49,7 +50,7 @@ def _report_time(value: str) -> dt.datetime:
     try:
         return dt.datetime.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not an ISO-8601 time, e.g. 2026-12-23T17:30:00+01:00")
+        raise argparse.ArgumentTypeError(f"'{value}' is not an ISO-8601 time, e.g. 2026-12-23T17:30:00+01:00") from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -95,7 +96,8 @@ def parser() -> argparse.ArgumentParser:
     link_cmd = commands.add_parser("link", help="print one signed, expiring download URL (e.g. to send by e-mail)")
     link_cmd.add_argument("--backend", choices=("s3",), required=True)
     link_cmd.add_argument("--bucket", required=True)
-    link_cmd.add_argument("--key", required=True, help="the object's key, e.g. 9.3.0/intouch-crm-9.3.0-linux-x64.tar.gz")
+    link_cmd.add_argument("--key", required=True,
+                          help="the object's key, e.g. 9.3.0/intouch-crm-9.3.0-linux-x64.tar.gz")
     link_cmd.add_argument("--region", required=True)
     link_cmd.add_argument("--expires", type=int, required=True, metavar="SECONDS", help="lifetime, at most 604800")
     link_cmd.add_argument("--now", type=_instant, help="sign as of this instant (ISO-8601 with offset)")
@@ -247,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # noqa: BLE001: a maintainer gets one line, not a traceback
+    except Exception as error:  # a maintainer gets one line, not a traceback (re-raised with --verbose)
         if getattr(args, "verbose", False):
             raise
         message = f"internal error: {type(error).__name__}: {error}"
@@ -292,7 +294,7 @@ class _Progress:
 
     It also remembers the stages' totals, which the `--json` report counts."""
 
-    def __init__(self, show: bool):
+    def __init__(self, show: bool) -> None:
         self.show = show
         self.totals: dict[str, int] = {}
         self.stage: str | None = None
@@ -388,7 +390,8 @@ def _release(args: argparse.Namespace) -> int:
     from . import releasing
 
     try:
-        scaffold = releasing.new(args.config_file, args.version, args.files, date=args.date or dt.date.today(),
+        today = dt.date.today()  # noqa: DTZ011 (the maintainer's own calendar day dates the release)
+        scaffold = releasing.new(args.config_file, args.version, args.files, date=args.date or today,
                                  kind=args.kind, with_guide=args.guide)
     except releasing.Refused as error:
         print(f"extranet release new: {error}; nothing was written", file=sys.stderr)
@@ -415,7 +418,7 @@ def _sla_deadline(args: argparse.Namespace) -> int:
     if args.channel is not None and args.channel not in channels:
         return refuse(f"unknown channel '{args.channel}' (channels of {plan.id}: {', '.join(channels)})")
     # The same years as the page's calendar.json of a build at --now: one rule for both (calendar.py).
-    cal = calendar.calendar(plan.calendar, args.now or dt.datetime.now(dt.timezone.utc))
+    cal = calendar.calendar(plan.calendar, args.now or dt.datetime.now(dt.UTC))
     response = severity.response_on(args.channel) if args.channel else severity.response
     releases = calendar.upgrades(extranet.releases, extranet.vendor.planned_releases)
     try:
@@ -465,7 +468,7 @@ def _link(args: argparse.Namespace) -> int:
 
     from .storage import LinkError, S3Storage
 
-    now = args.now or dt.datetime.now(dt.timezone.utc)
+    now = args.now or dt.datetime.now(dt.UTC)
     try:
         bucket = S3Storage(args.bucket, args.region, args.expires, args.endpoint_url, args.addressing_style)
         print(bucket.presign(args.key, now, filename=args.key.rsplit("/", 1)[-1]))
