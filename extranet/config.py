@@ -18,7 +18,8 @@ class Instant(c.OptionallyRequired[dt.datetime]):
             try:
                 parsed = dt.datetime.fromisoformat(value)
             except ValueError:
-                raise base.ValidationError(f"'{value}' is not an ISO-8601 instant, e.g. 2026-11-23T12:00:00+01:00")
+                raise base.ValidationError(
+                    f"'{value}' is not an ISO-8601 instant, e.g. 2026-11-23T12:00:00+01:00") from None
         else:
             raise base.ValidationError(f"expected an ISO-8601 instant, found {type(value).__name__}")
         if parsed.tzinfo is None:
