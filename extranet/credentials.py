@@ -100,8 +100,8 @@ def read_password(stream: TextIO) -> str:
         password = getpass.getpass("password: ")
     else:
         password = stream.read()
-        password = password[:-1] if password.endswith("\n") else password
-        password = password[:-1] if password.endswith("\r") else password
+        password = password.removesuffix("\n")
+        password = password.removesuffix("\r")
     if "\n" in password or "\r" in password:
         raise Refused("the password on standard input has more than one line")
     if len(password) < MIN_LENGTH:
@@ -367,7 +367,7 @@ def _dump(yaml: YAML, data: Any) -> str:
 
 
 def _first_difference(old: str, new: str) -> int:
-    for number, (a, b) in enumerate(zip(old.splitlines(), new.splitlines()), start=1):
+    for number, (a, b) in enumerate(zip(old.splitlines(), new.splitlines(), strict=False), start=1):
         if a != b:
             return number
     return min(len(old.splitlines()), len(new.splitlines())) + 1
