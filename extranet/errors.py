@@ -53,9 +53,9 @@ class ErrorPage:
 def pages(languages: tuple[str, ...]) -> tuple[ErrorPage, ...]:
     """Every error page of a site in these languages (the first is served at the root). Download
     links have no language (one link for every page), so their 403 page is in the first."""
-    return tuple(ErrorPage(status, language, "" if index == 0 else f"{language}/")
-                 for index, language in enumerate(languages) for status in STATUSES) + (
-        ErrorPage(403, languages[0], "", DOWNLOAD_403),)
+    return (*(ErrorPage(status, language, "" if index == 0 else f"{language}/")
+              for index, language in enumerate(languages) for status in STATUSES),
+            ErrorPage(403, languages[0], "", DOWNLOAD_403))
 
 
 def paths(languages: tuple[str, ...]) -> list[str]:
