@@ -559,7 +559,7 @@ class CustomersFile:
     customers: tuple[Customer, ...] = ()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def version_key(version: str) -> tuple[int, int, int, int]:
     """The order of versions: numeric per part, missing parts are zero ('5.2' == '5.2.0').
 
