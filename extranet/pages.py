@@ -55,7 +55,6 @@ from .model import Channel, Customer, Plan, Response, Rule, Severity, version_ke
 from .storage import Storage
 
 
-
 @dataclasses.dataclass(frozen=True)
 class Widget:
     """A piece of a generated page that skips the page's Markdown parser (see the module docstring)."""
@@ -129,7 +128,8 @@ def page_path(language: str, path: str) -> str:
 class Renderer:
     """Renders every generated page of one extranet at one instant."""
 
-    def __init__(self, extranet: Extranet, templates: Path, storage: Storage, now: dt.datetime, site_url: str = ""):
+    def __init__(self, extranet: Extranet, templates: Path, storage: Storage, now: dt.datetime,
+                 site_url: str = "") -> None:
         self.extranet = extranet
         self.storage = storage
         self.site_url = site_url
@@ -181,7 +181,8 @@ class Renderer:
             yield self._page(language, "releases/index.md", "releases.md.j2", CUSTOMERS)
             yield self._page(language, "releases/timeline.md", "timeline.md.j2", CUSTOMERS)
             for release in self.releases:
-                yield self._page(language, f"releases/{release.version}.md", "release.md.j2", CUSTOMERS, release=release)
+                yield self._page(language, f"releases/{release.version}.md", "release.md.j2", CUSTOMERS,
+                                 release=release)
             for customer in self.extranet.customers:
                 yield self._customer_page(language, customer)
             yield self._page(language, "staff/index.md", "staff.md.j2", STAFF, overview=overview)
@@ -331,7 +332,8 @@ class Renderer:
             "short_date": lambda value: Markup(_date(value, language, "medium").replace(" ", "\u00a0")),
             "now": self.now, "feeds": bool(self.site_url),
             "moment": lambda value, zone: Markup(_moment(value, zone, language, strings)),
-            "size": lambda value: Markup(size(value, language)), "number": lambda value: Markup(number(value, language)),
+            "size": lambda value: Markup(size(value, language)),
+            "number": lambda value: Markup(number(value, language)),
             "module_names": {module.id: module.name[language] for module in self.extranet.vendor.modules},
             "platform_names": {platform.id: platform.name for platform in self.extranet.vendor.platforms},
         }
