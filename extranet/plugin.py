@@ -9,10 +9,11 @@ A generated page's widgets (blocks of HTML, and the plan's support section on cu
 which `on_page_content` replaces. A plan's section is Markdown converted here once per language,
 with the site's `markdown_extensions` and `mdx_configs` and MkDocs' own relative-link rewriting for
 the first customer page of the language (all of them lie at `customers/<id>/` and the section
-links only outside that directory, so the result is right for each). It is converted inside a `<div markdown>`, as it sat inside the page's `<details
-markdown>`, so the HTML is what the page's own parser made of it. Its headings' ids are checked
-against the page's (the page's own `toc` would have made them unique) and its headings join the
-page's table of contents where the section stands, as the theme shows them in the page's nav.
+links only outside that directory, so the result is right for each). It is converted inside a
+`<div markdown>`, as it sat inside the page's `<details markdown>`, so the HTML is what the page's
+own parser made of it. Its headings' ids are checked against the page's (the page's own `toc` would
+have made them unique) and its headings join the page's table of contents where the section
+stands, as the theme shows them in the page's nav.
 """
 
 from __future__ import annotations
@@ -26,12 +27,10 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import markdown
-
-from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
@@ -45,6 +44,9 @@ from .config import ExtranetConfig
 from .loading import Extranet, InvalidInput, load
 from .pages import WIDGET, GeneratedPage, Renderer, Widget, load_strings
 from .storage import Storage
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
 
 log = logging.getLogger("mkdocs.plugins.extranet")
 
@@ -98,7 +100,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self.languages = tuple(self.config.languages)
         if not self.languages:
             raise PluginError("extranet: 'languages' must name at least one language")
-        self.now = self.config.now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        self.now = self.config.now or dt.datetime.now(dt.UTC).replace(microsecond=0)
         try:
             # The path the servers serve the site under; local download links are signed for it.
             self.base = servers.base_path(config.site_url)
@@ -236,7 +238,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             file.page.previous_page = file.page.next_page = None
         strings = self.strings
         for language in self.languages:
-            def page(path: str) -> Page | None:
+            def page(path: str, language: str = language) -> Page | None:
                 file = files.get_file_from_path(f"{language}/{path}")
                 return file.page if file is not None else None
 
@@ -257,7 +259,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                 page("specialists/index.md"),
             ]
             items = [item for item in items if item is not None]
-            self.navs[language] = Navigation(items, [item for item in _pages(items)])
+            self.navs[language] = Navigation(items, _pages(items))
         return self.navs[self.languages[0]]
 
     # --- pages ---------------------------------------------------------------------------------
@@ -383,7 +385,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self._urls = {file.src_uri: file.url for file in files.documentation_pages()}
         # `material/partials/…` reaches the theme's own template where an override wraps it.
         material = next(Path(d) for d in config.theme.dirs[1:] if (Path(d) / "partials/search.html").exists())
-        env.loader = jinja2.ChoiceLoader([env.loader, jinja2.PrefixLoader({"material": jinja2.FileSystemLoader(material)})])
+        env.loader = jinja2.ChoiceLoader([env.loader,
+                                          jinja2.PrefixLoader({"material": jinja2.FileSystemLoader(material)})])
         return env
 
     # --- server files --------------------------------------------------------------------------
@@ -431,7 +434,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                                 downloads=self.config.server.downloads.rstrip("/") if local else None)
         servers.write(server_dir, servers.render(self.extranet, self.areas, self.templates, layout))
         (server_dir / "access.json").write_text(json.dumps(
-            {"root": root, "base": self.base, "areas": [dataclasses.asdict(area) for area in self.areas]}, indent=1) + "\n",
+            {"root": root, "base": self.base, "areas": [dataclasses.asdict(area) for area in self.areas]},
+            indent=1) + "\n",
             encoding="utf-8")
         self.progress("server files", 1, 1)
 
