@@ -45,11 +45,11 @@ class Layout:
     base: str = "/"
     user: str | None = "www-data"
     """The user server workers run as, when started as root."""
-    secret_file: str = "/etc/extranet/nginx-session.conf"
+    secret_file: str = "/etc/extranet/nginx-session.conf"  # noqa: S105 (a path)
     """nginx's session secret: outside the build, so it survives deploys and the build holds no secret."""
     downloads: str | None = None
     """local storage: the directory of artifacts served under `downloads/`; None when links go elsewhere."""
-    download_secret_file: str = "/etc/extranet/nginx-downloads.conf"
+    download_secret_file: str = "/etc/extranet/nginx-downloads.conf"  # noqa: S105 (a path)
     """nginx's copy of the secret that signs download links (the build holds the other)."""
 
     @property
@@ -208,7 +208,8 @@ def regex_literal(value: object) -> str:
 
 def _environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates / "servers"), undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             autoescape=False)  # noqa: S701 (server configuration, not HTML: per-syntax filters)
     env.filters.update(caddyfile=caddyfile_token, caddyfile_template=caddyfile_template, regex=regex_literal)
     return env
 
@@ -318,7 +319,8 @@ KINDS = {kind.name: kind for kind in (
          "apache2", "apache2", ("-d", "{runtime}", "-f", "{files}/apache/standalone.conf", "-D", "FOREGROUND"),
          # httpd will not serve as root: run it as nobody, able to read the (root-owned, private) files.
          as_root=("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                  "--inh-caps=-all,+dac_override,+net_bind_service", "--ambient-caps=-all,+dac_override,+net_bind_service",
+                  "--inh-caps=-all,+dac_override,+net_bind_service",
+                  "--ambient-caps=-all,+dac_override,+net_bind_service",
                   "--bounding-set=-all,+dac_override,+net_bind_service"),
          check=("-t", "-d", "{runtime}", "-f", "{files}/apache/standalone.conf"),
          reload=("apachectl", "graceful")),
@@ -331,7 +333,8 @@ def command(server: str, runtime: Path) -> list[str]:
     executable = program(server)
     settings = [setting.format(runtime=runtime) for setting in kind.environment]
     prefix = [*(kind.as_root if os.getuid() == 0 else ()), *(["env", *settings] if settings else [])]
-    return [*prefix, executable, *(argument.format(runtime=runtime, files=runtime / "files") for argument in kind.arguments)]
+    return [*prefix, executable,
+            *(argument.format(runtime=runtime, files=runtime / "files") for argument in kind.arguments)]
 
 
 def program(server: str) -> str:
@@ -350,7 +353,8 @@ def check_command(server: str, runtime: Path, files: Path) -> tuple[list[str], d
     kind = KINDS[server]
     environment = dict(setting.format(runtime=runtime).split("=", 1) for setting in kind.environment)
     # httpd reads the secrets from the environment; its test needs values, not the real ones.
-    environment["EXTRANET_SESSION_SECRET"] = environment["EXTRANET_DOWNLOAD_SECRET"] = "configuration-test-only-" + "x" * 32
+    test_secret = "configuration-test-only-" + "x" * 32
+    environment["EXTRANET_SESSION_SECRET"] = environment["EXTRANET_DOWNLOAD_SECRET"] = test_secret
     return [program(server), *(argument.format(runtime=runtime, files=files) for argument in kind.check)], environment
 
 
@@ -405,8 +409,8 @@ def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: P
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (runtime / sub).mkdir(parents=True, exist_ok=True)
     # Absolute, not resolved: a deploy's `current` symlink is followed per request, never pinned.
-    layout = Layout(site=os.path.abspath(site), files=str(files_dir.resolve()), runtime=str(runtime.resolve()), port=port,
-                    base=base,
+    layout = Layout(site=os.path.abspath(site), files=str(files_dir.resolve()), runtime=str(runtime.resolve()),
+                    port=port, base=base,
                     user=pwd.getpwuid(os.getuid()).pw_name if os.getuid() == 0 else None,
                     secret_file=str(secret_file.resolve()), downloads=str(downloads.resolve()) if downloads else None,
                     download_secret_file=str(download_file.resolve()))
@@ -426,7 +430,7 @@ def environment(secret: str, download_secret: str = "") -> dict[str, str]:
 def run(cmd: list[str], secret: str, download_secret: str = "") -> int:
     """Run a server in the foreground until interrupted."""
     env = environment(secret, download_secret)
-    process = subprocess.Popen(cmd, env=env)
+    process = subprocess.Popen(cmd, env=env)  # noqa: S603 (the argv of command(), no shell)
     # SIGTERM to us stops the server too, instead of leaving it running without its runtime directory.
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signal.SIGTERM))
     try:
