@@ -190,7 +190,7 @@ class LocalStorage:
         return f"md5={base64.urlsafe_b64encode(digest).decode().rstrip('=')}&expires={stamp}"
 
 
-DOWNLOAD_SECRET_ENV = "EXTRANET_DOWNLOAD_SECRET"
+DOWNLOAD_SECRET_ENV = "EXTRANET_DOWNLOAD_SECRET"  # noqa: S105 (a variable's name)
 
 
 def download_secret(env: str = DOWNLOAD_SECRET_ENV) -> str:
@@ -220,7 +220,7 @@ def download_secret(env: str = DOWNLOAD_SECRET_ENV) -> str:
 
 MIN_SECRET = 32
 """Characters a secret that signs links or sessions needs at least; an empty one would let anyone sign."""
-MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105 (a command)
 
 
 MAX_S3_LIFETIME = 7 * 24 * 3600
@@ -237,7 +237,7 @@ def _signing_clock(now: dt.datetime) -> Iterator[None]:
     import botocore.auth
 
     original = botocore.auth.get_current_datetime
-    utc = now.astimezone(dt.timezone.utc)
+    utc = now.astimezone(dt.UTC)
     botocore.auth.get_current_datetime = lambda remove_tzinfo=True: utc.replace(tzinfo=None) if remove_tzinfo else utc
     try:
         yield
@@ -343,7 +343,8 @@ class S3Storage:
         return True
 
     def link(self, release: Release, artifact: Artifact, now: dt.datetime) -> Link:
-        return Link(self.presign(self.key(release, artifact), now, artifact.file), now + dt.timedelta(seconds=self.lifetime))
+        return Link(self.presign(self.key(release, artifact), now, artifact.file),
+                    now + dt.timedelta(seconds=self.lifetime))
 
     def presign(self, key: str, now: dt.datetime, filename: str | None = None) -> str:
         """A GET of `key`, valid from `now` for the lifetime; saved under `filename`."""
@@ -403,8 +404,10 @@ class CloudFrontStorage:
         from cryptography.hazmat.primitives.asymmetric import padding
 
         key = serialization.load_pem_private_key(self.private_key, password=None)
-        signer = CloudFrontSigner(self.key_pair_id, lambda message: key.sign(message, padding.PKCS1v15(), hashes.SHA1()))
-        return signer.generate_presigned_url(resource, date_less_than=expires.astimezone(dt.timezone.utc))
+        # CloudFront's signed URLs are RSA-SHA1 by its specification; the key is the secret, not the digest.
+        signer = CloudFrontSigner(self.key_pair_id,
+                                  lambda message: key.sign(message, padding.PKCS1v15(), hashes.SHA1()))  # noqa: S303
+        return signer.generate_presigned_url(resource, date_less_than=expires.astimezone(dt.UTC))
 
 
 def from_config(root: Path, options, base: str = "/") -> Storage:  # noqa: ANN001 (the plugin's StorageConfig)
