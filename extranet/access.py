@@ -125,7 +125,7 @@ def page_audience(path: str, declared: object, customers: Collection[str] | None
         return floor, customer
     if AUDIENCES.index(str(declared)) < AUDIENCES.index(floor):
         raise AudienceError(f"'{declared}' would widen who reads a page under {parts[0]}/"
-                            f"{customer + '/' if floor == CUSTOMER else ''} (for {reader} only): front matter "
+                            f"{f'{customer}/' if floor == CUSTOMER else ''} (for {reader} only): front matter "
                             f"may narrow an audience, never widen it")
     return STAFF, None
 
