@@ -17,7 +17,7 @@ import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from mkdocs.utils import meta as mkdocs_meta
@@ -101,7 +101,7 @@ if yaml.__with_libyaml__:
             yaml.cyaml.CParser.__init__(self, stream)  # type: ignore[attr-defined]
             _Resolver.__init__(self)
 else:  # pragma: no cover
-    _FastComposer = _Composer  # type: ignore[misc]
+    _FastComposer = _Composer  # type: ignore[misc, assignment]
 
 
 MAX_DEPTH = 50
@@ -122,7 +122,7 @@ class _TooDeep(Exception):
 def _compose(text: str) -> yaml.Node | None:
     try:
         try:
-            return _FastComposer(text).get_single_node()
+            return cast("yaml.Node | None", _FastComposer(text).get_single_node())  # libyaml is untyped
         except yaml.YAMLError:
             return _Composer(text).get_single_node()
     except RecursionError:  # the composers recurse per level; say where it got too deep
@@ -136,7 +136,7 @@ def _too_deep_at(text: str) -> yaml.Mark | None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                return event.start_mark
+                return cast("yaml.Mark", event.start_mark)  # libyaml's Mark has the same line and column
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
     return None  # pragma: no cover: only called when composing recursed too deep
@@ -301,7 +301,7 @@ def _construct(node: yaml.Node, loc: Loc, source: Source, problems: list[Problem
     if isinstance(node, yaml.SequenceNode):
         return [_construct(item, (*loc, index), source, problems, depth + 1) for index, item in enumerate(node.value)]
     source.texts[loc] = node.value
-    return _scalar(node, loc, source, problems)
+    return _scalar(cast("yaml.ScalarNode", node), loc, source, problems)  # neither mapping nor sequence
 
 
 MAX_DIGITS = 100
@@ -710,7 +710,8 @@ def _check_customers(source: Source, data: CustomersFile, languages: tuple[str, 
     problems += _duplicates(source, [(("plans", i, "id"), p.id) for i, p in enumerate(data.plans)], "plan id")
     problems += _duplicates(source, [(("customers", i, "id"), c.id) for i, c in enumerate(data.customers)],
                             "customer id")
-    logins = [(("vendor", "staff", i, "login"), user.login) for i, user in enumerate(vendor.staff)]
+    logins: list[tuple[Loc, str]] = [(("vendor", "staff", i, "login"), user.login)
+                                     for i, user in enumerate(vendor.staff)]
     logins += [(("customers", i, "users", j, "login"), user.login)
                for i, customer in enumerate(data.customers) for j, user in enumerate(customer.users)]
     problems += _duplicates(source, logins, "login")
