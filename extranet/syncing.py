@@ -24,8 +24,12 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import access
+
+if TYPE_CHECKING:
+    from types_boto3_s3 import S3Client  # stubs only (test extras): boto3 builds its clients at run time
 
 _TYPES = mimetypes.MimeTypes()
 """Python's own table, not the host's /etc/mime.types: the same build gets the same types everywhere."""
@@ -92,7 +96,7 @@ def _files(site: Path) -> list[str]:
 
 
 def sync(output: Path, bucket: str, *, prefix: str = "", endpoint_url: str | None = None, region: str | None = None,
-         allow_private: bool = False, dry_run: bool = False, client=None) -> SyncResult:  # noqa: ANN001
+         allow_private: bool = False, dry_run: bool = False, client: S3Client | None = None) -> SyncResult:
     """Make `s3://bucket/prefix` hold exactly the web root `output/site`."""
     import boto3
 
