@@ -17,12 +17,18 @@ import json
 import logging
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import calendar, credentials, servers, storage, versions
 from .building import BuildFailed, build, quiet_mkdocs, validate
 from .loading import InvalidInput
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from .loading import Extranet
 
 EXIT_STATUS = """\
 exit status:
@@ -169,7 +175,7 @@ def _day(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date as YYYY-MM-DD") from None
 
 
-def _release_commands(commands: argparse._SubParsersAction) -> None:
+def _release_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from .releasing import KINDS
 
     actions = commands.add_parser("release", help="scaffold a new release").add_subparsers(
@@ -190,7 +196,7 @@ def _release_commands(commands: argparse._SubParsersAction) -> None:
                           "demo's guides are)")
 
 
-def _credential_commands(commands: argparse._SubParsersAction) -> None:
+def _credential_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`user` (a customer's users), `staff` (vendor staff) and `customer`: edit customers.yaml in place."""
     for command, help_ in (("user", "add a customer's user, give a user a new password, remove a user"),
                            ("staff", "the same for vendor staff")):
@@ -285,7 +291,7 @@ def _print_json(command: str, status: str, **fields: object) -> None:
                      ensure_ascii=False, indent=2))
 
 
-def _counts(extranet) -> dict[str, int]:  # noqa: ANN001 (Extranet)
+def _counts(extranet: Extranet) -> dict[str, int]:
     return {"releases": len(extranet.releases), "customers": len(extranet.customers), "plans": len(extranet.plans)}
 
 
@@ -298,13 +304,13 @@ class _Progress:
         self.show = show
         self.totals: dict[str, int] = {}
         self.stage: str | None = None
-        self.bar = None
+        self.bar: tqdm[Any] | None = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         self.totals[stage] = total
         if not self.show:
             return
-        if stage != self.stage:
+        if stage != self.stage or self.bar is None:
             self.close()
             from tqdm import tqdm
 
@@ -440,7 +446,7 @@ def _sla_deadline(args: argparse.Namespace) -> int:
     return 0
 
 
-def _due_json(due: calendar.Deadline) -> dict:
+def _due_json(due: calendar.Deadline) -> dict[str, Any]:
     """`deadline`: an ISO-8601 instant in the plan's offset; for next_release the release's date, or null."""
     if due.at is not None:
         value: str | None = due.at.isoformat()
@@ -650,7 +656,7 @@ def _edit_credentials(args: argparse.Namespace) -> int:
     return 0
 
 
-def _path_json(path: versions.UpgradePath, guides: dict, languages: tuple[str, ...]) -> dict:
+def _path_json(path: versions.UpgradePath, guides: Mapping[str, Any], languages: tuple[str, ...]) -> dict[str, Any]:
     return {
         "from": path.source.version,
         "to": path.target.version,
