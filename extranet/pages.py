@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 import shlex
 import urllib.parse
@@ -118,7 +119,9 @@ class SupportFiles:
 def load_strings(templates: Path) -> dict[str, dict[str, str]]:
     """The interface texts of generated pages, per key and language (`site_templates/strings.yaml`)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load((templates / "strings.yaml").read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (safe)
+    text = (templates / "strings.yaml").read_text(encoding="utf-8")
+    strings: dict[str, dict[str, str]] = yaml.load(text, Loader=loader)  # noqa: S506 (a safe loader)
+    return strings
 
 
 def page_path(language: str, path: str) -> str:
@@ -252,7 +255,7 @@ class Renderer:
         for language in x.languages:
             context = self._context(language)
             # Feeds are XML written by ElementTree, which escapes: plain text, not page Markup.
-            texts = feeds.Texts(language, context["text"], lambda value, lang=language: _date(value, lang),
+            texts = feeds.Texts(language, context["text"], functools.partial(_date, language=language),
                                 context["module_names"], context["platform_names"])
 
             def url(page: str, language: str = language) -> str:
@@ -291,7 +294,7 @@ class Renderer:
         def text(key: str, **values: Any) -> str:
             """An interface text as plain text, its values as they are (for feeds)."""
             try:
-                template = strings[key][language]
+                template: str | dict[str, str] = strings[key][language]  # plural-aware texts are dicts
             except KeyError:
                 raise KeyError(f"site_templates/strings.yaml has no '{key}' in {language}") from None
             if isinstance(template, dict):  # a plural-aware string: its form follows `count`
