@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
 
     from .config import ExtranetConfig
+    from .plugin import ExtranetPlugin
 
 log = logging.getLogger("extranet")
 
@@ -95,7 +96,7 @@ class _Refused(logging.Handler):
 
 def plugin_config(config: MkDocsConfig) -> ExtranetConfig:
     try:
-        return config.plugins["extranet"].config
+        return cast("ExtranetConfig", config.plugins["extranet"].config)
     except KeyError:
         raise BuildFailed("mkdocs.yml: the 'extranet' plugin is not configured under 'plugins'") from None
 
@@ -155,9 +156,10 @@ def build(config_file: Path, *, now: dt.datetime | None = None, output: Path | N
         config = load_site_config(config_file, site_dir=str(staging / site_dir.name))
         if now is not None:
             plugin_config(config).now = now
-        config.plugins["extranet"].preloaded = extranet
+        plugin = cast("ExtranetPlugin", config.plugins["extranet"])
+        plugin.preloaded = extranet
         if progress is not None:
-            config.plugins["extranet"].progress = progress
+            plugin.progress = progress
         try:
             mkdocs_build(config)
         except (MkDocsException, Abort) as error:
@@ -224,7 +226,7 @@ def _swap(new: Path, target: Path) -> None:
 def _exchange(a: Path, b: Path) -> bool:
     with contextlib.suppress(AttributeError, OSError):
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        result = libc.renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+        result: int = libc.renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
         return result == 0
     return False
 
