@@ -143,7 +143,8 @@ def _build_root(server_dir: Path) -> str:
     if "root" not in recorded:
         raise DeployFailed(f"{server_dir / 'access.json'} does not say which deploy root it was built for; "
                            "rebuild with this version of extranet")
-    return recorded["root"].rstrip("/")
+    root: str = recorded["root"]
+    return root.rstrip("/")
 
 
 def deploy(output: Path, target: Path, options: Options, *, now: dt.datetime | None = None) -> Outcome:
