@@ -55,8 +55,9 @@ class StorageError(Exception):
     """An operation on the storage failed; the message says what and where, for the maintainer."""
 
 
-Progress = Callable[[int], None]
-"""Called with the number of bytes just transferred, for a progress bar."""
+Progress = Callable[[int], object]
+"""Called with the number of bytes just transferred, for a progress bar (what it returns is ignored:
+tqdm's `update` returns whether it redrew)."""
 
 
 class Publishable(Protocol):
@@ -418,7 +419,7 @@ class CloudFrontStorage:
         return signer.generate_presigned_url(resource, date_less_than=expires.astimezone(dt.UTC))
 
 
-def from_config(root: Path, options: StorageConfig, base: str = "/") -> Storage:
+def from_config(root: Path, options: StorageConfig, base: str = "/") -> LocalStorage | S3Storage | CloudFrontStorage:
     """The backend `mkdocs.yml` configures, with paths relative to `root` (the config's folder).
 
     `base`: the path the site is served under (`servers.base_path`), which local links are signed for."""
