@@ -27,7 +27,7 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import jinja2
 import markdown
@@ -47,6 +47,7 @@ from .storage import Storage
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.utils.templates import TemplateContext
 
 log = logging.getLogger("mkdocs.plugins.extranet")
 
@@ -83,7 +84,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.preview = command == "serve"
 
-    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Callable) -> Any:
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Callable[..., Any]) -> Any:
         """`mkdocs serve` rebuilds when the data changes too, not only the content: the releases,
         customers.yaml and the page templates are read by this plugin, which MkDocs cannot know."""
         for path in self.watched():
@@ -182,7 +183,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         """Generated files anyone may fetch (the support calendars), listed exactly in the access rules."""
         self.feeds = {}
         if site_url:
-            for feed in renderer.feeds(lambda src: files.get_file_from_path(src).url):
+            for feed in renderer.feeds(lambda src: files.src_uris[src].url):
                 if files.get_file_from_path(feed.path) is not None:
                     raise PluginError(f"extranet: {config.docs_dir}/{feed.path} collides with a generated feed; "
                                       f"rename or remove it")
@@ -331,13 +332,15 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         return section
 
     @event_priority(-50)
-    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation) -> dict:
+    def on_page_context(self, context: TemplateContext, *, page: Page, config: MkDocsConfig,
+                        nav: Navigation) -> TemplateContext:
         language = page.meta.get("lang", self.languages[0])
         context["nav"] = self.navs[language]
-        context["extranet_alternates"] = self._alternates(page)
-        context["extranet_feeds"] = self._feeds_for(page)
+        ours = cast("dict[str, Any]", context)  # our keys beside the ones MkDocs' TypedDict names
+        ours["extranet_alternates"] = self._alternates(page)
+        ours["extranet_feeds"] = self._feeds_for(page)
         # The theme's texts in the page's language (partials/content.html, copyright.html, the header).
-        context["extranet_t"] = {key: texts.get(language) for key, texts in self.strings.items()}
+        ours["extranet_t"] = {key: texts.get(language) for key, texts in self.strings.items()}
         return context
 
     def _feeds_for(self, page: Page) -> list[dict[str, str]]:
@@ -351,11 +354,11 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             found.append(self.feeds.get((language, generated.customer)))
         return [{"title": feed.title, "url": feed.path} for feed in found if feed is not None]
 
-    def _alternates(self, page: Page) -> list[dict[str, str]]:
+    def _alternates(self, page: Page) -> list[dict[str, str | bool]]:
         """The same page in each language, so switching language keeps the reader's place."""
         language = self.language_of(page.file)
         rest = page.file.src_uri.removeprefix(language + "/")
-        result = []
+        result: list[dict[str, str | bool]] = []
         for other in self.languages:
             target = self._urls.get(f"{other}/{rest}") or ("./" if other == self.languages[0] else f"{other}/")
             result.append({"name": self.language_name(other), "lang": other, "link": target,
@@ -448,6 +451,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         sitemap = site_dir / "sitemap.xml"
         if not sitemap.is_file():  # pragma: no cover: the theme writes it
             return
+        assert self.extranet is not None
         places = {f"{self.extranet.url_prefix(language)}sitemap.xml" for language in self.languages}
         for place in sorted(places - {"sitemap.xml"}):
             target = site_dir / place
