@@ -397,7 +397,7 @@ def _rule(value: Any) -> Any:
     if isinstance(value, Rule):
         return value
     if isinstance(value, str) and value in _RULE_NAMES:
-        return Rule(kind=value)  # type: ignore[arg-type]
+        return Rule(kind=value)  # type: ignore[arg-type]  # one of _RULE_NAMES, the Literal's values
     if isinstance(value, dict) and len(value) == 1:
         ((key, days),) = value.items()
         if key in ("business_days", "calendar_days") and isinstance(days, int) and not isinstance(days, bool) \
@@ -575,4 +575,4 @@ def version_key(version: str) -> tuple[int, int, int, int]:
 
     Cached: pages compare the same few versions hundreds of thousands of times."""
     parts = [int(part) for part in version.split(".")]
-    return tuple(parts + [0] * (4 - len(parts)))  # type: ignore[return-value]
+    return tuple(parts + [0] * (4 - len(parts)))  # type: ignore[return-value]  # four parts, padded
