@@ -501,7 +501,7 @@ def _toc_with(toc: Any, sections: list[tuple[str | None, list[tuple[int, str, st
             stack.pop()
         (stack[-1]["children"] if stack else tokens).append(token)
         stack.append(token)
-    return get_toc(tokens)  # type: ignore[arg-type]
+    return get_toc(tokens)  # type: ignore[arg-type]  # the toc extension's token dicts, untyped
 
 
 def _pages(items: list[Any]) -> list[Page]:
