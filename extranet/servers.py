@@ -223,7 +223,7 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: L
     readers: dict[str, list[Principal]] = {}
     for principal in people:
         if not principal.staff:
-            readers.setdefault(principal.customer, list(staff)).append(principal)  # type: ignore[arg-type]
+            readers.setdefault(principal.customer, list(staff)).append(principal)  # type: ignore[arg-type]  # not staff: a customer's
     context = {
         "staff": staff, "readers": readers,
         "principals": people, "areas": tuple(areas), "layout": layout, "site": layout.site, "files": layout.files,
