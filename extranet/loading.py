@@ -94,14 +94,14 @@ class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, ya
 
 
 if yaml.__with_libyaml__:
-    class _FastComposer(yaml.cyaml.CParser, _Resolver):  # type: ignore[name-defined]
+    class _FastComposer(yaml.cyaml.CParser, _Resolver):  # type: ignore[name-defined]  # types-PyYAML: no CParser
         """libyaml's parser: about ten times faster on valid files, which is nearly all of them."""
 
         def __init__(self, stream: str) -> None:
-            yaml.cyaml.CParser.__init__(self, stream)  # type: ignore[attr-defined]
+            yaml.cyaml.CParser.__init__(self, stream)  # type: ignore[attr-defined]  # (as above)
             _Resolver.__init__(self)
 else:  # pragma: no cover
-    _FastComposer = _Composer  # type: ignore[misc, assignment]
+    _FastComposer = _Composer  # type: ignore[misc, assignment]  # the same interface, slower
 
 
 MAX_DEPTH = 50
