@@ -489,14 +489,14 @@ def number(value: float, language: str) -> str:
     return babel_numbers.format_decimal(value, locale=babel_locale(language))
 
 
-def size(value: int, language: str) -> str:
+def size(value: float, language: str) -> str:
     """A file size in binary units with the language's decimal mark ("2,0 KiB" in Czech); a no-break
     space keeps the number and its unit on one line."""
     for unit in ("B", "KiB", "MiB", "GiB"):
         if value < 1024 or unit == "GiB":
             pattern = "#,##0" if unit == "B" else "#,##0.0"
             return f"{babel_numbers.format_decimal(value, format=pattern, locale=babel_locale(language))}\u00a0{unit}"
-        value /= 1024  # type: ignore[assignment]
+        value /= 1024
     raise AssertionError
 
 
