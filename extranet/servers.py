@@ -207,9 +207,9 @@ def regex_literal(value: object) -> str:
 
 
 def _environment(templates: Path) -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates / "servers"), undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             autoescape=False)  # noqa: S701 (server configuration, not HTML: per-syntax filters)
+    env = jinja2.Environment(autoescape=False,  # noqa: S701 (server configuration, not HTML: per-syntax filters)
+                             loader=jinja2.FileSystemLoader(templates / "servers"), undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(caddyfile=caddyfile_token, caddyfile_template=caddyfile_template, regex=regex_literal)
     return env
 
