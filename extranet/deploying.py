@@ -259,8 +259,8 @@ def _switch(target: Path, name: str) -> None:
 
 def _run(command: Sequence[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(list(command), capture_output=True,  # noqa: S603 (our own argv, no shell)
-                              text=True, env={**os.environ, **(env or {})}, timeout=120, check=False)
+        return subprocess.run(  # noqa: S603 (our own argv, no shell)
+            list(command), capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120, check=False)
     except FileNotFoundError:
         raise DeployFailed(f"{command[0]}: command not found") from None
 
