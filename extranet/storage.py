@@ -413,9 +413,8 @@ class CloudFrontStorage:
         key = serialization.load_pem_private_key(self.private_key, password=None)
         if not isinstance(key, rsa.RSAPrivateKey):
             raise LinkError(f"cloudfront: the private key is {type(key).__name__}; CloudFront signs with RSA keys only")
-        # CloudFront's signed URLs are RSA-SHA1 by its specification; the key is the secret, not the digest.
-        signer = CloudFrontSigner(self.key_pair_id,
-                                  lambda message: key.sign(message, padding.PKCS1v15(), hashes.SHA1()))  # noqa: S303
+        sha1 = hashes.SHA1()  # noqa: S303 (CloudFront's signed URLs are RSA-SHA1 by its specification)
+        signer = CloudFrontSigner(self.key_pair_id, lambda message: key.sign(message, padding.PKCS1v15(), sha1))
         return signer.generate_presigned_url(resource, date_less_than=expires.astimezone(dt.UTC))
 
 
