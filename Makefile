@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NOW    ?=
 
-.PHONY: site check test bench validate serve schema clean
+.PHONY: site check format test bench validate serve schema clean
 
 $(VENV)/.site: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ check: $(VENV)/.test
 	$(BIN)/ruff check extranet
 	$(BIN)/mypy
 	$(BIN)/ruff format --check extranet
+
+## Rewrite extranet/ in ruff's format (what `make check` then expects).
+format: $(VENV)/.test
+	$(BIN)/ruff format extranet
 
 ## Install what the tests need, check the code statically, and run the tests.
 test: check
