@@ -94,7 +94,7 @@ class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, ya
 
 
 if yaml.__with_libyaml__:
-    class _FastComposer(yaml.cyaml.CParser, _Resolver):  # type: ignore[name-defined]  # types-PyYAML: no CParser
+    class _FastComposer(yaml.cyaml.CParser, _Resolver):  # type: ignore[name-defined, misc]  # types-PyYAML: no CParser
         """libyaml's parser: about ten times faster on valid files, which is nearly all of them."""
 
         def __init__(self, stream: str) -> None:
