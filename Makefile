@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NOW    ?=
 
-.PHONY: site test bench validate serve schema clean lock
+.PHONY: site check format test bench validate serve schema clean lock
 
 # `make test` first checks the Debian packages the tests need (.ci/packages): when one is missing it
 # stops here, before creating or installing anything, with one line naming them and the command that
@@ -45,8 +45,18 @@ $(VENV)/.test: $(VENV)/.site requirements-test.lock tests/s3rver/package.json te
 site: $(VENV)/.site
 	$(BIN)/extranet build $(if $(NOW),--now $(NOW))
 
-## Install what the tests need and run them.
-test: $(VENV)/.test
+## Static checks of extranet/ (configured in pyproject.toml): lint, types, then formatting.
+check: $(VENV)/.test
+	$(BIN)/ruff check extranet
+	$(BIN)/mypy
+	$(BIN)/ruff format --check extranet
+
+## Rewrite extranet/ in ruff's format (what `make check` then expects).
+format: $(VENV)/.test
+	$(BIN)/ruff format extranet
+
+## Install what the tests need, check the code statically, and run the tests.
+test: check
 	$(BIN)/python -m pytest
 
 ## Benchmark the build against plain MkDocs; writes .bench/results.json.

@@ -50,7 +50,7 @@ class Area:
     def matches(self, path: str) -> bool:
         if self.prefix:
             return path.startswith(self.path)
-        return path == self.path or (self.path.endswith("/") or self.path == "") and path == self.path + "index.html"
+        return path == self.path or ((self.path.endswith("/") or self.path == "") and path == self.path + "index.html")
 
 
 def principals(extranet: Extranet) -> tuple[Principal, ...]:
@@ -126,7 +126,7 @@ def page_audience(path: str, declared: object, customers: Collection[str] | None
         return floor, customer
     if AUDIENCES.index(str(declared)) < AUDIENCES.index(floor):
         raise AudienceError(f"'{declared}' would widen who reads a page under {parts[0]}/"
-                            f"{customer + '/' if floor == CUSTOMER else ''} (for {reader} only): front matter "
+                            f"{f'{customer}/' if floor == CUSTOMER else ''} (for {reader} only): front matter "
                             f"may narrow an audience, never widen it")
     return STAFF, None
 

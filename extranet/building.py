@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
@@ -29,6 +30,12 @@ from .config import relative
 from .exceptions import ExtranetError
 from .loading import Extranet, InvalidInput, Problem, check_yaml, load
 
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+
+    from .config import ExtranetConfig
+    from .plugin import ExtranetPlugin
+
 log = logging.getLogger("extranet")
 
 
@@ -36,7 +43,7 @@ class BuildFailed(ExtranetError):
     """The build stopped; the message says why. The previous site is untouched."""
 
 
-def load_site_config(config_file: Path, **overrides: object):  # noqa: ANN201 (MkDocsConfig)
+def load_site_config(config_file: Path, **overrides: str) -> MkDocsConfig:
     """MkDocs' configuration, after our own YAML reader found it sound and bounded.
 
     MkDocs' loader expands aliases without limit and reports syntax errors without `file:line`;
@@ -89,9 +96,9 @@ class _Refused(logging.Handler):
             self.values.append((match.group(1), match.group(2)))
 
 
-def plugin_config(config):  # noqa: ANN001, ANN201
+def plugin_config(config: MkDocsConfig) -> ExtranetConfig:
     try:
-        return config.plugins["extranet"].config
+        return cast("ExtranetConfig", config.plugins["extranet"].config)
     except KeyError:
         raise BuildFailed("mkdocs.yml: the 'extranet' plugin is not configured under 'plugins'") from None
 
@@ -151,9 +158,10 @@ def build(config_file: Path, *, now: dt.datetime | None = None, output: Path | N
         config = load_site_config(config_file, site_dir=str(staging / site_dir.name))
         if now is not None:
             plugin_config(config).now = now
-        config.plugins["extranet"].preloaded = extranet
+        plugin = cast("ExtranetPlugin", config.plugins["extranet"])
+        plugin.preloaded = extranet
         if progress is not None:
-            config.plugins["extranet"].progress = progress
+            plugin.progress = progress
         try:
             mkdocs_build(config)
         except (MkDocsException, Abort) as error:
@@ -204,7 +212,7 @@ _AT_FDCWD = -100
 
 def _swap(new: Path, target: Path) -> None:
     """Put `new` at `target` in one step; afterwards `new` holds the previous content (if any)."""
-    os.chmod(new, 0o755)
+    os.chmod(new, 0o755)  # noqa: S103 (the web server's user reads the web root)
     if not target.exists():
         os.rename(new, target)
         new.mkdir()
@@ -220,7 +228,7 @@ def _swap(new: Path, target: Path) -> None:
 def _exchange(a: Path, b: Path) -> bool:
     with contextlib.suppress(AttributeError, OSError):
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        result = libc.renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+        result: int = libc.renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
         return result == 0
     return False
 
@@ -236,4 +244,4 @@ def quiet_mkdocs(level: int = logging.WARNING) -> Iterator[None]:
         logger.setLevel(previous)
 
 
-__all__ = ["BuildFailed", "InvalidInput", "build", "validate", "quiet_mkdocs"]
+__all__ = ["BuildFailed", "InvalidInput", "build", "quiet_mkdocs", "validate"]

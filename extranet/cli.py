@@ -22,14 +22,20 @@ import json
 import logging
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import credentials, servers, storage, support_calendar, versions
 from .building import BuildFailed, build, quiet_mkdocs, validate
 from .exceptions import CommandRefused, ExtranetError, UsageError
 from .instants import parse_instant
 from .loading import Extranet, InvalidInput
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from .loading import Extranet
 
 EXIT_STATUS = """\
 exit status:
@@ -53,7 +59,7 @@ def _report_time(value: str) -> dt.datetime:
     try:
         return dt.datetime.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not an ISO-8601 time, e.g. 2026-12-23T17:30:00+01:00")
+        raise argparse.ArgumentTypeError(f"'{value}' is not an ISO-8601 time, e.g. 2026-12-23T17:30:00+01:00") from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -99,7 +105,8 @@ def parser() -> argparse.ArgumentParser:
     link_cmd = commands.add_parser("link", help="print one signed, expiring download URL (e.g. to send by e-mail)")
     link_cmd.add_argument("--backend", choices=("s3",), required=True)
     link_cmd.add_argument("--bucket", required=True)
-    link_cmd.add_argument("--key", required=True, help="the object's key, e.g. 9.3.0/intouch-crm-9.3.0-linux-x64.tar.gz")
+    link_cmd.add_argument("--key", required=True,
+                          help="the object's key, e.g. 9.3.0/intouch-crm-9.3.0-linux-x64.tar.gz")
     link_cmd.add_argument("--region", required=True)
     link_cmd.add_argument("--expires", type=int, required=True, metavar="SECONDS", help="lifetime, at most 604800")
     link_cmd.add_argument("--now", type=_instant, help="sign as of this instant (ISO-8601 with offset)")
@@ -171,7 +178,7 @@ def _day(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date as YYYY-MM-DD") from None
 
 
-def _release_commands(commands: argparse._SubParsersAction) -> None:
+def _release_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from .releasing import RELEASE_KINDS
 
     actions = commands.add_parser("release", help="scaffold a new release").add_subparsers(
@@ -192,7 +199,7 @@ def _release_commands(commands: argparse._SubParsersAction) -> None:
                           "demo's guides are)")
 
 
-def _credential_commands(commands: argparse._SubParsersAction) -> None:
+def _credential_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`user` (a customer's users), `staff` (vendor staff) and `customer`: edit customers.yaml in place."""
     for command, help_ in (("user", "add a customer's user, give a user a new password, remove a user"),
                            ("staff", "the same for vendor staff")):
@@ -235,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # noqa: BLE001: a maintainer gets one line, not a traceback
+    except Exception as error:  # a maintainer gets one line, not a traceback (re-raised with --verbose)
         if getattr(args, "verbose", False):
             raise
         message = f"internal error: {type(error).__name__}: {error}"
@@ -305,7 +312,7 @@ def _print_json(command: str, status: str, **fields: object) -> None:
                      ensure_ascii=False, indent=2))
 
 
-def _counts(extranet) -> dict[str, int]:  # noqa: ANN001 (Extranet)
+def _counts(extranet: Extranet) -> dict[str, int]:
     return {"releases": len(extranet.releases), "customers": len(extranet.customers), "plans": len(extranet.plans)}
 
 
@@ -314,17 +321,17 @@ class _Progress:
 
     It also remembers the stages' totals, which the `--json` report counts."""
 
-    def __init__(self, show: bool):
+    def __init__(self, show: bool) -> None:
         self.show = show
         self.totals: dict[str, int] = {}
         self.stage: str | None = None
-        self.bar = None
+        self.bar: tqdm[Any] | None = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         self.totals[stage] = total
         if not self.show:
             return
-        if stage != self.stage:
+        if stage != self.stage or self.bar is None:
             self.close()
             from tqdm import tqdm
 
@@ -408,7 +415,8 @@ def _build(args: argparse.Namespace) -> int:
 def _release(args: argparse.Namespace) -> int:
     from . import releasing
 
-    scaffold = releasing.new(args.config_file, args.version, args.files, date=args.date or dt.date.today(),
+    today = dt.date.today()  # noqa: DTZ011 (the maintainer's own calendar day dates the release)
+    scaffold = releasing.new(args.config_file, args.version, args.files, date=args.date or today,
                              kind=args.kind, with_guide=args.guide)
     print(scaffold.report())
     return 0
@@ -427,7 +435,7 @@ def _sla_deadline(args: argparse.Namespace) -> int:
     if args.channel is not None and args.channel not in channels:
         raise CommandRefused(f"unknown channel '{args.channel}' (channels of {plan.id}: {', '.join(channels)})")
     # The same years as the page's calendar.json of a build at --now: one rule for both (support_calendar.py).
-    cal = support_calendar.calendar(plan.calendar, args.now or dt.datetime.now(dt.timezone.utc))
+    cal = support_calendar.calendar(plan.calendar, args.now or dt.datetime.now(dt.UTC))
     response = severity.response_on(args.channel) if args.channel else severity.response
     releases = support_calendar.upgrades(extranet.releases, extranet.vendor.planned_releases)
     # A time the zone skips or repeats, or a day outside the calendar's years: support_calendar's own errors.
@@ -447,7 +455,7 @@ def _sla_deadline(args: argparse.Namespace) -> int:
     return 0
 
 
-def _due_json(due: support_calendar.Deadline) -> dict:
+def _due_json(due: support_calendar.Deadline) -> dict[str, Any]:
     """`deadline`: an ISO-8601 instant in the plan's offset; for next_release the release's date, or null."""
     if due.at is not None:
         value: str | None = due.at.isoformat()
@@ -473,7 +481,7 @@ def _link(args: argparse.Namespace) -> int:
     """Credentials come from the standard AWS environment variables, never from arguments."""
     from .storage import S3Storage
 
-    now = args.now or dt.datetime.now(dt.timezone.utc)
+    now = args.now or dt.datetime.now(dt.UTC)
     bucket = S3Storage(args.bucket, args.region, args.expires, args.endpoint_url, args.addressing_style)
     print(bucket.presign(args.key, now, filename=args.key.rsplit("/", 1)[-1]))
     return 0
@@ -657,7 +665,7 @@ def _edit_credentials(args: argparse.Namespace) -> int:
     return 0
 
 
-def _path_json(path: versions.UpgradePath, guides: dict, languages: tuple[str, ...]) -> dict:
+def _path_json(path: versions.UpgradePath, guides: Mapping[str, Any], languages: tuple[str, ...]) -> dict[str, Any]:
     return {
         "from": path.source.version,
         "to": path.target.version,

@@ -100,8 +100,8 @@ def read_password(stream: TextIO) -> str:
         password = getpass.getpass("password: ")
     else:
         password = stream.read()
-        password = password[:-1] if password.endswith("\n") else password
-        password = password[:-1] if password.endswith("\r") else password
+        password = password.removesuffix("\n")
+        password = password.removesuffix("\r")
     if "\n" in password or "\r" in password:
         raise EditRefused("the password on standard input has more than one line")
     if len(password) < MIN_LENGTH:
@@ -122,8 +122,7 @@ def add_user(config_file: Path, customer: str | None, login: str, *, name: str, 
     if not name:
         raise EditRefused("--name is empty (expected the user's full name)")
     document = _Document.open(config_file, first_user_of=customer)
-    if customer is not None:
-        index = document.customer_index(customer)
+    index = document.customer_index(customer) if customer is not None else None  # None: staff
     owner = document.owners().get(login, False)
     if owner is not False:
         where = "vendor staff" if owner is None else f"customer '{owner}'"
@@ -268,7 +267,8 @@ class _Document:
             dumped = _dump(yaml, data)
             if dumped == text:
                 document = cls(config_file, path, name, root, raw, text, newline, yaml, data)
-                if pending is not None and {problem.path for problem in pending.problems} != {
+                if pending is not None and first_user_of is not None and {
+                        problem.path for problem in pending.problems} != {
                         f"customers[{document.customer_index(first_user_of)}].users"}:
                     raise pending
                 return document
@@ -355,7 +355,7 @@ def _dump(yaml: YAML, data: Any) -> str:
 
 
 def _first_difference(old: str, new: str) -> int:
-    for number, (a, b) in enumerate(zip(old.splitlines(), new.splitlines()), start=1):
+    for number, (a, b) in enumerate(zip(old.splitlines(), new.splitlines(), strict=False), start=1):
         if a != b:
             return number
     return min(len(old.splitlines()), len(new.splitlines())) + 1
@@ -391,10 +391,10 @@ def _check_only_the_entry_changed(old: str, new: str, name: str) -> None:
 # when an entry is appended, removed or inserted, the comment lines after the old neighbour move to
 # stay in front of what they introduce. An end-of-line comment stays on its line.
 
-def _trailing(parent: Any, key: Any) -> tuple[tuple[dict, Any, int], list[Any]]:
+def _trailing(parent: Any, key: Any) -> tuple[tuple[dict[Any, Any], Any, int], list[Any]]:
     """Where ruamel keeps the comments after `parent[key]`: the slot after its last scalar (or flow
     collection), then the `end` of each block collection that ends there, innermost first."""
-    blocks = []
+    blocks: list[Any] = []
     while True:
         value = parent[key]
         if not isinstance(value, (CommentedMap, CommentedSeq)) or not value or value.fa.flow_style():
@@ -407,7 +407,7 @@ def _detach_trailing(parent: Any, key: Any) -> tuple[str, Any] | None:
     """Cut the comment lines after `parent[key]`, keeping an end-of-line comment; return them."""
     (items, slot, position), blocks = _trailing(parent, key)
     rest, mark = "", None
-    entry = items.get(slot)
+    entry: Any = items.get(slot)
     token = entry[position] if entry and len(entry) > position else None
     if isinstance(token, CommentToken):
         line_end, _, tail = token.value.partition("\n")
@@ -447,7 +447,8 @@ def _replace(mapping: CommentedMap, key: str, value: str) -> None:
     entry = mapping.ca.items.get(key)
     token = entry[2] if entry and len(entry) > 2 else None
     if isinstance(token, CommentToken) and not token.value.startswith("\n") and token.start_mark is not None:
-        token.start_mark = CommentMark(token.start_mark.column + len(value) - len(str(old)))
+        # ruamel makes its comment tokens' marks CommentMarks too; its annotation names StreamMark only.
+        token.start_mark = CommentMark(token.start_mark.column + len(value) - len(str(old)))  # type: ignore[assignment]
 
 
 def _insert(mapping: CommentedMap, position: int, key: str, value: Any) -> None:

@@ -85,7 +85,7 @@ def release_name(now: dt.datetime, taken: set[str]) -> str:
     """`20261123T170102Z`, or with `-2`, `-3`... when deploys fall within one second.
 
     Never earlier than a kept deploy (a clock set back): names order the deploys for rollback."""
-    stamp = max([now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"), *(_order(name)[0] for name in taken)])
+    stamp = max([now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ"), *(_order(name)[0] for name in taken)])
     name, n = stamp, 1
     while name in taken:
         n += 1
@@ -166,11 +166,11 @@ def deploy(output: Path, target: Path, options: Options, *, now: dt.datetime | N
         before = current(target)
         (target / RELEASES).mkdir(exist_ok=True)
         _remove_incoming(target)
-        name = release_name(now or dt.datetime.now(dt.timezone.utc), set(releases(target)))
+        name = release_name(now or dt.datetime.now(dt.UTC), set(releases(target)))
         incoming = target / RELEASES / f".incoming-{name}"
         try:
             incoming.mkdir()
-            os.chmod(incoming, 0o755)
+            os.chmod(incoming, 0o755)  # noqa: S103 (the web server's user reads the release)
             for part in ("site", "server"):
                 shutil.copytree(output / part, incoming / part, symlinks=True)
             _grant_credentials(incoming / "server", options)
@@ -257,8 +257,8 @@ def _switch(target: Path, name: str) -> None:
 
 def _run(command: Sequence[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(list(command), capture_output=True, text=True, env={**os.environ, **(env or {})},
-                              timeout=120, check=False)
+        return subprocess.run(  # noqa: S603 (our own argv, no shell)
+            list(command), capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120, check=False)
     except FileNotFoundError:
         raise DeployFailed(f"{command[0]}: command not found") from None
 
@@ -286,7 +286,7 @@ def _check(release: Path, root: str, options: Options, *, shown: Path, what: str
                                f"so {unchanged}:\n{_report(result)}")
 
 
-_NGINX_LOG = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d (\[\w+\]) \d+#\d+: ", re.M)
+_NGINX_LOG = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d (\[\w+\]) \d+#\d+: ", re.MULTILINE)
 
 
 def _report(result: subprocess.CompletedProcess[str]) -> str:
@@ -325,12 +325,12 @@ def _test_copy(release: Path, root: str, stand_in: Path, runtime: Path) -> None:
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi", "config", "data"):
         (runtime / sub).mkdir()
     rewrites = [(re.compile(re.escape(root) + r"(?=/)"), str(stand_in)),
-                (re.compile(re.escape(defaults.runtime) + r"(?=[/\"\s;]|$)", re.M), str(runtime))]
+                (re.compile(re.escape(defaults.runtime) + r"(?=[/\"\s;]|$)", re.MULTILINE), str(runtime))]
     for host_file, variable in ((defaults.secret_file, "extranet_secret"),
                                 (defaults.download_secret_file, "extranet_download_secret")):
         stand_in_file = runtime / Path(host_file).name
         stand_in_file.write_text(f'map "" ${variable} {{ default "configuration-test-only"; }}\n', encoding="utf-8")
-        rewrites.append((re.compile(re.escape(host_file) + r"(?=[\"\s;]|$)", re.M), str(stand_in_file)))
+        rewrites.append((re.compile(re.escape(host_file) + r"(?=[\"\s;]|$)", re.MULTILINE), str(stand_in_file)))
     for source in sorted((release / "server").rglob("*")):
         copy = stand_in / "server" / source.relative_to(release / "server")
         if source.is_dir():

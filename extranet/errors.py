@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import html
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 STATUSES = (401, 403, 404, 410, 429)
 """401: log in; 403: logged in, not allowed here; 404: no such page; 410: an expired download link;
@@ -54,9 +54,9 @@ class ErrorPage:
 def pages(languages: tuple[str, ...]) -> tuple[ErrorPage, ...]:
     """Every error page of a site in these languages (the first is served at the root). Download
     links have no language (one link for every page), so their 403 page is in the first."""
-    return tuple(ErrorPage(status, language, "" if index == 0 else f"{language}/")
-                 for index, language in enumerate(languages) for status in STATUSES) + (
-        ErrorPage(403, languages[0], "", DOWNLOAD_403),)
+    return (*(ErrorPage(status, language, "" if index == 0 else f"{language}/")
+              for index, language in enumerate(languages) for status in STATUSES),
+            ErrorPage(403, languages[0], "", DOWNLOAD_403))
 
 
 def paths(languages: tuple[str, ...]) -> list[str]:
@@ -99,9 +99,11 @@ def render(env: Any, config: Any, files: Any, navs: dict[str, Any], languages: t
                    "link": "./" if index == 0 else f"{other}/"} for index, other in enumerate(languages)]
         # The theme's texts in the page's language (the header's login/logout, the footer), as the
         # plugin gives every page: without them the header and footer fell back to English.
-        context.update(extranet_error=text(page, strings, values), extranet_language=page.language,
-                       extranet_alternates=others, extranet_feeds=[],
-                       extranet_strings={key: texts.get(page.language) for key, texts in strings.items()})
+        # (Keys of our own beside MkDocs' TemplateContext, which types only its own.)
+        cast("dict[str, Any]", context).update(
+            extranet_error=text(page, strings, values), extranet_language=page.language,
+            extranet_alternates=others, extranet_feeds=[],
+            extranet_strings={key: texts.get(page.language) for key, texts in strings.items()})
         target = site_dir / page.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(template.render(context), encoding="utf-8")

@@ -134,7 +134,8 @@ def _release_html(release: Release, texts: Texts, guide: str | None, release_url
 
 def _serialize(feed: ET.Element) -> bytes:
     ET.indent(feed)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+    data: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return data + b"\n"
 
 
 def releases_feed(*, path: str, self_url: str, releases: Sequence[Release], vendor: Vendor, texts: Texts,

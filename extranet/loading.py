@@ -18,7 +18,7 @@ import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from mkdocs.utils import meta as mkdocs_meta
@@ -49,7 +49,7 @@ class Problem:
 class InvalidInput(ExtranetError):
     """Raised with every problem found, so one run reports them all."""
 
-    def __init__(self, problems: Iterable[Problem]):
+    def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sorted(set(problems), key=_problem_order)
         super().__init__("\n".join(map(str, self.problems)))
 
@@ -87,7 +87,7 @@ for _tag, _regexp, _first in (
 class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver):
     """PyYAML's own parser: slower, but its syntax errors read best, so it explains them."""
 
-    def __init__(self, stream: str):
+    def __init__(self, stream: str) -> None:
         yaml.reader.Reader.__init__(self, stream)
         yaml.scanner.Scanner.__init__(self)
         yaml.parser.Parser.__init__(self)
@@ -96,14 +96,14 @@ class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, ya
 
 
 if yaml.__with_libyaml__:
-    class _FastComposer(yaml.cyaml.CParser, _Resolver):  # type: ignore[name-defined]
+    class _FastComposer(yaml.cyaml.CParser, _Resolver):  # type: ignore[name-defined, misc]  # types-PyYAML: no CParser
         """libyaml's parser: about ten times faster on valid files, which is nearly all of them."""
 
-        def __init__(self, stream: str):
-            yaml.cyaml.CParser.__init__(self, stream)  # type: ignore[attr-defined]
+        def __init__(self, stream: str) -> None:
+            yaml.cyaml.CParser.__init__(self, stream)  # type: ignore[attr-defined]  # (as above)
             _Resolver.__init__(self)
 else:  # pragma: no cover
-    _FastComposer = _Composer  # type: ignore[misc]
+    _FastComposer = _Composer  # type: ignore[misc, assignment]  # the same interface, slower
 
 
 MAX_DEPTH = 50
@@ -117,14 +117,14 @@ which expand first and count never."""
 
 
 class _TooDeep(Exception):
-    def __init__(self, mark: yaml.Mark | None):
+    def __init__(self, mark: yaml.Mark | None) -> None:
         self.mark = mark
 
 
 def _compose(text: str) -> yaml.Node | None:
     try:
         try:
-            return _FastComposer(text).get_single_node()
+            return cast("yaml.Node | None", _FastComposer(text).get_single_node())  # libyaml is untyped
         except yaml.YAMLError:
             return _Composer(text).get_single_node()
     except RecursionError:  # the composers recurse per level; say where it got too deep
@@ -138,7 +138,7 @@ def _too_deep_at(text: str) -> yaml.Mark | None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                return event.start_mark
+                return cast("yaml.Mark", event.start_mark)  # libyaml's Mark has the same line and column
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
     return None  # pragma: no cover: only called when composing recursed too deep
@@ -191,7 +191,7 @@ def _bounds(root: yaml.Node, source: Source) -> list[Problem]:
 
 
 class _Refused(Exception):
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem) -> None:
         self.problem = problem
 
 
@@ -303,7 +303,7 @@ def _construct(node: yaml.Node, loc: Loc, source: Source, problems: list[Problem
     if isinstance(node, yaml.SequenceNode):
         return [_construct(item, (*loc, index), source, problems, depth + 1) for index, item in enumerate(node.value)]
     source.texts[loc] = node.value
-    return _scalar(node, loc, source, problems)
+    return _scalar(cast("yaml.ScalarNode", node), loc, source, problems)  # neither mapping nor sequence
 
 
 MAX_DIGITS = 100
@@ -428,7 +428,8 @@ def _message(error: Mapping[str, Any], root: Any, source: Source) -> Problem:
     if kind in ("too_short", "string_too_short"):
         if kind == "string_too_short":
             return source.problem(loc, "expected text, found nothing")
-        return source.problem(loc, f"expected at least {ctx.get('min_length')} item(s), found {ctx.get('actual_length')}")
+        return source.problem(loc, f"expected at least {ctx.get('min_length')} item(s), "
+                                   f"found {ctx.get('actual_length')}")
     if kind in ("greater_than", "greater_than_equal"):
         limit = ctx.get("gt", ctx.get("ge"))
         return source.problem(loc, f"expected a number {'above' if 'gt' in ctx else 'at least'} {limit}, found {found}")
@@ -538,7 +539,8 @@ def load(
                                    customers, drafts=drafts)
     problems += found
     if customers is not None:
-        problems += _check_customers(customers_source, customers, languages, {version_key(r.version) for _, r in releases})
+        problems += _check_customers(customers_source, customers, languages,
+                                     {version_key(r.version) for _, r in releases})
         problems += _check_artifacts(releases, customers)
         problems += _check_planned(customers_source, customers, [release for _, release in releases])
         problems += _check_offers(customers_source, customers, root / content_dir, languages)
@@ -668,7 +670,8 @@ def _check_artifacts(releases: list[tuple[Source, Release]], customers: Customer
     for source, release in releases:
         for index, artifact in enumerate(release.artifacts):
             if artifact.module not in modules:
-                problems.append(source.problem(("artifacts", index, "module"), _unknown("module", artifact.module, modules)))
+                problems.append(source.problem(("artifacts", index, "module"),
+                                               _unknown("module", artifact.module, modules)))
             if artifact.platform not in platforms:
                 problems.append(source.problem(("artifacts", index, "platform"),
                                                _unknown("platform", artifact.platform, platforms)))
@@ -732,14 +735,17 @@ def _check_customers(source: Source, data: CustomersFile, languages: tuple[str, 
     platforms = [platform.id for platform in vendor.platforms]
     editions = {edition.id: edition for edition in vendor.editions}
     plans = {plan.id: plan for plan in data.plans}
-    problems += _duplicates(source, [(("vendor", "modules", i, "id"), m.id) for i, m in enumerate(vendor.modules)], "module id")
+    problems += _duplicates(source, [(("vendor", "modules", i, "id"), m.id) for i, m in enumerate(vendor.modules)],
+                            "module id")
     problems += _duplicates(source, [(("vendor", "platforms", i, "id"), p.id) for i, p in enumerate(vendor.platforms)],
                             "platform id")
     problems += _duplicates(source, [(("vendor", "editions", i, "id"), e.id) for i, e in enumerate(vendor.editions)],
                             "edition id")
     problems += _duplicates(source, [(("plans", i, "id"), p.id) for i, p in enumerate(data.plans)], "plan id")
-    problems += _duplicates(source, [(("customers", i, "id"), c.id) for i, c in enumerate(data.customers)], "customer id")
-    logins = [(("vendor", "staff", i, "login"), user.login) for i, user in enumerate(vendor.staff)]
+    problems += _duplicates(source, [(("customers", i, "id"), c.id) for i, c in enumerate(data.customers)],
+                            "customer id")
+    logins: list[tuple[Loc, str]] = [(("vendor", "staff", i, "login"), user.login)
+                                     for i, user in enumerate(vendor.staff)]
     logins += [(("customers", i, "users", j, "login"), user.login)
                for i, customer in enumerate(data.customers) for j, user in enumerate(customer.users)]
     problems += _duplicates(source, logins, "login")
@@ -748,12 +754,13 @@ def _check_customers(source: Source, data: CustomersFile, languages: tuple[str, 
                      for j, module in enumerate(edition.modules) if module not in modules]
     for i, plan in enumerate(data.plans):
         channels = [channel.id for channel in plan.channels]
-        problems += _duplicates(source, [(("plans", i, "channels", j, "id"), c) for j, c in enumerate(channels)], "channel id")
+        problems += _duplicates(source, [(("plans", i, "channels", j, "id"), c) for j, c in enumerate(channels)],
+                                "channel id")
         problems += _duplicates(source, [(("plans", i, "severities", j, "id"), s.id)
                                          for j, s in enumerate(plan.severities)], "severity id")
         for j, severity in enumerate(plan.severities):
-            problems += [source.problem(("plans", i, "severities", j, "channels", channel), _unknown("channel", channel, channels),
-                                        key=True)
+            problems += [source.problem(("plans", i, "severities", j, "channels", channel),
+                                        _unknown("channel", channel, channels), key=True)
                          for channel in severity.channels if channel not in channels]
         problems += [source.problem(("plans", i, "languages", j), f"'{language}' is not a site language "
                                                                    f"({', '.join(languages)})")
@@ -945,14 +952,14 @@ def _check_content(content: Path, root: Path, languages: tuple[str, ...], versio
     for page, present in sorted(pages.items()):
         for language in languages:
             if language not in present:
-                have = sorted(present)[0]
+                have = min(present)
                 problems.append(Problem(f"{content.relative_to(root).as_posix()}/{have}/{page}", 1, 1, "",
                                         f"no {language} version (expected {content.relative_to(root).as_posix()}/"
                                         f"{language}/{page})"))
         if page.startswith(GUIDES + "/"):
             version = Path(page).stem
             if version not in versions:
-                problems.append(Problem(f"{content.relative_to(root).as_posix()}/{sorted(present)[0]}/{page}", 1, 1, "",
+                problems.append(Problem(f"{content.relative_to(root).as_posix()}/{min(present)}/{page}", 1, 1, "",
                                         f"upgrade guide for '{version}', which has no release manifest"))
             else:
                 guides[version] = page

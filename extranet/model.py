@@ -13,7 +13,7 @@ import functools
 import re
 import urllib.parse
 import zoneinfo
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar, cast, dataclass_transform
 
 import holidays
 import phonenumbers
@@ -25,7 +25,14 @@ from stdnum.cz import dic as _cz_dic
 CONFIG = ConfigDict(extra="forbid")
 """Unknown keys are errors: a typo in YAML must never be silently ignored."""
 
-model = dataclass(config=CONFIG, frozen=True, kw_only=True)
+_T = TypeVar("_T")
+
+
+@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(Field,))
+def model(cls: type[_T]) -> type[_T]:
+    """A frozen, keyword-only pydantic dataclass that refuses unknown keys (typed for mypy, which
+    cannot see through `dataclass(...)` bound to a name)."""
+    return cast("type[_T]", dataclass(config=CONFIG, frozen=True, kw_only=True)(cls))
 
 
 def _custom(kind: str, message: str, **context: Any) -> PydanticCustomError:
@@ -34,8 +41,9 @@ def _custom(kind: str, message: str, **context: Any) -> PydanticCustomError:
 
 # --- Scalars -----------------------------------------------------------------------------------
 
-def _matching(pattern: str, kind: str, message: str, **field: Any) -> Any:
-    """A text type that must match `pattern`; the schema carries the pattern, errors the message."""
+def _matching(pattern: str, kind: str, message: str, **field: Any) -> tuple[Any, ...]:
+    """The metadata of a text type that must match `pattern` (`Annotated[str, *_matching(…)]`: a
+    type mypy reads as `str`); the schema carries the pattern, errors the message."""
     regex = re.compile(pattern)
 
     def check(value: str) -> str:
@@ -43,21 +51,22 @@ def _matching(pattern: str, kind: str, message: str, **field: Any) -> Any:
             raise _custom(kind, message, value=value)
         return value
 
-    return Annotated[str, Field(json_schema_extra={"pattern": pattern}, **field), AfterValidator(check)]
+    return Field(json_schema_extra={"pattern": pattern}, **field), AfterValidator(check)
 
 
-Slug = _matching(r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$", "slug",
-                 "'{value}' is not an id (expected lowercase letters, digits and inner '-' or '_')",
-                 min_length=1, max_length=64)
+Slug = Annotated[str, *_matching(r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$", "slug",
+                                 "'{value}' is not an id (expected lowercase letters, digits and inner '-' or '_')",
+                                 min_length=1, max_length=64)]
 """An identifier that also appears in URLs and file names."""
 
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}$", description="ISO 639-1 language code, e.g. cs")]
 
-Version = _matching(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)){1,3}$", "version",
-                    "'{value}' is not a version (expected numbers separated by dots, e.g. '5.2.0')",
-                    description="A release version, e.g. '5.2.0'; quote it in YAML.")
+Version = Annotated[str, *_matching(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)){1,3}$", "version",
+                                    "'{value}' is not a version (expected numbers separated by dots, e.g. '5.2.0')",
+                                    description="A release version, e.g. '5.2.0'; quote it in YAML.")]
 
-Sha256 = _matching(r"^[0-9a-f]{64}$", "sha256", "'{value}' is not a sha256 digest (expected 64 lowercase hex digits)")
+Sha256 = Annotated[str, *_matching(r"^[0-9a-f]{64}$", "sha256",
+                                   "'{value}' is not a sha256 digest (expected 64 lowercase hex digits)")]
 
 
 def _company_id(value: str) -> str:
@@ -67,8 +76,8 @@ def _company_id(value: str) -> str:
     return value
 
 
-CompanyId = Annotated[_matching(r"^[0-9]{8}$", "company_id", "'{value}' is not a valid IČO (expected 8 digits)",
-                                description="Czech company ID (IČO), 8 digits with a check digit; quote it."),
+CompanyId = Annotated[str, *_matching(r"^[0-9]{8}$", "company_id", "'{value}' is not a valid IČO (expected 8 digits)",
+                                      description="Czech company ID (IČO), 8 digits with a check digit; quote it."),
                       AfterValidator(_company_id)]
 
 _BCRYPT = re.compile(r"^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$")
@@ -90,7 +99,7 @@ PasswordHash = Annotated[str, Field(json_schema_extra={"pattern": _BCRYPT.patter
                          AfterValidator(_password_hash)]
 
 _EMAIL = r"[A-Za-z0-9._+'-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
-Email = _matching(f"^{_EMAIL}$", "email", "'{value}' is not an e-mail address")
+Email = Annotated[str, *_matching(f"^{_EMAIL}$", "email", "'{value}' is not an e-mail address")]
 """A plain address: it goes into `mailto:` links and the report form, so nothing a URL or a page
 would read as syntax (quotes, `?`, `#`, `%`, `<>`) even where RFC 5322 would allow it."""
 
@@ -140,15 +149,16 @@ def _phone(value: str) -> str:
 Phone = Annotated[str, Field(json_schema_extra={"pattern": r"^\+[0-9 ]+$"},
                              description="International format, e.g. '+420 478 571 021'."), AfterValidator(_phone)]
 
-WebLink = _matching(r"^https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%/?=&#+-]*)?$", "web_link",
-                    "'{value}' is not a web address (expected https://host/path, without spaces or quotes)")
+WebLink = Annotated[str, *_matching(r"^https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%/?=&#+-]*)?$", "web_link",
+                                    "'{value}' is not a web address (expected https://host/path, without spaces or "
+                                    "quotes)")]
 
-Login = _matching(r"^[a-z0-9][a-z0-9._-]{1,63}$", "login",
-                  "'{value}' is not a login (expected 2-64 lowercase letters, digits, '.', '_', '-')")
+Login = Annotated[str, *_matching(r"^[a-z0-9][a-z0-9._-]{1,63}$", "login",
+                                  "'{value}' is not a login (expected 2-64 lowercase letters, digits, '.', '_', '-')")]
 
 
-FileName = _matching(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._+-]*$", "file_name",
-                     "'{value}' is not a plain file name (letters, digits, '.', '_', '+', '-')")
+FileName = Annotated[str, *_matching(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._+-]*$", "file_name",
+                                     "'{value}' is not a plain file name (letters, digits, '.', '_', '+', '-')")]
 
 
 def _time_of_day(value: Any) -> Any:
@@ -387,7 +397,7 @@ def _rule(value: Any) -> Any:
     if isinstance(value, Rule):
         return value
     if isinstance(value, str) and value in _RULE_NAMES:
-        return Rule(kind=value)  # type: ignore[arg-type]
+        return Rule(kind=value)  # type: ignore[arg-type]  # one of _RULE_NAMES, the Literal's values
     if isinstance(value, dict) and len(value) == 1:
         ((key, days),) = value.items()
         if key in ("business_days", "calendar_days") and isinstance(days, int) and not isinstance(days, bool) \
@@ -559,10 +569,10 @@ class CustomersFile:
     customers: tuple[Customer, ...] = ()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def version_key(version: str) -> tuple[int, int, int, int]:
     """The order of versions: numeric per part, missing parts are zero ('5.2' == '5.2.0').
 
     Cached: pages compare the same few versions hundreds of thousands of times."""
     parts = [int(part) for part in version.split(".")]
-    return tuple(parts + [0] * (4 - len(parts)))  # type: ignore[return-value]
+    return tuple(parts + [0] * (4 - len(parts)))  # type: ignore[return-value]  # four parts, padded

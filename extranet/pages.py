@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 import shlex
 import urllib.parse
@@ -51,7 +52,6 @@ from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .loading import Extranet
 from .model import Channel, Customer, Plan, Response, Rule, Severity, version_key
 from .storage import Storage
-
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,7 +127,8 @@ def page_path(language: str, path: str) -> str:
 class Renderer:
     """Renders every generated page of one extranet at one instant."""
 
-    def __init__(self, extranet: Extranet, templates: Path, storage: Storage, now: dt.datetime, site_url: str = ""):
+    def __init__(self, extranet: Extranet, templates: Path, storage: Storage, now: dt.datetime,
+                 site_url: str = "") -> None:
         self.extranet = extranet
         self.storage = storage
         self.site_url = site_url
@@ -179,7 +180,8 @@ class Renderer:
             yield self._page(language, "releases/index.md", "releases.md.j2", CUSTOMERS)
             yield self._page(language, "releases/timeline.md", "timeline.md.j2", CUSTOMERS)
             for release in self.releases:
-                yield self._page(language, f"releases/{release.version}.md", "release.md.j2", CUSTOMERS, release=release)
+                yield self._page(language, f"releases/{release.version}.md", "release.md.j2", CUSTOMERS,
+                                 release=release)
             for customer in self.extranet.customers:
                 yield self._customer_page(language, customer)
             yield self._page(language, "staff/index.md", "staff.md.j2", STAFF, overview=overview)
@@ -249,7 +251,7 @@ class Renderer:
         for language in extranet.languages:
             context = self._context(language)
             # Feeds are XML written by ElementTree, which escapes: plain text, not page Markup.
-            texts = feeds.Texts(language, context["plain_text"], lambda value, lang=language: _date(value, lang),
+            texts = feeds.Texts(language, context["plain_text"], functools.partial(_date, language=language),
                                 context["module_names"], context["platform_names"])
 
             def url(page: str, language: str = language) -> str:
@@ -289,7 +291,7 @@ class Renderer:
         def plain_text(key: str, **values: Any) -> str:
             """An interface text as plain text, its values as they are (for feeds)."""
             try:
-                template = strings[key][language]
+                template: str | dict[str, str] = strings[key][language]  # plural-aware texts are dicts
             except KeyError:
                 raise KeyError(f"site_templates/strings.yaml has no '{key}' in {language}") from None
             if isinstance(template, dict):  # a plural-aware string: its form follows `count`
@@ -330,7 +332,8 @@ class Renderer:
             "short_date": lambda value: Markup(_date(value, language, "medium").replace(" ", "\u00a0")),
             "now": self.now, "feeds": bool(self.site_url),
             "moment": lambda value, zone: Markup(_moment(value, zone, language, strings)),
-            "size": lambda value: Markup(size(value, language)), "number": lambda value: Markup(number(value, language)),
+            "size": lambda value: Markup(size(value, language)),
+            "number": lambda value: Markup(number(value, language)),
             "module_names": {module.id: module.name[language] for module in self.extranet.vendor.modules},
             "platform_names": {platform.id: platform.name for platform in self.extranet.vendor.platforms},
         }
@@ -483,14 +486,14 @@ def number(value: float, language: str) -> str:
     return babel_numbers.format_decimal(value, locale=babel_locale(language))
 
 
-def size(value: int, language: str) -> str:
+def size(value: float, language: str) -> str:
     """A file size in binary units with the language's decimal mark ("2,0 KiB" in Czech); a no-break
     space keeps the number and its unit on one line."""
     for unit in ("B", "KiB", "MiB", "GiB"):
         if value < 1024 or unit == "GiB":
             pattern = "#,##0" if unit == "B" else "#,##0.0"
             return f"{babel_numbers.format_decimal(value, format=pattern, locale=babel_locale(language))}\u00a0{unit}"
-        value /= 1024  # type: ignore[assignment]
+        value /= 1024
     raise AssertionError
 
 

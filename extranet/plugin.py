@@ -9,10 +9,11 @@ A generated page's widgets (blocks of HTML, and the plan's support section on cu
 which `on_page_content` replaces. A plan's section is Markdown converted here once per language,
 with the site's `markdown_extensions` and `mdx_configs` and MkDocs' own relative-link rewriting for
 the first customer page of the language (all of them lie at `customers/<id>/` and the section
-links only outside that directory, so the result is right for each). It is converted inside a `<div markdown>`, as it sat inside the page's `<details
-markdown>`, so the HTML is what the page's own parser made of it. Its headings' ids are checked
-against the page's (the page's own `toc` would have made them unique) and its headings join the
-page's table of contents where the section stands, as the theme shows them in the page's nav.
+links only outside that directory, so the result is right for each). It is converted inside a
+`<div markdown>`, as it sat inside the page's `<details markdown>`, so the HTML is what the page's
+own parser made of it. Its headings' ids are checked against the page's (the page's own `toc` would
+have made them unique) and its headings join the page's table of contents where the section
+stands, as the theme shows them in the page's nav.
 """
 
 from __future__ import annotations
@@ -27,12 +28,10 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import jinja2
 import markdown
-
-from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
@@ -47,6 +46,10 @@ from .config import ExtranetConfig, relative
 from .loading import Extranet, InvalidInput, load
 from .pages import WIDGET, GeneratedPage, Renderer, Widget, load_strings
 from .storage import Storage
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.utils.templates import TemplateContext
 
 log = logging.getLogger("mkdocs.plugins.extranet")
 
@@ -85,7 +88,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.preview = command == "serve"
 
-    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Callable) -> Any:
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Callable[..., Any]) -> Any:
         """`mkdocs serve` rebuilds when the data changes too, not only the content: the releases,
         customers.yaml and the page templates are read by this plugin, which MkDocs cannot know."""
         for path in self.watched():
@@ -104,7 +107,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self.languages = tuple(self.config.languages)
         if not self.languages:
             raise PluginError("extranet: 'languages' must name at least one language")
-        self.now = self.config.now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        self.now = self.config.now or dt.datetime.now(dt.UTC).replace(microsecond=0)
         try:
             # The path the servers serve the site under; local download links are signed for it.
             self.base = servers.base_path(config.site_url)
@@ -193,7 +196,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         """Generated files anyone may fetch (the support calendars), listed exactly in the access rules."""
         self.feeds = {}
         if site_url:
-            for feed in renderer.feeds(lambda src: files.get_file_from_path(src).url):
+            for feed in renderer.feeds(lambda src: files.src_uris[src].url):
                 if files.get_file_from_path(feed.path) is not None:
                     raise PluginError(f"extranet: {config.docs_dir}/{feed.path} collides with a generated feed; "
                                       f"rename or remove it")
@@ -249,7 +252,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             file.page.previous_page = file.page.next_page = None
         strings = self.strings
         for language in self.languages:
-            def page(path: str) -> Page | None:
+            def page(path: str, language: str = language) -> Page | None:
                 file = files.get_file_from_path(f"{language}/{path}")
                 return file.page if file is not None else None
 
@@ -270,7 +273,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                 page("specialists/index.md"),
             ]
             items = [item for item in items if item is not None]
-            self.navs[language] = Navigation(items, [item for item in _pages(items)])
+            self.navs[language] = Navigation(items, _pages(items))
         return self.navs[self.languages[0]]
 
     # --- pages ---------------------------------------------------------------------------------
@@ -342,13 +345,15 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         return section
 
     @event_priority(-50)
-    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation) -> dict:
+    def on_page_context(self, context: TemplateContext, *, page: Page, config: MkDocsConfig,
+                        nav: Navigation) -> TemplateContext:
         language = page.meta.get("lang", self.languages[0])
         context["nav"] = self.navs[language]
-        context["extranet_alternates"] = self._alternates(page)
-        context["extranet_feeds"] = self._feeds_for(page)
+        ours = cast("dict[str, Any]", context)  # our keys beside the ones MkDocs' TypedDict names
+        ours["extranet_alternates"] = self._alternates(page)
+        ours["extranet_feeds"] = self._feeds_for(page)
         # The theme's texts in the page's language (partials/content.html, copyright.html, the header).
-        context["extranet_strings"] = {key: texts.get(language) for key, texts in self.strings.items()}
+        ours["extranet_strings"] = {key: texts.get(language) for key, texts in self.strings.items()}
         return context
 
     def _feeds_for(self, page: Page) -> list[dict[str, str]]:
@@ -362,11 +367,11 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             found.append(self.feeds.get((language, generated.customer)))
         return [{"title": feed.title, "url": feed.path} for feed in found if feed is not None]
 
-    def _alternates(self, page: Page) -> list[dict[str, str]]:
+    def _alternates(self, page: Page) -> list[dict[str, str | bool]]:
         """The same page in each language, so switching language keeps the reader's place."""
         language = self.language_of(page.file)
         rest = page.file.src_uri.removeprefix(language + "/")
-        result = []
+        result: list[dict[str, str | bool]] = []
         for other in self.languages:
             target = self._urls.get(f"{other}/{rest}") or ("./" if other == self.languages[0] else f"{other}/")
             result.append({"name": self.language_name(other), "lang": other, "link": target,
@@ -397,7 +402,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         # `material/partials/…` reaches the theme's own template where an override wraps it.
         material = next(Path(d) for d in config.theme.dirs
                         if d not in self._theme_dirs and (Path(d) / "partials/search.html").exists())
-        env.loader = jinja2.ChoiceLoader([env.loader, jinja2.PrefixLoader({"material": jinja2.FileSystemLoader(material)})])
+        env.loader = jinja2.ChoiceLoader([env.loader,
+                                          jinja2.PrefixLoader({"material": jinja2.FileSystemLoader(material)})])
         return env
 
     # --- server files --------------------------------------------------------------------------
@@ -462,6 +468,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         sitemap = site_dir / "sitemap.xml"
         if not sitemap.is_file():  # pragma: no cover: the theme writes it
             return
+        assert self.extranet is not None
         places = {f"{self.extranet.url_prefix(language)}sitemap.xml" for language in self.languages}
         for place in sorted(places - {"sitemap.xml"}):
             target = site_dir / place
@@ -511,7 +518,7 @@ def _toc_with(toc: Any, sections: list[tuple[str | None, list[tuple[int, str, st
             stack.pop()
         (stack[-1]["children"] if stack else tokens).append(token)
         stack.append(token)
-    return get_toc(tokens)  # type: ignore[arg-type]
+    return get_toc(tokens)  # type: ignore[arg-type]  # the toc extension's token dicts, untyped
 
 
 def _pages(items: list[Any]) -> list[Page]:

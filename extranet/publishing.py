@@ -98,7 +98,7 @@ def publish(config_file: Path, source_dir: Path | None = None, *, progress_to: T
 
 
 class _Failure(Exception):
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
         self.message = message

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from pydantic import TypeAdapter
 
@@ -17,7 +18,7 @@ SCHEMAS = {"release.schema.json": Release, "customers.schema.json": CustomersFil
 DEFAULT_DIR = Path(__file__).parent / "schemas"
 
 
-def schema(model: type) -> dict:
+def schema(model: type) -> dict[str, Any]:
     document = TypeAdapter(model).json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **document}
 

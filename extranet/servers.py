@@ -46,11 +46,11 @@ class Layout:
     base: str = "/"
     user: str | None = "www-data"
     """The user server workers run as, when started as root."""
-    secret_file: str = "/etc/extranet/nginx-session.conf"
+    secret_file: str = "/etc/extranet/nginx-session.conf"  # noqa: S105 (a path)
     """nginx's session secret: outside the build, so it survives deploys and the build holds no secret."""
     downloads: str | None = None
     """local storage: the directory of artifacts served under `downloads/`; None when links go elsewhere."""
-    download_secret_file: str = "/etc/extranet/nginx-downloads.conf"
+    download_secret_file: str = "/etc/extranet/nginx-downloads.conf"  # noqa: S105 (a path)
     """nginx's copy of the secret that signs download links (the build holds the other)."""
 
     @property
@@ -208,8 +208,9 @@ def regex_literal(value: object) -> str:
 
 
 def _environment(templates: Path) -> jinja2.Environment:
-    env = jinja2.Environment(loader=resources.loader(templates, "servers"), undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    env = jinja2.Environment(autoescape=False,  # noqa: S701 (server configuration, not HTML: per-syntax filters)
+                             loader=resources.loader(templates, "servers"), undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(caddyfile=caddyfile_token, caddyfile_template=caddyfile_template, regex=regex_literal)
     return env
 
@@ -223,7 +224,7 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: L
     readers: dict[str, list[Principal]] = {}
     for principal in people:
         if not principal.staff:
-            readers.setdefault(principal.customer, list(staff)).append(principal)  # type: ignore[arg-type]
+            readers.setdefault(principal.customer, list(staff)).append(principal)  # type: ignore[arg-type]  # not staff: a customer's
     context = {
         "staff": staff, "readers": readers,
         "principals": people, "areas": tuple(areas), "layout": layout, "site": layout.site, "files": layout.files,
@@ -319,7 +320,8 @@ KINDS = {kind.name: kind for kind in (
          "apache2", "apache2", ("-d", "{runtime}", "-f", "{files}/apache/standalone.conf", "-D", "FOREGROUND"),
          # httpd will not serve as root: run it as nobody, able to read the (root-owned, private) files.
          as_root=("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                  "--inh-caps=-all,+dac_override,+net_bind_service", "--ambient-caps=-all,+dac_override,+net_bind_service",
+                  "--inh-caps=-all,+dac_override,+net_bind_service",
+                  "--ambient-caps=-all,+dac_override,+net_bind_service",
                   "--bounding-set=-all,+dac_override,+net_bind_service"),
          check=("-t", "-d", "{runtime}", "-f", "{files}/apache/standalone.conf"),
          reload=("apachectl", "graceful")),
@@ -332,7 +334,8 @@ def command(server: str, runtime: Path) -> list[str]:
     executable = program(server)
     settings = [setting.format(runtime=runtime) for setting in kind.environment]
     prefix = [*(kind.as_root if os.getuid() == 0 else ()), *(["env", *settings] if settings else [])]
-    return [*prefix, executable, *(argument.format(runtime=runtime, files=runtime / "files") for argument in kind.arguments)]
+    return [*prefix, executable,
+            *(argument.format(runtime=runtime, files=runtime / "files") for argument in kind.arguments)]
 
 
 def program(server: str) -> str:
@@ -351,7 +354,8 @@ def check_command(server: str, runtime: Path, files: Path) -> tuple[list[str], d
     kind = KINDS[server]
     environment = dict(setting.format(runtime=runtime).split("=", 1) for setting in kind.environment)
     # httpd reads the secrets from the environment; its test needs values, not the real ones.
-    environment["EXTRANET_SESSION_SECRET"] = environment["EXTRANET_DOWNLOAD_SECRET"] = "configuration-test-only-" + "x" * 32
+    test_secret = "configuration-test-only-" + "x" * 32
+    environment["EXTRANET_SESSION_SECRET"] = environment["EXTRANET_DOWNLOAD_SECRET"] = test_secret
     return [program(server), *(argument.format(runtime=runtime, files=files) for argument in kind.check)], environment
 
 
@@ -406,8 +410,8 @@ def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: P
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (runtime / sub).mkdir(parents=True, exist_ok=True)
     # Absolute, not resolved: a deploy's `current` symlink is followed per request, never pinned.
-    layout = Layout(site=os.path.abspath(site), files=str(files_dir.resolve()), runtime=str(runtime.resolve()), port=port,
-                    base=base,
+    layout = Layout(site=os.path.abspath(site), files=str(files_dir.resolve()), runtime=str(runtime.resolve()),
+                    port=port, base=base,
                     user=pwd.getpwuid(os.getuid()).pw_name if os.getuid() == 0 else None,
                     secret_file=str(secret_file.resolve()), downloads=str(downloads.resolve()) if downloads else None,
                     download_secret_file=str(download_file.resolve()))
@@ -440,7 +444,7 @@ def run(cmd: list[str], secret: str, download_secret: str = "", *, server: str |
     `rebuilt`, called every `POLL` seconds, returns True once it has rewritten the server files for
     a new build: the `server` is then reloaded (`RELOAD_SIGNALS`) or restarted."""
     env = environment(secret, download_secret)
-    process = subprocess.Popen(cmd, env=env)
+    process = subprocess.Popen(cmd, env=env)  # noqa: S603 (the argv of command(), no shell)
     # SIGTERM to us stops the server too, instead of leaving it running without its runtime directory.
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signal.SIGTERM))
     try:

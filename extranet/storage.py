@@ -18,13 +18,18 @@ import os
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, Protocol, cast
 from urllib.parse import quote
 
 from .atomic import write_atomically
 from .content_types import content_type
 from .exceptions import ExtranetError
 from .model import Artifact, Release
+
+if TYPE_CHECKING:
+    from types_boto3_s3 import S3Client  # stubs only (test extras): boto3 builds its clients at run time
+
+    from .config import StorageConfig
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,8 +56,9 @@ class StorageError(ExtranetError):
     """An operation on the storage failed; the message says what and where, for the maintainer."""
 
 
-Progress = Callable[[int], None]
-"""Called with the number of bytes just transferred, for a progress bar."""
+Progress = Callable[[int], object]
+"""Called with the number of bytes just transferred, for a progress bar (what it returns is ignored:
+tqdm's `update` returns whether it redrew)."""
 
 
 class Publishable(Protocol):
@@ -153,7 +159,7 @@ class LocalStorage:
         return f"md5={base64.urlsafe_b64encode(digest).decode().rstrip('=')}&expires={stamp}"
 
 
-DOWNLOAD_SECRET_ENV = "EXTRANET_DOWNLOAD_SECRET"
+DOWNLOAD_SECRET_ENV = "EXTRANET_DOWNLOAD_SECRET"  # noqa: S105 (a variable's name)
 
 
 def download_secret(env: str = DOWNLOAD_SECRET_ENV) -> str:
@@ -183,7 +189,7 @@ def download_secret(env: str = DOWNLOAD_SECRET_ENV) -> str:
 
 MIN_SECRET = 32
 """Characters a secret that signs links or sessions needs at least; an empty one would let anyone sign."""
-MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105 (a command)
 
 
 MAX_S3_LIFETIME = 7 * 24 * 3600
@@ -199,13 +205,14 @@ def _signing_clock(now: dt.datetime) -> Iterator[None]:
     """Sign as of `now`: botocore reads the time in one function and offers no parameter for it."""
     import botocore.auth
 
-    original = botocore.auth.get_current_datetime
-    utc = now.astimezone(dt.timezone.utc)
-    botocore.auth.get_current_datetime = lambda remove_tzinfo=True: utc.replace(tzinfo=None) if remove_tzinfo else utc
+    auth: Any = botocore.auth  # the stubs leave out the helper patched here
+    original = auth.get_current_datetime
+    utc = now.astimezone(dt.UTC)
+    auth.get_current_datetime = lambda remove_tzinfo=True: utc.replace(tzinfo=None) if remove_tzinfo else utc
     try:
         yield
     finally:
-        botocore.auth.get_current_datetime = original
+        auth.get_current_datetime = original
 
 
 def _boto_error(error: BaseException) -> str:
@@ -215,7 +222,7 @@ def _boto_error(error: BaseException) -> str:
 
     cause = error
     while not isinstance(cause, (ClientError, NoCredentialsError)) and (cause.__cause__ or cause.__context__):
-        cause = cause.__cause__ or cause.__context__
+        cause = cast("BaseException", cause.__cause__ or cause.__context__)  # the condition saw one
     if isinstance(cause, NoCredentialsError):
         return "no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
     if not isinstance(cause, ClientError):
@@ -236,7 +243,7 @@ class S3Storage:
     region: str
     lifetime: int
     endpoint_url: str | None = None
-    addressing_style: str = "auto"
+    addressing_style: Literal["auto", "virtual", "path"] = "auto"
     prefix: str = ""
 
     def __post_init__(self) -> None:
@@ -247,7 +254,7 @@ class S3Storage:
         return self.prefix + object_key(release, artifact)
 
     @functools.cached_property
-    def _client(self):  # noqa: ANN202
+    def _client(self) -> S3Client:
         """One client per backend for a whole run (a build's checks and links, a publish): making
         one costs tens of milliseconds, and a build asks once per artifact and per link."""
         return self.client()
@@ -287,7 +294,7 @@ class S3Storage:
     def describe(self, release: Release, artifact: Artifact) -> str:
         return f"s3://{self.bucket}/{self.key(release, artifact)}"
 
-    def client(self):  # noqa: ANN201 (botocore's S3 client)
+    def client(self) -> S3Client:
         import boto3
         from botocore.config import Config
 
@@ -306,7 +313,8 @@ class S3Storage:
         return True
 
     def link(self, release: Release, artifact: Artifact, now: dt.datetime) -> Link:
-        return Link(self.presign(self.key(release, artifact), now, artifact.file), now + dt.timedelta(seconds=self.lifetime))
+        return Link(self.presign(self.key(release, artifact), now, artifact.file),
+                    now + dt.timedelta(seconds=self.lifetime))
 
     def presign(self, key: str, now: dt.datetime, filename: str | None = None) -> str:
         """A GET of `key`, valid from `now` for the lifetime; saved under `filename`."""
@@ -368,21 +376,25 @@ class CloudFrontStorage:
     def sign(self, resource: str, expires: dt.datetime) -> str:
         from botocore.signers import CloudFrontSigner
         from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import padding
+        from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
         key = serialization.load_pem_private_key(self.private_key, password=None)
-        signer = CloudFrontSigner(self.key_pair_id, lambda message: key.sign(message, padding.PKCS1v15(), hashes.SHA1()))
-        return signer.generate_presigned_url(resource, date_less_than=expires.astimezone(dt.timezone.utc))
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise LinkError(f"cloudfront: the private key is {type(key).__name__}; CloudFront signs with RSA keys only")
+        sha1 = hashes.SHA1()  # noqa: S303 (CloudFront's signed URLs are RSA-SHA1 by its specification)
+        signer = CloudFrontSigner(self.key_pair_id, lambda message: key.sign(message, padding.PKCS1v15(), sha1))
+        return signer.generate_presigned_url(resource, date_less_than=expires.astimezone(dt.UTC))
 
 
-def from_config(root: Path, options, base: str = "/") -> Storage:  # noqa: ANN001 (the plugin's StorageConfig)
+def from_config(root: Path, options: StorageConfig, base: str = "/") -> LocalStorage | S3Storage | CloudFrontStorage:
     """The backend `mkdocs.yml` configures, with paths relative to `root` (the config's folder).
 
     `base`: the path the site is served under (`servers.base_path`), which local links are signed for."""
     if options.backend == "local":
         return LocalStorage(root / options.root, options.link_lifetime, download_secret(options.secret_env), base=base)
     bucket = S3Storage(options.bucket, options.region, options.link_lifetime, options.endpoint_url,
-                       options.addressing_style, options.prefix) if options.bucket else None
+                       cast("Literal['auto', 'virtual', 'path']", options.addressing_style),  # a c.Choice of these
+                       options.prefix) if options.bucket else None
     if options.backend == "s3":
         if bucket is None:
             raise LinkError("storage: the s3 backend needs a bucket")

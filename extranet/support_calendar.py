@@ -39,16 +39,16 @@ from typing import Any
 import holidays
 
 from .exceptions import ExtranetError
-from .model import PlannedRelease, Plan, Release, Rule, SupportCalendar, version_key
+from .model import Plan, PlannedRelease, Release, Rule, SupportCalendar, version_key
 
-__all__ = ["Calendar", "Deadline", "OutOfRange", "Skipped", "Repeated", "calendar", "deadline", "export", "ics",
+__all__ = ["Calendar", "Deadline", "OutOfRange", "Repeated", "Skipped", "calendar", "deadline", "export", "ics",
            "rule_text"]
 
 
 class OutOfRange(ExtranetError, ValueError):
     """A day outside the years the calendar covers."""
 
-    def __init__(self, day: dt.date, first: dt.date, last: dt.date):
+    def __init__(self, day: dt.date, first: dt.date, last: dt.date) -> None:
         super().__init__(f"the support calendar covers {first.isoformat()} to {last.isoformat()} only "
                          f"({day.isoformat()} is outside)")
         self.day, self.first, self.last = day, first, last
@@ -160,7 +160,7 @@ class Calendar:
             return local
         self.is_business_day(reported.date())
         early, late = reported.replace(tzinfo=self.zone, fold=0), reported.replace(tzinfo=self.zone, fold=1)
-        early_utc, late_utc = early.astimezone(dt.timezone.utc), late.astimezone(dt.timezone.utc)
+        early_utc, late_utc = early.astimezone(dt.UTC), late.astimezone(dt.UTC)
         if early_utc == late_utc:
             return early_utc.astimezone(self.zone)
         back = early_utc.astimezone(self.zone).replace(tzinfo=None) == reported
@@ -173,7 +173,7 @@ class Calendar:
     def at(self, day: dt.date, time: dt.time) -> dt.datetime:
         """A wall-clock time of the plan's zone as an aware instant (a time in a DST gap moves forward)."""
         naive = dt.datetime.combine(day, time)
-        return naive.replace(tzinfo=self.zone).astimezone(dt.timezone.utc).astimezone(self.zone)
+        return naive.replace(tzinfo=self.zone).astimezone(dt.UTC).astimezone(self.zone)
 
     def opening(self, day: dt.date) -> dt.datetime:
         return self.at(day, self.rules.opens)
@@ -352,7 +352,7 @@ def ics(plan: Plan, now: dt.datetime, language: str, name: str, closed: str, dom
     Deterministic: UIDs are the date, plan and domain; DTSTAMP is `now`, never the wall clock."""
     cal = calendar(plan.calendar)
     first, last = export_years(now)
-    stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//{domain}//extranet support calendar//{language.upper()}",
              "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_ics_text(name)}",
              f"X-WR-TIMEZONE:{plan.calendar.timezone}"]

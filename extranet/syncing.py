@@ -24,10 +24,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import access, access_record
 from .content_types import content_type
 from .exceptions import ExtranetError
+
+if TYPE_CHECKING:
+    from types_boto3_s3 import S3Client  # stubs only (test extras): boto3 builds its clients at run time
 
 _FINGERPRINTED = re.compile(r"\.[0-9a-f]{8,}\.(?:min\.)?[a-z0-9]+$")
 """Theme assets whose name carries a hash of their content (`main.6f8fc17f.min.css`)."""
@@ -80,7 +84,7 @@ def _files(site: Path) -> list[str]:
 
 
 def sync(output: Path, bucket: str, *, prefix: str = "", endpoint_url: str | None = None, region: str | None = None,
-         allow_private: bool = False, dry_run: bool = False, client=None) -> SyncResult:  # noqa: ANN001
+         allow_private: bool = False, dry_run: bool = False, client: S3Client | None = None) -> SyncResult:
     """Make `s3://bucket/prefix` hold exactly the web root `output/site`."""
     import boto3
 
