@@ -35,6 +35,7 @@ from .loading import Extranet, InvalidInput
 if TYPE_CHECKING:
     from tqdm import tqdm
 
+    from .access import Area
     from .loading import Extranet
 
 EXIT_STATUS = """\
@@ -557,7 +558,7 @@ def _serve(args: argparse.Namespace) -> int:
         return servers.run(command, secret, download_secret, server=args.server, rebuilt=rebuilt)
 
 
-def _built_rules(built: Path) -> tuple[list, str]:
+def _built_rules(built: Path) -> tuple[list[Area], str]:
     """The access rules and the base path a build recorded in its `access.json`."""
     from . import access_record
 

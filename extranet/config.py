@@ -18,10 +18,10 @@ from mkdocs.config import config_options as c
 from .instants import parse_instant
 
 
-class Instant(c.BaseConfigOption[dt.datetime]):
+class Instant(base.BaseConfigOption[dt.datetime]):
     """An ISO-8601 instant with a UTC offset: builds are reproducible only at a stated moment.
 
-    `c.BaseConfigOption`, wrapped in `c.Optional` where it may be absent, as MkDocs' own options do
+    `BaseConfigOption`, wrapped in `c.Optional` where it may be absent, as MkDocs' own options do
     (its `OptionallyRequired` base is soft-deprecated). The parsing is `instants.parse_instant`'s,
     shared with `--now`."""
 

@@ -27,7 +27,7 @@ class ExtranetError(Exception):
 
     exit_status: int = 1
 
-    def __init__(self, message: str = "", *, file: str | None = None, line: int | None = None):
+    def __init__(self, message: str = "", *, file: str | None = None, line: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.file = file

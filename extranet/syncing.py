@@ -117,7 +117,7 @@ def _bucket_errors(bucket: str) -> Iterator[None]:
         raise SyncFailed(f"s3://{bucket}: {error}") from None
 
 
-def _transfer(s3, site: Path, bucket: str, prefix: str, dry_run: bool) -> SyncResult:  # noqa: ANN001 (an S3 client)
+def _transfer(s3: S3Client, site: Path, bucket: str, prefix: str, dry_run: bool) -> SyncResult:
     """Upload what differs, then delete what is gone."""
     remote: dict[str, str] = {}
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
