@@ -273,6 +273,48 @@ def test_a_browser_without_credentials_gets_the_login_page_in_its_language(serve
         f"{server.base}login/?next={quoted('en/releases/')}", f"{server.base}en/login/?next={quoted('en/releases/')}")
 
 
+PAGES = (("/extranet/en/", "/extranet/en/login/"),)
+LOGIN_PAGE_CASES = [  # (the query of login/, the login page the rule gives: None is login/ itself)
+    ("next=%2Fextranet%2Fen%2Freleases%2F", "/extranet/en/login/"),
+    ("next=/extranet/en/releases/", "/extranet/en/login/"),
+    ("next=%2fextranet%2fen%2f", "/extranet/en/login/"),  # lowercase hex digits
+    ("next=%2Fextranet%2F%65n%2F", "/extranet/en/login/"),  # a letter percent-encoded
+    ("next=/extranet/EN/releases/", None),  # paths are case-sensitive
+    ("next=%2FEXTRANET%2Fen%2F", None),
+    ("next=/extranet/en", None),  # not under en/
+    ("next=/extranet/releases/", None),
+    ("next=/extranet/en/&next=/extranet/en/", None),  # more than one next: none
+    ("next=/extranet/en/%zz", None),  # a malformed %: Go drops the parameter
+    ("next=/extranet/en/%2", None),
+    ("a=1&next=/extranet/en/", "/extranet/en/login/"),
+    ("NEXT=/extranet/en/", None),  # the name is case-sensitive
+    ("xnext=/extranet/en/", None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize("query, expected", LOGIN_PAGE_CASES)
+def test_login_page_rule(query, expected):
+    assert servers.login_page(query, PAGES) == expected
+
+
+@pytest.mark.parametrize("name", servers.SERVERS)
+def test_every_server_picks_the_login_page_by_the_one_rule(running: dict[str, Server], name: str):
+    """nginx, Apache and Caddy send a browser without credentials where extranet.servers.login_page
+    says, for the same values (under the demo's /extranet/)."""
+    server = running[name]
+    assert server.base == "/extranet/"
+    problems = []
+    for query, expected in LOGIN_PAGE_CASES:
+        status, headers, _ = server.request(f"/login/?{query}" if query else "/login/",
+                                            {"Accept": "text/html,application/xhtml+xml"})
+        location = headers.get("location", "").removeprefix(f"http://127.0.0.1:{server.port}")
+        got = location.split("?", 1)[0] if status == 302 else None if status == 200 else f"status {status}"
+        if got != expected:
+            problems.append(f"{query!r}: {got!r}, the rule says {expected!r}")
+    assert problems == []
+
+
 @pytest.mark.parametrize("name", servers.SERVERS)
 def test_a_refused_login_from_the_page_brings_no_browser_prompt(running: dict[str, Server], name: str):
     """The page's script marks its request: a 401 without WWW-Authenticate (the browser would pop up
