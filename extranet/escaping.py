@@ -245,10 +245,10 @@ def caddyfile_label(value: object) -> str:
     """`value` as a Caddyfile token in a field Caddy never expands (the basicauth realm): braces are
     kept, except `{$`, which Caddy would replace by an environment variable (`realm` splits it)."""
     text = str(value)
-    if "{$" in text or "`" in text or not text:
-        raise ConfigValueError(f"cannot be written verbatim into a Caddyfile: {text!r}")
     _no_controls(text, "a Caddyfile")
-    return f"`{text}`"
+    if "{$" in text or not text or ('"' in text or "\\" in text) and "`" in text:
+        raise ConfigValueError(f"cannot be written verbatim into a Caddyfile: {text!r}")
+    return f'"{text}"' if '"' not in text and "\\" not in text else f"`{text}`"
 
 
 _CADDY_PLACEHOLDER = re.compile(r"\{[a-z][a-z0-9_.]*\}")

@@ -16,11 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from extranet import access, servers
+from extranet import access, escaping, servers
 from extranet.building import build, validate
 
-from .conftest import NOW_DT
-from .servers import CREDENTIALS, SECRET, Server, Site
+from .conftest import HASH, NOW_DT
+from .servers import CREDENTIALS, SECRET, Server, Site, load_site
+from .servers import start as start_server
+from .servers import stop as stop_server
 
 ELBE = next(c for c in CREDENTIALS if c["customer"] == "elbe-precision")
 """A user whose own page is in English: /en/customers/elbe-precision/."""
@@ -365,29 +367,62 @@ def test_login_sets_extranet_who_and_logout_deletes_it(served: tuple[Site, dict[
                    if cookie in deleted)
 
 
-def test_names_with_config_syntax_characters_keep_every_server_configuration_valid(project, tmp_path: Path):
-    """Names are only ever written percent-encoded into server files: whatever a YAML name holds,
-    `nginx -t`, `apache2 -t` and `caddy validate` accept the configuration."""
-    hostile = "Q\"u'o$t{e} ;x\\y 100% `z` #c {{ 7*7 }} $(id) ${X} \u00e9 %0d%0a"
+HOSTILE = "Q\"u'o$t{e} ;x\\y 100% `z` #c {{ 7*7 }} $(id) ${X} {$HOME} \u00e9 %0d%0a"
+"""Every character a server configuration reads: both quotes, `$`, `{`, `}`, `;`, `\\`, `%`, `#`, a backtick."""
+
+
+@pytest.mark.parametrize("name", servers.SERVERS)
+def test_names_with_config_syntax_characters_keep_every_server_configuration_valid(project, tmp_path: Path,
+                                                                                   name: str):
+    """The product name (and so the realm), a customer's, a user's, a staff member's and the vendor's
+    name hold every character a configuration reads: `nginx -t`, `apache2 -t` and `caddy validate`
+    accept the result, and the server then sends the realm and the names as written (the realm
+    without what no server can carry in `WWW-Authenticate`, see escaping.realm)."""
+    import bcrypt
+
     for old, new in (("Alpha a.s.", "Alpha"), ("Alice Alpha", "Alice"), ("Staff One", "Staff"),
                      ("Vendor s.r.o.", "Vendor")):
-        project.replace("customers.yaml", f"name: {old}", f"name: {json.dumps(new + ' ' + hostile)}")
+        project.replace("customers.yaml", f"name: {old}", f"name: {json.dumps(new + ' ' + HOSTILE)}")
+    project.replace("customers.yaml", "product: Product", f"product: {json.dumps('Product ' + HOSTILE)}")
+    password = "correct horse battery"
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(10)).decode()
+    lines = (project.root / "customers.yaml").read_text(encoding="utf-8").splitlines(keepends=True)
+    project.write("customers.yaml", "".join(line.replace(HASH, hashed) if "login: alpha.one" in line else line
+                                            for line in lines))
     output = tmp_path / "build"
     build(project.config, now=NOW_DT, output=output)
     extranet = validate(project.config)
-    assert any("{" in p.name and "$" in p.name and '"' in p.name for p in access.principals(extranet))
-    areas = tuple(access.Area(**a) for a in json.loads((output / "server/access.json").read_text())["areas"])
-    for name in servers.SERVERS:
-        runtime = tmp_path / f"run-{name}"
-        servers.prepare(name, extranet, areas, project.root / "site_templates", output / "site", runtime, 1,
-                        SECRET)
-        command, environment = servers.check_command(name, runtime, runtime / "files")
-        result = subprocess.run(command, capture_output=True, text=True, timeout=60,
-                                env={**servers.environment(SECRET, SECRET), **environment})
-        assert result.returncode == 0, (name, result.stdout, result.stderr)
-        who = servers.who(extranet, next(p for p in access.principals(extranet) if not p.staff))
-        assert who in (runtime / "files" / name / {"nginx": "extranet-http.conf", "apache": "session.lua",
-                                                   "caddy": "extranet.caddy"}[name]).read_text()
+    people = access.principals(extranet)
+    assert all(c in extranet.vendor.product for c in "\"'${};\\")
+    assert any(all(c in p.name for c in "\"'${};\\") for p in people if not p.staff)
+    customer = next(c for c in extranet.customers if c.id == "alpha")
+    assert all(c in customer.name for c in "\"'${};\\")
+    site = load_site(project.root, output, NOW_DT)
+
+    runtime = tmp_path / f"run-{name}"
+    runtime.mkdir()
+    servers.prepare(name, extranet, site.areas, project.root / "site_templates", output / "site", runtime, 1, SECRET)
+    command, environment = servers.check_command(name, runtime, runtime / "files")
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                            env={**servers.environment(SECRET, SECRET), **environment})
+    assert result.returncode == 0, (name, result.stdout, result.stderr)
+    assert "AH00111" not in result.stderr  # httpd replaced no ${…} of a name by a Define
+
+    server = start_server(name, site, tmp_path / f"serve-{name}")
+    try:
+        status, headers, _ = server.request("/login/", {"Accept": "*/*"})
+        realm = escaping.realm(extranet.vendor.product)
+        assert all(c in realm for c in "'${};") and realm.startswith("Product Qu'o$t{e} ;xy")
+        # The header's bytes are the realm's UTF-8 (http.client reads header bytes as Latin-1).
+        assert (status, headers["www-authenticate"].encode("latin-1").decode()) == (401, f'Basic realm="{realm}"')
+        status, headers, _ = server.request("/login/", {"Authorization": basic("alpha.one", password)},
+                                            source="127.0.0.64")
+        assert status == 302
+        who = json.loads(urllib.parse.unquote(headers["set-cookie"].split("extranet_who=", 1)[1].split(";", 1)[0]))
+        alice = next(p for p in people if p.login == "alpha.one")
+        assert (who["name"], who["company"]) == (alice.name, customer.name)
+    finally:
+        stop_server(server)
 
 
 # --- Timing: unknown logins take as long as wrong passwords -------------------------------------
