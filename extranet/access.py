@@ -1,5 +1,8 @@
 """Access: who may read which page. The one place that decides it; server files only express it.
 
+`areas` decides the rules of a site (written to `access.json`), `table` compiles them into the one
+ordered table that nginx, Apache and Caddy render as it is, `UNLISTED` is the rule of every other path.
+
 Four audiences: public (anyone), customers (any customer's users), one customer (that customer's
 users), staff (vendor staff read everything). A user of a revoked customer is no principal at all,
 so the next deploy shuts them out everywhere.
@@ -170,12 +173,13 @@ def areas(pages: Iterable[Page], public_files: Iterable[str] = ()) -> tuple[Area
     Public pages are listed exactly; a customer's or staff page protects its whole directory.
     Defaulting to `customers` means a page nobody classified is never public by accident.
 
-    Every server must pick the same rule for a path. nginx takes an exact `location =` before any
-    prefix and, among prefixes, the longest; Apache and Caddy take the first rule of this list. So
-    the private prefixes come longest first, and a public path inside a private prefix is refused
-    here (nginx would serve it to anyone, Apache and Caddy only to the prefix's readers). Rejected:
-    letting the order of the list decide and hoping each server's configuration keeps it; that is
-    how a page marked public inside a customer's folder became public on nginx alone.
+    Every server must pick the same rule for a path. The servers render `table(areas)`, where an
+    exact row comes before any prefix and, among prefixes, the longest wins (nginx's own order);
+    `area_of` takes the first rule of this list. So the private prefixes come longest first, and a
+    public path inside a private prefix is refused here (the two orders would disagree on it: public
+    by the table, private by this list). Rejected: letting the order of the list decide and hoping
+    each server's configuration keeps it; that is how a page marked public inside a customer's
+    folder became public on nginx alone.
     """
     pages = list(pages)
     exact = sorted({Area(page.url, PUBLIC) for page in pages if page.audience == PUBLIC}, key=lambda a: a.path)

@@ -3,6 +3,11 @@
 The build writes them beside the web root, never inside it: credential files and configurations.
 Each server gets a block to include on a real host (with the deploy paths from `mkdocs.yml`) and a
 complete standalone configuration; `extranet serve` renders the same templates with local paths.
+
+The templates decide nothing: they render `access.Table` (the rules), `landing`, `login_page` and
+`safe_next` (where a login sends the reader), and write every value through the filter of their
+syntax (`escaping.SERVER_FILTERS`). Rejected: per-server decisions in the templates (nginx's `next`
+and login-page checks once disagreed with Apache's), and escaping in each template by hand.
 """
 
 from __future__ import annotations
