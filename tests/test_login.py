@@ -318,6 +318,21 @@ def test_every_server_picks_the_login_page_by_the_one_rule(running: dict[str, Se
 
 
 @pytest.mark.parametrize("name", servers.SERVERS)
+def test_next_is_read_by_one_rule_its_name_case_sensitively(running: dict[str, Server], name: str):
+    """`NEXT=` or `xnext=` is no `next=` on any server (nginx's own $arg_next ignores case)."""
+    server = running[name]
+    landing = server.base + LANDING[1:]
+    target = urllib.parse.quote(server.base + "en/releases/", safe="")
+    for query, login, logout in ((f"NEXT={target}", landing, server.base), (f"xnext={target}", landing, server.base),
+                                 (f"a=1&next={target}", server.base + "en/releases/", server.base + "en/releases/")):
+        status, headers, _ = server.request(f"/login/?{query}", {"Authorization": basic(ELBE["login"], ELBE["password"])},
+                                            source="127.0.0.65")
+        assert (status, headers["location"].removeprefix(f"http://127.0.0.1:{server.port}")) == (302, login), query
+        status, headers, _ = server.request(f"/logout/?{query}")
+        assert (status, headers["location"].removeprefix(f"http://127.0.0.1:{server.port}")) == (302, logout), query
+
+
+@pytest.mark.parametrize("name", servers.SERVERS)
 def test_a_refused_login_from_the_page_brings_no_browser_prompt(running: dict[str, Server], name: str):
     """The page's script marks its request: a 401 without WWW-Authenticate (the browser would pop up
     its own prompt over the page); requests that are not marked keep the challenge."""
