@@ -226,7 +226,8 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: L
             readers.setdefault(principal.customer, list(staff)).append(principal)  # type: ignore[arg-type]
     context = {
         "staff": staff, "readers": readers,
-        "principals": people, "table": access.table(areas), "layout": layout, "site": layout.site, "files": layout.files,
+        "principals": people, "table": access.table(areas), "layout": layout, "site": layout.site,
+        "files": layout.files,
         "runtime": layout.runtime, "port": layout.port, "base": layout.base, "secret_file": layout.secret_file,
         "downloads": layout.downloads, "download_secret_file": layout.download_secret_file,
         "login_socket": layout.login_socket,

@@ -325,7 +325,8 @@ def test_next_is_read_by_one_rule_its_name_case_sensitively(running: dict[str, S
     target = urllib.parse.quote(server.base + "en/releases/", safe="")
     for query, login, logout in ((f"NEXT={target}", landing, server.base), (f"xnext={target}", landing, server.base),
                                  (f"a=1&next={target}", server.base + "en/releases/", server.base + "en/releases/")):
-        status, headers, _ = server.request(f"/login/?{query}", {"Authorization": basic(ELBE["login"], ELBE["password"])},
+        status, headers, _ = server.request(f"/login/?{query}",
+                                            {"Authorization": basic(ELBE["login"], ELBE["password"])},
                                             source="127.0.0.65")
         assert (status, headers["location"].removeprefix(f"http://127.0.0.1:{server.port}")) == (302, login), query
         status, headers, _ = server.request(f"/logout/?{query}")

@@ -1,11 +1,9 @@
 """The server templates render `extranet.access.Table` and escape every value they write.
 
-No server needed: these read the templates and render them; tests/test_login.py and
+No server needed: these read the templates and the built demo's rules; tests/test_login.py and
 tests/test_access.py run the result on real servers."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import jinja2
 import pytest
@@ -13,9 +11,8 @@ from jinja2 import nodes
 
 from extranet import access, escaping
 
-from .servers import Site
-
 from .conftest import REPO
+from .servers import Site
 
 SERVER_TEMPLATES = sorted((REPO / "site_templates/servers").rglob("*.j2"))
 
@@ -75,7 +72,8 @@ def test_the_table_picks_the_rule_area_of_picks_for_every_file_of_the_site(site:
     URLs of its pages: the table's first matching row (what each server renders) is the rule
     `access.area_of` gives, except the sign-in paths each server answers itself."""
     table = access.table(site.areas)
-    paths = set(site.files()) | {path.removesuffix("index.html") for path in site.files() if path.endswith("index.html")}
+    files = site.files()
+    paths = set(files) | {path.removesuffix("index.html") for path in files if path.endswith("index.html")}
     paths |= {"no/such/page/", "customers/no-such-customer/", "assets", "staffx/"}
     differ = [(path, table.rule_for(path), access.area_of(path, site.areas)) for path in sorted(paths)
               if path not in access.SERVER_ANSWERED
@@ -89,7 +87,8 @@ def test_the_table_picks_the_rule_area_of_picks_for_every_file_of_the_site(site:
 def test_the_table_is_ordered_as_nginx_picks_and_ends_with_the_one_default():
     rules = access.areas([access.Page("", access.PUBLIC), access.Page("login/", access.PUBLIC),
                           access.Page("customers/alpha/", access.CUSTOMER, "alpha"),
-                          access.Page("customers/alpha/notes/", access.STAFF), access.Page("guides/", access.CUSTOMERS)])
+                          access.Page("customers/alpha/notes/", access.STAFF),
+                          access.Page("guides/", access.CUSTOMERS)])
     table = access.table(rules)
     assert [(row.path, row.exact, row.audience, row.customer) for row in table.rows] == [
         ("", True, "public", None), ("404.html", True, "public", None), ("index.html", True, "public", None),
@@ -98,7 +97,8 @@ def test_the_table_is_ordered_as_nginx_picks_and_ends_with_the_one_default():
         ("customers/alpha/notes/", False, "staff", None), ("customers/alpha/", False, "customer", "alpha"),
         ("customers/", False, "staff", None), ("assets/", False, "public", None)]
     assert table.default == access.Rule("", False, access.CUSTOMERS) and access.UNLISTED.audience == access.CUSTOMERS
-    assert table.rule_for("guides/") == table.default and table.rule_for("customers/alpha/notes/x.png").audience == "staff"
+    assert table.rule_for("guides/") == table.default
+    assert table.rule_for("customers/alpha/notes/x.png").audience == "staff"
 
 
 def test_unlisted_is_for_customers_in_one_place_only():
