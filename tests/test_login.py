@@ -400,6 +400,9 @@ def test_names_with_config_syntax_characters_keep_every_server_configuration_val
                      ("Vendor s.r.o.", "Vendor")):
         project.replace("customers.yaml", f"name: {old}", f"name: {json.dumps(new + ' ' + HOSTILE)}")
     project.replace("customers.yaml", "product: Product", f"product: {json.dumps('Product ' + HOSTILE)}")
+    # Logins that are keywords of nginx's `map` and `Require` of httpd.
+    project.replace("customers.yaml", "login: staff.one", "login: default")
+    project.replace("customers.yaml", "login: beta.one", "login: include")
     password = "correct horse battery"
     hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(10)).decode()
     lines = (project.root / "customers.yaml").read_text(encoding="utf-8").splitlines(keepends=True)
