@@ -21,6 +21,10 @@ leaves `[x](javascript:…)` a link. Stripping characters loses what the maintai
 
 The page renderer (`extranet.pages`) applies `markdown` to every `{{ }}` that is not `Markup`, so a
 template is safe unless it says otherwise; `Markup` marks text the templates themselves wrote.
+
+The server configurations (`site_templates/servers/`) have their own filters, one per syntax, at the
+end of this module (`SERVER_FILTERS`): there no filter is applied by default, so every `{{ }}` names
+its own (tests/test_servers_templates.py checks that it does).
 """
 
 from __future__ import annotations
