@@ -1,5 +1,8 @@
 """Access: who may read which page. The one place that decides it; server files only express it.
 
+`areas` decides the rules of a site (written to `access.json`), `table` compiles them into the one
+ordered table that nginx, Apache and Caddy render as it is, `UNLISTED` is the rule of every other path.
+
 Four audiences: public (anyone), customers (any customer's users), one customer (that customer's
 users), staff (vendor staff read everything). A user of a revoked customer is no principal at all,
 so the next deploy shuts them out everywhere.
@@ -171,12 +174,13 @@ def areas(pages: Iterable[Page], public_files: Iterable[str] = ()) -> tuple[Area
     Public pages are listed exactly; a customer's or staff page protects its whole directory.
     Defaulting to `customers` means a page nobody classified is never public by accident.
 
-    Every server must pick the same rule for a path. nginx takes an exact `location =` before any
-    prefix and, among prefixes, the longest; Apache and Caddy take the first rule of this list. So
-    the private prefixes come longest first, and a public path inside a private prefix is refused
-    here (nginx would serve it to anyone, Apache and Caddy only to the prefix's readers). Rejected:
-    letting the order of the list decide and hoping each server's configuration keeps it; that is
-    how a page marked public inside a customer's folder became public on nginx alone.
+    Every server must pick the same rule for a path. The servers render `table(areas)`, where an
+    exact row comes before any prefix and, among prefixes, the longest wins (nginx's own order);
+    `area_of` takes the first rule of this list. So the private prefixes come longest first, and a
+    public path inside a private prefix is refused here (the two orders would disagree on it: public
+    by the table, private by this list). Rejected: letting the order of the list decide and hoping
+    each server's configuration keeps it; that is how a page marked public inside a customer's
+    folder became public on nginx alone.
     """
     pages = list(pages)
     exact = sorted({Area(page.url, PUBLIC) for page in pages if page.audience == PUBLIC}, key=lambda a: a.path)
@@ -206,12 +210,76 @@ def _customers_dir(area: Area) -> str:
     return area.path.rstrip("/").rsplit("/", 1)[0] + "/"
 
 
+UNLISTED = Area("", CUSTOMERS, prefix=True)
+"""The rule of every path no area lists: any customer's users (and staff). The one place it is
+said; `area_of` falls back to it and `table` ends with it, so no server template repeats it."""
+
+
 def area_of(path: str, rules: Iterable[Area]) -> Area:
     """The rule for a site-relative file path (`customers/acme/index.html`) or directory URL."""
     for area in rules:
         if area.matches(path):
             return area
-    return Area("", CUSTOMERS, prefix=True)
+    return UNLISTED
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """One row of `Table`: a URL path (relative to the base path) matched exactly or as a prefix."""
+
+    path: str
+    exact: bool
+    audience: str
+    customer: str | None = None
+
+    def matches(self, path: str) -> bool:
+        return path == self.path if self.exact else path.startswith(self.path)
+
+
+SERVER_ANSWERED = ("login/", "logout/")
+"""Exact paths each server answers with its own handler (sign-in, sign-out), never with a rule:
+a row for them would collide with that handler (nginx refuses two `location =` of one path)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    """The access rules of a site compiled once for the servers: what nginx, Apache and Caddy render.
+
+    Semantics, which each server expresses literally: the `exact` rows come first (sorted by
+    path), then the prefix rows from the longest path to the shortest, then `default` (the prefix
+    `""`, `UNLISTED`). The first row that matches a path decides. nginx writes the rows as
+    `location =` and `location ^~` blocks in this order (it picks exactly that row: an exact match
+    first, else the longest `^~` prefix); Apache and Caddy, where the last matching section or
+    `vars` wins, write `default` first and then the rows from the last to the first.
+
+    A directory page matched exactly (`""`, `customers/`) is two exact rows, the directory URL and its
+    `index.html`, so no server needs a pattern of its own for "the directory or its index".
+    Rejected: rendering `areas` in each template (nginx sorted them by `=`/`^~`, Apache and Caddy by
+    list order, and the default lived in four places), and regular expressions for every row (nginx
+    would then try them in file order, another order to keep in step).
+    """
+
+    rows: tuple[Rule, ...]
+    default: Rule
+
+    def rule_for(self, path: str) -> Rule:
+        """The row a server picks for a site-relative path: the same decision as `area_of`."""
+        return next((row for row in self.rows if row.matches(path)), self.default)
+
+
+def table(rules: Iterable[Area]) -> Table:
+    """`rules` (as `areas` returns them, or as read back from `access.json`) as a `Table`."""
+    rows: set[Rule] = set()
+    for area in rules:
+        if area.prefix:
+            rows.add(Rule(area.path, False, area.audience, area.customer))
+            continue
+        paths = [area.path, area.path + "index.html"] if area.path == "" or area.path.endswith("/") else [area.path]
+        rows.update(Rule(path, True, area.audience, area.customer) for path in paths
+                    if path not in SERVER_ANSWERED)
+    ordered = sorted(rows, key=lambda row: (not row.exact, -len(row.path) if not row.exact else 0, row.path))
+    default = Rule(UNLISTED.path, False, UNLISTED.audience, UNLISTED.customer)
+    return Table(tuple(ordered), default)
 
 
 def served_as(path: str, audience: str, customer: str | None, rules: Iterable[Area]) -> str | None:

@@ -3,6 +3,11 @@
 The build writes them beside the web root, never inside it: credential files and configurations.
 Each server gets a block to include on a real host (with the deploy paths from `mkdocs.yml`) and a
 complete standalone configuration; `extranet serve` renders the same templates with local paths.
+
+The templates decide nothing: they render `access.Table` (the rules), `landing`, `login_page` and
+`safe_next` (where a login sends the reader), and write every value through the filter of their
+syntax (`escaping.SERVER_FILTERS`). Rejected: per-server decisions in the templates (nginx's `next`
+and login-page checks once disagreed with Apache's), and escaping in each template by hand.
 """
 
 from __future__ import annotations
@@ -127,6 +132,34 @@ def safe_next(raw: str | None, base: str = "/") -> str | None:
     return text if re.fullmatch(next_pattern(base), text) else None
 
 
+# --- The one rule for the login page's language (a browser without credentials at /login/) ---------
+# nginx (session.js, elsewhere), Apache (session.lua, login) and Caddy (vars_regexp on Go's decoding)
+# implement exactly this; tests/test_login.py sends the same values to all three.
+
+def login_pages(extranet: Extranet, base: str) -> tuple[tuple[str, str], ...]:
+    """(the path of a language, its login page) for each language but the first, whose login page
+    is `login/` itself."""
+    return tuple((f"{base}{extranet.url_prefix(language)}", f"{base}{extranet.url_prefix(language)}login/")
+                 for language in extranet.languages[1:])
+
+
+_MALFORMED = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def login_page(query: str, pages: Iterable[tuple[str, str]]) -> str | None:
+    """Where `login/?<query>` sends a browser without credentials: the login page of the language
+    whose path the page it came from (`next`) lies under, or None (this login page).
+
+    `next` as sent, decoded once: the first of `pages` whose path it starts with, case-sensitively.
+    None when the query holds no `next`, more than one, or a `%` without two hex digits (Go drops
+    such a parameter, so Caddy could not see it)."""
+    values = [part[len("next="):] for part in query.split("&") if part.startswith("next=")]
+    if len(values) != 1 or _MALFORMED.search(values[0]):
+        return None
+    decoded = urllib.parse.unquote_to_bytes(values[0]).decode("latin-1")  # the paths hold no `+`
+    return next((page for path, page in pages if decoded.startswith(path)), None)
+
+
 # --- Who is logged in, for the pages' header (the cookie `extranet_who`) -------------------------
 
 def who(extranet: Extranet, principal: Principal, base: str = "/") -> str:
@@ -169,49 +202,17 @@ def dummy_hash(people: Iterable[Principal]) -> str:
     return DUMMY_HASHES[min(max(cost, 10), 14)]
 
 
-_CADDY_BARE = re.compile(r"[A-Za-z0-9._~/*$:@%+=,^?-]+")
-_REGEX_SPECIAL = re.compile(r"([\\.+*?()|\[\]{}^$])")
-
-
-def caddyfile_token(value: object) -> str:
-    """`value` as one Caddyfile token that Caddy reads back verbatim: bare, "quoted" or `raw`.
-
-    Braces are refused, not escaped: Caddy reads `{$VAR}` and `{placeholder}` in most fields."""
-    text = str(value)
-    if not text or any(ch in text for ch in "{}") or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
-        raise ValueError(f"cannot be written verbatim into a Caddyfile: {text!r}")
-    if _CADDY_BARE.fullmatch(text):
-        return text
-    if '"' not in text and "\\" not in text:
-        return f'"{text}"'
-    if "`" not in text:
-        return f"`{text}`"
-    raise ValueError(f"cannot be written verbatim into a Caddyfile: {text!r}")
-
-
-_CADDY_PLACEHOLDER = re.compile(r"\{[a-z][a-z0-9_.]*\}")
-
-
-def caddyfile_template(value: object) -> str:
-    """Like `caddyfile_token`, but Caddy placeholders (`{http.request.uri}`) in it stay placeholders;
-    any other brace is refused."""
-    text = str(value)
-    token = caddyfile_token(_CADDY_PLACEHOLDER.sub("x", text))
-    if token[0] in "\"`":
-        return token[0] + text + token[0]
-    return text
-
-
-def regex_literal(value: object) -> str:
-    """`value` as a regular expression (RE2, Go) that matches exactly that text."""
-    return _REGEX_SPECIAL.sub(r"\\\1", str(value))
+# The Caddyfile and regular-expression writers, under the names tests and callers knew.
+caddyfile_token = escaping.caddyfile
+caddyfile_template = escaping.caddyfile_template
+regex_literal = escaping.regex_literal
 
 
 def _environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(autoescape=False,  # noqa: S701 (server configuration, not HTML: per-syntax filters)
                              loader=resources.loader(templates, "servers"), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(caddyfile=caddyfile_token, caddyfile_template=caddyfile_template, regex=regex_literal)
+    env.filters.update(escaping.SERVER_FILTERS)
     return env
 
 
@@ -227,17 +228,17 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: L
             readers.setdefault(principal.customer, list(staff)).append(principal)  # type: ignore[arg-type]  # not staff: a customer's
     context = {
         "staff": staff, "readers": readers,
-        "principals": people, "areas": tuple(areas), "layout": layout, "site": layout.site, "files": layout.files,
+        "principals": people, "table": access.table(areas), "layout": layout, "site": layout.site,
+        "files": layout.files,
         "runtime": layout.runtime, "port": layout.port, "base": layout.base, "secret_file": layout.secret_file,
         "downloads": layout.downloads, "download_secret_file": layout.download_secret_file,
         "login_socket": layout.login_socket,
         "landing": {p.login: landing(extranet, p) for p in people},
-        "realm": f"{escaping.server_text(extranet.vendor.product)} extranet", "session_lifetime": SESSION_LIFETIME,
+        "realm": escaping.realm(extranet.vendor.product), "session_lifetime": SESSION_LIFETIME,
         "who": {p.login: who(extranet, p, layout.base) for p in people}, "dummy_login": DUMMY_LOGIN,
         "next_pattern": next_pattern(layout.base), "next_raw_chars": NEXT_RAW_CHARS,
         "next_path_chars": NEXT_PATH_CHARS,
-        "login_pages": {extranet.url_prefix(language): f"{layout.base}{extranet.url_prefix(language)}login/"
-                        for language in extranet.languages},
+        "login_pages": login_pages(extranet, layout.base),
         # Error pages: each status in each language; the first language's lie at the root, the
         # others' under their prefix (servers pick by the path asked for).
         "error_statuses": errors.STATUSES, "download_403": errors.DOWNLOAD_403,

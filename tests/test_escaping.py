@@ -47,8 +47,58 @@ EXACT = {  # (helper, value, output)
     "url https": (escaping.url, "https://x.example/a b?c=1&d=(2)", "https://x.example/a%20b?c=1&amp;d=%282%29"),
     "url mailto": (escaping.url, "mailto:a@x.example?subject=a\"b", "mailto:a@x.example?subject=a%22b"),
     "url relative": (escaping.url, "../releases/9.3.0.md", "../releases/9.3.0.md"),
-    "server text": (escaping.server_text, 'ACME "CRM"; {$x} \\ \n 2000', "ACME CRM x 2000"),
 }
+
+SERVER = {  # (filter, value, output): each server syntax reads the output back as the value
+    "realm keeps what every server can carry": (escaping.realm, 'ACME "CRM"; {x} $y \'q\' \\ 100% \n 2000',
+                                                "ACME CRM; {x} $y 'q' 100 2000 extranet"),
+    "realm splits Caddy's {$": (escaping.realm, "A {$HOME} ${X}", "A { $HOME} $ {X} extranet"),
+    "nginx bare": (escaping.nginx, "/srv/extranet/site", "/srv/extranet/site"),
+    "nginx quoted": (escaping.nginx, "A \"b\" c;{d}", '"A \\"b\\" c;{d}"'),
+    "nginx dollar": (escaping.nginx, "a $b ${c}", '"a ${extranet_dollar}b ${extranet_dollar}{c}"'),
+    "nginx backslash": (escaping.nginx, "a\\b", '"a\\\\b"'),
+    "nginx regex": (escaping.nginx_regex, "^/a\\.b$", '"^/a\\.b$"'),
+    "apache": (escaping.apache, "A \"b\" $c {d};'e'", '"A \\"b\\" $c {d};\'e\'"'),
+    "apache regex": (escaping.apache_regex, "^/a\\x20b$", '"^/a\\x20b$"'),
+    "caddyfile bare": (escaping.caddyfile, "anneca.horakova", "anneca.horakova"),
+    "caddyfile quoted": (escaping.caddyfile, "private, no-store", '"private, no-store"'),
+    "caddyfile raw": (escaping.caddyfile, 'a "b" \\c', '`a "b" \\c`'),
+    "caddyfile label": (escaping.caddyfile_label, "A {x} $y ;'z' `w` #c", "\"A {x} $y ;'z' `w` #c\""),
+    "caddyfile raw label": (escaping.caddyfile_label, 'A "x" {y}', '`A "x" {y}`'),
+    "caddyfile placeholder": (escaping.caddyfile_template, "/login/?next={http.request.uri}",
+                              "/login/?next={http.request.uri}"),
+    "lua": (escaping.lua, 'a"b\\c\né', '"a\\034b\\092c\\010\\195\\169"'),
+    "js": (escaping.js, 'a"b</script>é', '"a\\"b</script>\\u00e9"'),
+    "regex": (escaping.regex_literal, "/a.b+c/ $x{1};'\"%é",
+              "/a\\.b\\+c/\\x20\\x24x\\x7B1\\x7D\\x3B\\x27\\x22\\x25é"),
+    "number": (escaping.number, 8080, "8080"),
+    "ini": (escaping.ini, "^/a%b", "^/a%%b"),
+    "comment": (escaping.comment, "a\nlisten 80;\rb", "a listen 80; b"),
+}
+
+
+@pytest.mark.parametrize("name", SERVER)
+def test_each_server_filter_writes_exactly(name):
+    helper, value, expected = SERVER[name]
+    assert helper(value) == expected
+
+
+@pytest.mark.parametrize("helper, value", [
+    (escaping.nginx, "a\nb"), (escaping.nginx_regex, 'a"b'), (escaping.nginx_regex, "a b"),
+    (escaping.apache, "a\\b"), (escaping.apache, "a ${X}"), (escaping.apache, "%{HTTP_HOST}"),
+    (escaping.apache, "a\rb"),
+    (escaping.apache_regex, "a;b"), (escaping.caddyfile, "{$HOME}"), (escaping.caddyfile, "a{b}"),
+    (escaping.caddyfile, ""), (escaping.caddyfile, '`"both"`'), (escaping.caddyfile_label, "a {$X}"),
+    (escaping.caddyfile_template, "{env.HOME} {$X}"), (escaping.regex_literal, "a\x00"), (escaping.number, "80"),
+    (escaping.number, True), (escaping.ini, "a\nb"),
+])
+def test_each_server_filter_refuses_what_its_syntax_cannot_carry(helper, value):
+    with pytest.raises(escaping.ConfigValueError):
+        helper(value)
+
+
+def test_every_server_filter_is_in_the_table():
+    assert {helper for helper, _, _ in SERVER.values()} - {escaping.realm} == set(escaping.SERVER_FILTERS.values())
 
 
 @pytest.mark.parametrize("name", EXACT)

@@ -62,6 +62,8 @@ CASES = [
     (["build"], access.AudienceError("audience 'x' is unknown"), 1, "build failed: audience 'x' is unknown\n"),
     (["build"], access.ConflictingAreas("move a/b.md"), 1, "build failed: move a/b.md\n"),
     (["build"], escaping.UnsafeLink("javascript:"), 1, "build failed: javascript:\n"),
+    (["build"], escaping.ConfigValueError("cannot be written into an nginx string: 'a\\x00'"), 1,
+     "build failed: cannot be written into an nginx string: 'a\\x00'\n"),
     (["build"], resources.InvalidStrings("strings.yaml:1:1: expected a mapping"), 1,
      "build failed: strings.yaml:1:1: expected a mapping\n"),
     (SLA, support_calendar.OutOfRange(DAY, dt.date(2025, 1, 1), dt.date(2028, 12, 31)), 1,

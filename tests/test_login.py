@@ -16,11 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from extranet import access, servers
+from extranet import access, escaping, servers
 from extranet.building import build, validate
 
-from .conftest import NOW_DT
-from .servers import CREDENTIALS, SECRET, Server, Site
+from .conftest import HASH, NOW_DT
+from .servers import CREDENTIALS, SECRET, Server, Site, load_site
+from .servers import start as start_server
+from .servers import stop as stop_server
 
 ELBE = next(c for c in CREDENTIALS if c["customer"] == "elbe-precision")
 """A user whose own page is in English: /en/customers/elbe-precision/."""
@@ -273,6 +275,64 @@ def test_a_browser_without_credentials_gets_the_login_page_in_its_language(serve
         f"{server.base}login/?next={quoted('en/releases/')}", f"{server.base}en/login/?next={quoted('en/releases/')}")
 
 
+PAGES = (("/extranet/en/", "/extranet/en/login/"),)
+LOGIN_PAGE_CASES = [  # (the query of login/, the login page the rule gives: None is login/ itself)
+    ("next=%2Fextranet%2Fen%2Freleases%2F", "/extranet/en/login/"),
+    ("next=/extranet/en/releases/", "/extranet/en/login/"),
+    ("next=%2fextranet%2fen%2f", "/extranet/en/login/"),  # lowercase hex digits
+    ("next=%2Fextranet%2F%65n%2F", "/extranet/en/login/"),  # a letter percent-encoded
+    ("next=/extranet/EN/releases/", None),  # paths are case-sensitive
+    ("next=%2FEXTRANET%2Fen%2F", None),
+    ("next=/extranet/en", None),  # not under en/
+    ("next=/extranet/releases/", None),
+    ("next=/extranet/en/&next=/extranet/en/", None),  # more than one next: none
+    ("next=/extranet/en/%zz", None),  # a malformed %: Go drops the parameter
+    ("next=/extranet/en/%2", None),
+    ("a=1&next=/extranet/en/", "/extranet/en/login/"),
+    ("NEXT=/extranet/en/", None),  # the name is case-sensitive
+    ("xnext=/extranet/en/", None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize("query, expected", LOGIN_PAGE_CASES)
+def test_login_page_rule(query, expected):
+    assert servers.login_page(query, PAGES) == expected
+
+
+@pytest.mark.parametrize("name", servers.SERVERS)
+def test_every_server_picks_the_login_page_by_the_one_rule(running: dict[str, Server], name: str):
+    """nginx, Apache and Caddy send a browser without credentials where extranet.servers.login_page
+    says, for the same values (under the demo's /extranet/)."""
+    server = running[name]
+    assert server.base == "/extranet/"
+    problems = []
+    for query, expected in LOGIN_PAGE_CASES:
+        status, headers, _ = server.request(f"/login/?{query}" if query else "/login/",
+                                            {"Accept": "text/html,application/xhtml+xml"})
+        location = headers.get("location", "").removeprefix(f"http://127.0.0.1:{server.port}")
+        got = location.split("?", 1)[0] if status == 302 else None if status == 200 else f"status {status}"
+        if got != expected:
+            problems.append(f"{query!r}: {got!r}, the rule says {expected!r}")
+    assert problems == []
+
+
+@pytest.mark.parametrize("name", servers.SERVERS)
+def test_next_is_read_by_one_rule_its_name_case_sensitively(running: dict[str, Server], name: str):
+    """`NEXT=` or `xnext=` is no `next=` on any server (nginx's own $arg_next ignores case)."""
+    server = running[name]
+    landing = server.base + LANDING[1:]
+    target = urllib.parse.quote(server.base + "en/releases/", safe="")
+    for query, login, logout in ((f"NEXT={target}", landing, server.base), (f"xnext={target}", landing, server.base),
+                                 (f"a=1&next={target}", server.base + "en/releases/", server.base + "en/releases/")):
+        status, headers, _ = server.request(f"/login/?{query}",
+                                            {"Authorization": basic(ELBE["login"], ELBE["password"])},
+                                            source="127.0.0.65")
+        assert (status, headers["location"].removeprefix(f"http://127.0.0.1:{server.port}")) == (302, login), query
+        status, headers, _ = server.request(f"/logout/?{query}")
+        assert (status, headers["location"].removeprefix(f"http://127.0.0.1:{server.port}")) == (302, logout), query
+
+
 @pytest.mark.parametrize("name", servers.SERVERS)
 def test_a_refused_login_from_the_page_brings_no_browser_prompt(running: dict[str, Server], name: str):
     """The page's script marks its request: a 401 without WWW-Authenticate (the browser would pop up
@@ -323,30 +383,66 @@ def test_login_sets_extranet_who_and_logout_deletes_it(served: tuple[Site, dict[
                    if cookie in deleted)
 
 
+HOSTILE = "Q\"u'o$t{e} ;x\\y 100% `z` #c {{ 7*7 }} $(id) ${X} {$HOME} \u00e9 %0d%0a"
+"""Every character a server configuration reads: both quotes, `$`, `{`, `}`, `;`, `\\`, `%`, `#`, a backtick."""
+
+
 @pytest.mark.servers
-def test_names_with_config_syntax_characters_keep_every_server_configuration_valid(project, tmp_path: Path):
-    """Names are only ever written percent-encoded into server files: whatever a YAML name holds,
-    `nginx -t`, `apache2 -t` and `caddy validate` accept the configuration."""
-    hostile = "Q\"u'o$t{e} ;x\\y 100% `z` #c {{ 7*7 }} $(id) ${X} \u00e9 %0d%0a"
+@pytest.mark.parametrize("name", servers.SERVERS)
+def test_names_with_config_syntax_characters_keep_every_server_configuration_valid(project, tmp_path: Path,
+                                                                                   name: str):
+    """The product name (and so the realm), a customer's, a user's, a staff member's and the vendor's
+    name hold every character a configuration reads: `nginx -t`, `apache2 -t` and `caddy validate`
+    accept the result, and the server then sends the realm and the names as written (the realm
+    without what no server can carry in `WWW-Authenticate`, see escaping.realm)."""
+    import bcrypt
+
     for old, new in (("Alpha a.s.", "Alpha"), ("Alice Alpha", "Alice"), ("Staff One", "Staff"),
                      ("Vendor s.r.o.", "Vendor")):
-        project.replace("customers.yaml", f"name: {old}", f"name: {json.dumps(new + ' ' + hostile)}")
+        project.replace("customers.yaml", f"name: {old}", f"name: {json.dumps(new + ' ' + HOSTILE)}")
+    project.replace("customers.yaml", "product: Product", f"product: {json.dumps('Product ' + HOSTILE)}")
+    # Logins that are keywords of nginx's `map` and `Require` of httpd.
+    project.replace("customers.yaml", "login: staff.one", "login: default")
+    project.replace("customers.yaml", "login: beta.one", "login: include")
+    password = "correct horse battery"
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(10)).decode()
+    lines = (project.root / "customers.yaml").read_text(encoding="utf-8").splitlines(keepends=True)
+    project.write("customers.yaml", "".join(line.replace(HASH, hashed) if "login: alpha.one" in line else line
+                                            for line in lines))
     output = tmp_path / "build"
     build(project.config, now=NOW_DT, output=output)
     extranet = validate(project.config)
-    assert any("{" in p.name and "$" in p.name and '"' in p.name for p in access.principals(extranet))
-    areas = tuple(access.Area(**a) for a in json.loads((output / "server/access.json").read_text())["areas"])
-    for name in servers.SERVERS:
-        runtime = tmp_path / f"run-{name}"
-        servers.prepare(name, extranet, areas, project.root / "site_templates", output / "site", runtime, 1,
-                        SECRET)
-        command, environment = servers.check_command(name, runtime, runtime / "files")
-        result = subprocess.run(command, capture_output=True, text=True, timeout=60,
-                                env={**servers.environment(SECRET, SECRET), **environment})
-        assert result.returncode == 0, (name, result.stdout, result.stderr)
-        who = servers.who(extranet, next(p for p in access.principals(extranet) if not p.staff))
-        assert who in (runtime / "files" / name / {"nginx": "extranet-http.conf", "apache": "session.lua",
-                                                   "caddy": "extranet.caddy"}[name]).read_text()
+    people = access.principals(extranet)
+    assert all(c in extranet.vendor.product for c in "\"'${};\\")
+    assert any(all(c in p.name for c in "\"'${};\\") for p in people if not p.staff)
+    customer = next(c for c in extranet.customers if c.id == "alpha")
+    assert all(c in customer.name for c in "\"'${};\\")
+    site = load_site(project.root, output, NOW_DT)
+
+    runtime = tmp_path / f"run-{name}"
+    runtime.mkdir()
+    servers.prepare(name, extranet, site.areas, project.root / "site_templates", output / "site", runtime, 1, SECRET)
+    command, environment = servers.check_command(name, runtime, runtime / "files")
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                            env={**servers.environment(SECRET, SECRET), **environment})
+    assert result.returncode == 0, (name, result.stdout, result.stderr)
+    assert "AH00111" not in result.stderr  # httpd replaced no ${…} of a name by a Define
+
+    server = start_server(name, site, tmp_path / f"serve-{name}")
+    try:
+        status, headers, _ = server.request("/login/", {"Accept": "*/*"})
+        realm = escaping.realm(extranet.vendor.product)
+        assert all(c in realm for c in "'${};") and realm.startswith("Product Qu'o$t{e} ;xy")
+        # The header's bytes are the realm's UTF-8 (http.client reads header bytes as Latin-1).
+        assert (status, headers["www-authenticate"].encode("latin-1").decode()) == (401, f'Basic realm="{realm}"')
+        status, headers, _ = server.request("/login/", {"Authorization": basic("alpha.one", password)},
+                                            source="127.0.0.64")
+        assert status == 302
+        who = json.loads(urllib.parse.unquote(headers["set-cookie"].split("extranet_who=", 1)[1].split(";", 1)[0]))
+        alice = next(p for p in people if p.login == "alpha.one")
+        assert (who["name"], who["company"]) == (alice.name, customer.name)
+    finally:
+        stop_server(server)
 
 
 # --- Timing: unknown logins take as long as wrong passwords -------------------------------------
