@@ -227,10 +227,8 @@ def _build_shard(config_file: Path, site_dir: Path, languages: tuple[str, ...] |
         plugin_config(config).now = now
     plugin = config.plugins["extranet"]
     plugin.preloaded = extranet
-    if progress is not None:
-        plugin.progress = progress
-    if languages is not None:
-        plugin.shard = frozenset(languages)
+    plugin.progress = progress or (lambda stage, done, total: None)  # not a previous build's: MkDocs keeps the instance
+    plugin.shard = None if languages is None else frozenset(languages)
     try:
         mkdocs_build(config)
     except (MkDocsException, Abort) as error:

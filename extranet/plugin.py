@@ -163,6 +163,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             log.info("extranet: no site_url in mkdocs.yml, so no Atom feeds (they need absolute links)")
         renderer = Renderer(self.extranet, self.templates, self.storage, self.now, site_url)
         self.generated, self._widgets, self._sections = {}, {}, {}
+        self.shard_files = []  # MkDocs keeps a plugin's instance from one build to the next
         for page in renderer.pages(self.shard):
             if files.get_file_from_path(page.path) is not None:
                 raise PluginError(f"extranet: {config.docs_dir}/{page.path} collides with a generated page; "
