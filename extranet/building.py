@@ -55,6 +55,7 @@ from typing import Any
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
+from mkdocs import utils as mkdocs_utils
 from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
 from . import storage
@@ -203,7 +204,8 @@ def build(config_file: Path, *, now: dt.datetime | None = None, output: Path | N
     try:
         languages = _shards(base, workers)
         if len(languages) > 1:
-            done = _build_parallel(config_file, staging / site_dir.name, languages, now, extranet, progress)
+            done = _build_parallel(config_file, staging / site_dir.name, languages, now, extranet, progress,
+                                   strict=base.strict)
             if shards is not None:
                 shards.extend(done)
         else:
@@ -229,6 +231,8 @@ def _build_shard(config_file: Path, site_dir: Path, languages: tuple[str, ...] |
     plugin.preloaded = extranet
     plugin.progress = progress or (lambda stage, done, total: None)  # not a previous build's: MkDocs keeps the instance
     plugin.shard = None if languages is None else frozenset(languages)
+    if languages is not None:
+        config.strict = False  # counted by the parent, over every process (see `_build_parallel`)
     try:
         mkdocs_build(config)
     except (MkDocsException, Abort) as error:
@@ -259,9 +263,14 @@ def _shards(config: Any, workers: int | None) -> list[tuple[str, ...]]:
 
 
 def _build_parallel(config_file: Path, site_dir: Path, shards: list[tuple[str, ...]], now: dt.datetime | None,
-                    extranet: Extranet, progress: Progress | None) -> list[Shard]:
+                    extranet: Extranet, progress: Progress | None, *, strict: bool) -> list[Shard]:
     """Build each shard in a forked process, then move the others' own files into the first's
-    `site_dir` (see the module docstring). The first failure stops the others and is raised here."""
+    `site_dir` (see the module docstring). The first failure stops the others and is raised here.
+
+    The log reads as a sequential build's: the first process's records as they come, each later
+    one's after those of the processes before it, a record every process logs (a configuration
+    warning) once. Strict mode is counted here, on those records, as MkDocs counts it in one
+    process: the processes build without it, so a warning in one language does not hide the rest."""
     context = multiprocessing.get_context("fork")  # the children share the validated model
     messages: Any = context.Queue()
     places = [site_dir] + [site_dir.parent / f".shard-{index}" / site_dir.name for index in range(1, len(shards))]
@@ -274,6 +283,26 @@ def _build_parallel(config_file: Path, site_dir: Path, shards: list[tuple[str, .
     results: dict[int, tuple[list[str], Shard]] = {}
     counts: dict[str, dict[int, tuple[int, int]]] = {}
     shown: set[tuple[str, int, str]] = set()
+    held: list[list[logging.LogRecord]] = [[] for _ in shards]
+    live = 0
+    """The process whose records are shown as they come; the later ones' are held until it ends."""
+
+    def show(record: logging.LogRecord) -> None:
+        key = (record.name, record.levelno, record.getMessage())
+        if key not in shown:
+            shown.add(key)
+            logging.getLogger(record.name).handle(record)
+
+    def release(until: int) -> None:
+        nonlocal live
+        while live < until:
+            live += 1
+            for record in held[live]:
+                show(record)
+            held[live].clear()
+
+    warnings = mkdocs_utils.CountHandler(level=logging.WARNING)
+    logging.getLogger("mkdocs").addHandler(warnings)
     try:
         while len(results) < len(processes):
             try:
@@ -286,27 +315,33 @@ def _build_parallel(config_file: Path, site_dir: Path, shards: list[tuple[str, .
                 continue
             kind, index, *rest = message
             if kind == "log":
-                record: logging.LogRecord = rest[0]
-                key = (record.name, record.levelno, record.getMessage())
-                if key not in shown:  # a warning every process meets before the pages is said once
-                    shown.add(key)
-                    logging.getLogger(record.name).handle(record)
+                if index == live:
+                    show(rest[0])
+                else:
+                    held[index].append(rest[0])
             elif kind == "progress" and progress is not None:
                 stage, done, total = rest
                 counts.setdefault(stage, {})[index] = (done, total)
                 if stage == "pages":  # the others (the first process's server files) once all pages are done
                     progress(stage, sum(d for d, _ in counts[stage].values()), sum(t for _, t in counts[stage].values()))
             elif kind == "failed":
+                release(len(shards) - 1)
                 raise rest[0]
             elif kind == "done":
                 results[index] = (rest[0], rest[1])
+                while live in results and live < len(shards) - 1:
+                    release(live + 1)
     finally:
+        logging.getLogger("mkdocs").removeHandler(warnings)
         for process in processes:
             if process.is_alive():
                 process.terminate()
             process.join()
         messages.close()
         messages.join_thread()
+    if strict and warnings.get_counts():  # MkDocs' own words (mkdocs.commands.build)
+        raise BuildFailed(f"Aborted with {', '.join(f'{v} {k.lower()}s' for k, v in warnings.get_counts())} "
+                          f"in strict mode!")
     for stage, reported in counts.items():
         if stage != "pages" and progress is not None:
             progress(stage, sum(d for d, _ in reported.values()), sum(t for _, t in reported.values()))
