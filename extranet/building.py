@@ -255,7 +255,7 @@ def _shards(config: Any, workers: int | None) -> list[tuple[str, ...]]:
         else:
             workers = min(os.cpu_count() or 1, MAX_WORKERS)
     if workers < 1:
-        raise BuildFailed(f"workers: {workers}: expected the number of build processes, 1 or more")
+        raise BuildFailed(f"workers={workers}: expected the number of build processes, 1 or more")
     if set(config.plugins) - PARALLEL_PLUGINS:
         workers = 1
     count = max(1, min(workers, len(languages)))
