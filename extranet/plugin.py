@@ -84,8 +84,9 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         """Set by a parallel `extranet build` (see `extranet.building`): the languages whose pages this
         process renders; None (`mkdocs build`, `serve`, a sequential build): every language."""
         self.shard_files: list[str] = []
-        """In a shard: what this process wrote that is its own (its languages' pages, error pages and
-        search indexes), relative to `site_dir`; the rest of its output is the first language's shard's."""
+        """In a shard: what this process wrote that is its own (its languages' pages, error pages,
+        feeds and search indexes), relative to `site_dir`; the rest of its output is the first
+        language's shard's."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.preview = command == "serve"
@@ -417,7 +418,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             if root not in owned:
                 continue  # another process's pages: here their entries are empty
             target = site_dir / root / "search/search_index.json"
-            self.shard_files.append(f"{root}search/search_index.json")
+            if self.shard is not None:
+                self.shard_files.append(f"{root}search/search_index.json")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
