@@ -11,9 +11,10 @@ renders only its languages' pages: the plugin's `shard`. Each process builds int
 (MkDocs empties its `site_dir` first); the first language's process writes everything shared (theme
 assets, static files, the sitemap, the server files), every other one reports the files that are its
 own (its pages, error pages and search index), which are moved into the first one's tree. The output
-is byte-identical to a sequential build (`tests/test_build.py` compares every file). Worker
-processes are forked, so they share the validated model with this one; their log records come back
-here through a queue (the same message from several processes, e.g. a configuration warning every
+is byte-identical to a sequential build (`tests/test_build.py` compares every file). Build
+processes are started afresh (`spawn`) and given the validated model: forked ones would also inherit
+whatever the caller holds (a test's browser connection broke when they were forked); their log
+records come back here through a queue (the same message from several processes, e.g. a configuration warning every
 process meets, is shown once) and the first failure stops the others, raised here as it would be
 sequentially. The number of processes: `workers`, else `$EXTRANET_WORKERS`, else the CPUs (at most
 `MAX_WORKERS`), at most one per language; 1 is the sequential build, which is also used when other
@@ -264,19 +265,21 @@ def _shards(config: Any, workers: int | None) -> list[tuple[str, ...]]:
 
 def _build_parallel(config_file: Path, site_dir: Path, shards: list[tuple[str, ...]], now: dt.datetime | None,
                     extranet: Extranet, progress: Progress | None, *, strict: bool) -> list[Shard]:
-    """Build each shard in a forked process, then move the others' own files into the first's
+    """Build each shard in a process of its own, then move the others' own files into the first's
     `site_dir` (see the module docstring). The first failure stops the others and is raised here.
 
     The log reads as a sequential build's: the first process's records as they come, each later
     one's after those of the processes before it, a record every process logs (a configuration
     warning) once. Strict mode is counted here, on those records, as MkDocs counts it in one
     process: the processes build without it, so a warning in one language does not hide the rest."""
-    context = multiprocessing.get_context("fork")  # the children share the validated model
+    context = multiprocessing.get_context("spawn")  # nothing of this process but the arguments (module docstring)
     messages: Any = context.Queue()
+    levels = {name: logger.level for name, logger in [("", logging.getLogger()), *logging.Logger.manager.loggerDict.items()]
+              if isinstance(logger, logging.Logger) and logger.level != logging.NOTSET}
     places = [site_dir] + [site_dir.parent / f".shard-{index}" / site_dir.name for index in range(1, len(shards))]
     processes = [context.Process(target=_shard_process, name=f"extranet build {'+'.join(languages)}", daemon=True,
                                  args=(index, messages, config_file, places[index], languages, now, extranet,
-                                       progress is not None))
+                                       progress is not None, levels))
                  for index, languages in enumerate(shards)]
     for process in processes:
         process.start()
@@ -357,11 +360,12 @@ def _build_parallel(config_file: Path, site_dir: Path, shards: list[tuple[str, .
 
 
 def _shard_process(index: int, messages: Any, config_file: Path, site_dir: Path, languages: tuple[str, ...],
-                   now: dt.datetime | None, extranet: Extranet, report_progress: bool) -> None:
-    """A forked build process: builds its shard and puts on `messages` its log records, progress,
-    and at the end ("done", index, its files, Shard) or ("failed", index, the exception)."""
+                   now: dt.datetime | None, extranet: Extranet, report_progress: bool, levels: dict[str, int]) -> None:
+    """A build process: builds its shard and puts on `messages` its log records, progress, and at
+    the end ("done", index, its files, Shard) or ("failed", index, the exception). `levels`: the
+    parent's loggers' levels, so this process logs what the parent would show."""
     started = time.perf_counter()
-    _forward_logging(messages, index, languages)
+    _forward_logging(messages, index, languages, levels)
     progress = (lambda stage, done, total: messages.put(("progress", index, stage, done, total))) \
         if report_progress else None
     try:
@@ -391,16 +395,15 @@ class _Forward(logging.handlers.QueueHandler):
 _SKIPPED = re.compile(r"Page skipped: '([^/']+)/")
 
 
-def _forward_logging(messages: Any, index: int, languages: tuple[str, ...]) -> None:
-    """In a forked build process: every log record goes to the parent, none to the inherited handlers
-    (the parent's stderr, a test's capture); MkDocs' note on each page another process renders
-    ("Page skipped: … empty output") is dropped."""
-    loggers = [logging.getLogger(), *(logger for logger in logging.Logger.manager.loggerDict.values()
-                                      if isinstance(logger, logging.Logger))]
-    for logger in loggers:
-        for handler in list(logger.handlers):
-            logger.removeHandler(handler)
-    logging.getLogger().addHandler(_Forward(messages, index))
+def _forward_logging(messages: Any, index: int, languages: tuple[str, ...], levels: dict[str, int]) -> None:
+    """In a build process: every log record goes to the parent, at the parent's loggers' levels;
+    MkDocs' note on each page another process renders ("Page skipped: … empty output") is dropped."""
+    for name, level in levels.items():
+        logging.getLogger(name or None).setLevel(level)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.addHandler(_Forward(messages, index))
 
     def other_shards(record: logging.LogRecord) -> bool:
         match = _SKIPPED.match(record.getMessage())
