@@ -10,10 +10,12 @@ page (its URL, audience, place in the navigation, the rules and the sitemap) but
 renders only its languages' pages: the plugin's `shard`. Each process builds into its own directory
 (MkDocs empties its `site_dir` first); the first language's process writes everything shared (theme
 assets, static files, the sitemap, the server files), every other one reports the files that are its
-own (its pages, error pages and search index), which are moved into the first one's tree. The output
+own (its pages, error pages, feeds and search index), which are moved into the first one's tree. The output
 is byte-identical to a sequential build (`tests/test_build.py` compares every file). Build
-processes are started afresh (`spawn`) and given the validated model: forked ones would also inherit
-whatever the caller holds (a test's browser connection broke when they were forked); their log
+processes are started afresh (`spawn`) and given the validated model (pickled: about 1 MiB per 500
+customers); forked ones would inherit whatever the caller holds (threads, their locks, open
+connections), which is why Python 3.14 no longer forks by default. So a script that calls `build`
+needs the usual `if __name__ == "__main__":` guard, as `build.py` has. Their log
 records come back here through a queue (the same message from several processes, e.g. a configuration warning every
 process meets, is shown once) and the first failure stops the others, raised here as it would be
 sequentially. The number of processes: `workers`, else `$EXTRANET_WORKERS`, else the CPUs (at most
