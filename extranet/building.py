@@ -327,7 +327,9 @@ def _build_parallel(config_file: Path, site_dir: Path, shards: list[tuple[str, .
             elif kind == "progress" and progress is not None:
                 stage, done, total = rest
                 counts.setdefault(stage, {})[index] = (done, total)
-                if stage == "pages":  # the others (the first process's server files) once all pages are done
+                # Pages once every process has said how many it has; the others (the first
+                # process's server files) once all pages are done.
+                if stage == "pages" and len(counts[stage]) == len(shards):
                     progress(stage, sum(d for d, _ in counts[stage].values()), sum(t for _, t in counts[stage].values()))
             elif kind == "failed":
                 release(len(shards) - 1)

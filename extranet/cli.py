@@ -314,8 +314,6 @@ class _Progress:
             self.bar = tqdm(total=total, desc=stage, file=sys.stderr, leave=False, position=0,
                             ncols=shutil.get_terminal_size().columns,
                             bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {elapsed}" if total > 1 else "{desc}…")
-        if self.bar.total != total:  # a parallel build's processes report their pages' totals in turn
-            self.bar.total = total
         self.bar.update(done - self.bar.n)  # redraws at most every 0.1 s (tqdm's mininterval)
 
     def close(self) -> None:
