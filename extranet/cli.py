@@ -84,6 +84,9 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--output", type=Path, help="output directory (default: the parent of site_dir)")
     build_cmd.add_argument("-v", "--verbose", action="store_true", help="show MkDocs' own messages")
     build_cmd.add_argument("--offline", action="store_true", help=offline)
+    build_cmd.add_argument("--workers", type=int, metavar="N",
+                           help="build processes, at most one per language (default: $EXTRANET_WORKERS, else the "
+                                "CPUs; 1: one process); the output is the same")
 
     publish_cmd = commands.add_parser(
         "publish", help="upload every release's artifacts to the configured storage (verified, idempotent)",
@@ -400,7 +403,8 @@ def _build(args: argparse.Namespace) -> int:
         progress("loading", 0, 1)
         extranet = validate(args.config_file, check_storage=False if args.offline else None)
         with quiet_mkdocs(logging.INFO if args.verbose else logging.WARNING):
-            output = build(args.config_file, now=args.now, output=args.output, progress=progress, extranet=extranet)
+            output = build(args.config_file, now=args.now, output=args.output, progress=progress, extranet=extranet,
+                           workers=args.workers)
     finally:
         progress.close()
     if args.json:

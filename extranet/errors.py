@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, cast
 
@@ -84,16 +85,22 @@ def text(page: ErrorPage, strings: dict[str, dict[str, str]], values: dict[str, 
 
 
 def render(env: Any, config: Any, files: Any, navs: dict[str, Any], languages: tuple[str, ...],
-           strings: dict[str, dict[str, str]], values: dict[str, str], base: str, site_dir: Path) -> list[str]:
+           strings: dict[str, dict[str, str]], values: dict[str, str], base: str, site_dir: Path,
+           only: Collection[str] | None = None) -> list[str]:
     """Render every error page with the theme into `site_dir`; returns their paths.
 
     `env` is the theme's Jinja environment (the plugin's `on_env`), `navs` each language's navigation;
-    `base` the path the site is served under, on which every URL of the page is made absolute."""
+    `base` the path the site is served under, on which every URL of the page is made absolute.
+    `only`: the languages whose pages are written here (None: all); the paths returned are every
+    error page's all the same, since the access rules list them all."""
     from mkdocs.commands.build import get_context
 
     template = env.get_template(TEMPLATE)
     written = []
     for page in pages(languages):
+        written.append(page.path)
+        if only is not None and page.language not in only:
+            continue  # another build process renders this language (`extranet.building`)
         context = get_context(navs[page.language], files, config, base_url=base)
         others = [{"name": strings["language_name"][other], "lang": other, "current": other == page.language,
                    "link": "./" if index == 0 else f"{other}/"} for index, other in enumerate(languages)]
@@ -107,5 +114,4 @@ def render(env: Any, config: Any, files: Any, navs: dict[str, Any], languages: t
         target = site_dir / page.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(template.render(context), encoding="utf-8")
-        written.append(page.path)
     return written

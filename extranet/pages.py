@@ -36,7 +36,7 @@ import functools
 import re
 import shlex
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -159,6 +159,8 @@ class Renderer:
         self.env.globals["widget"] = self._widget
         self._widgets: list[Widget] | None = None
         """The widgets of the page being rendered (None between pages)."""
+        self._outlined: frozenset[str] = frozenset()
+        """Languages whose pages `pages` yields without rendering them."""
         self.releases = extranet.releases
         self.latest = self.releases[-1]
         self.entitlements = {customer.id: entitlements.entitlement(extranet.vendor, customer, self.releases, self.today)
@@ -169,7 +171,14 @@ class Renderer:
         self.cadence = {plan_id: cadence.by_year(self.releases, plan.cadence, self.today)
                         for plan_id, plan in extranet.plans.items()}
 
-    def pages(self) -> Iterator[GeneratedPage]:
+    def pages(self, languages: Collection[str] | None = None) -> Iterator[GeneratedPage]:
+        """Every generated page. `languages`: those whose pages are rendered (None: all); the
+        others' come as outlines (path, audience, customer; no Markdown), for a build process that
+        renders only some languages but must know every page (`extranet.building`). Public pages
+        are rendered all the same: the sitemap, which that process may write, lists them by their
+        front matter (a page out of search is out of the sitemap); they are a handful."""
+        self._outlined = frozenset(self.extranet.languages) - frozenset(
+            self.extranet.languages if languages is None else languages)
         overview = self._overview()
         for language in self.extranet.languages:
             yield self._page(language, "index.md", "home.md.j2", PUBLIC)
@@ -240,15 +249,22 @@ class Renderer:
         body = "\r\n".join(lines)
         return f"mailto:{email}?subject={_uri(subject)}&body={_uri(body)}"
 
-    def feeds(self, url_of: Callable[[str], str]) -> Iterator[feeds.Feed]:
+    def feeds(self, url_of: Callable[[str], str], languages: Collection[str] | None = None) -> Iterator[feeds.Feed]:
         """The Atom feeds of every language: new releases for all customers, and per customer.
 
         `url_of(source)` is the site-relative URL MkDocs gives a page (`cs/releases/9.3.0.md`); links
-        are absolute on `site_url`, so there are none without it."""
+        are absolute on `site_url`, so there are none without it. `languages`: those whose feeds are
+        written (None: all); the others' come as outlines (path, language, customer), as in `pages`."""
         extranet, site_url = self.extranet, self.site_url
         if not site_url:
             return
         for language in extranet.languages:
+            if languages is not None and language not in languages:
+                yield feeds.Feed(page_path(language, feeds.RELEASES_PATH), language, None, "", b"")
+                for customer in extranet.customers:
+                    yield feeds.Feed(page_path(language, feeds.customer_path(customer.id)), language, customer.id,
+                                     "", b"")
+                continue
             context = self._context(language)
             # Feeds are XML written by ElementTree, which escapes: plain text, not page Markup.
             texts = feeds.Texts(language, context["plain_text"], functools.partial(_date, language=language),
@@ -369,6 +385,8 @@ class Renderer:
 
     def _page(self, language: str, path: str, template: str, audience: str, owner: str | None = None,
               **context: Any) -> GeneratedPage:
+        if language in self._outlined and audience != PUBLIC:
+            return GeneratedPage(page_path(language, path), language, audience, owner, "")
         self._widgets = []
         try:
             markdown = self.env.get_template(template).render(
@@ -383,6 +401,8 @@ class Renderer:
         """The customer's dashboard. Its size grows by at most a row per release: the newest release
         the customer may install gets its full download table; every other release they may download
         is a row per file in one table, and every newer release a row in "what is new"."""
+        if language in self._outlined:
+            return self._page(language, f"customers/{customer.id}/index.md", "customer.md.j2", CUSTOMER, customer.id)
         entitlement = self.entitlements[customer.id]
         installed = versions.find(self.releases, customer.installed_version)
         target = entitlement.latest

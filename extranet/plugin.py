@@ -59,6 +59,9 @@ _HEADING_ID = re.compile(r'<h[1-6] id="([^"]*)"')
 PRIVATE = (CUSTOMER, STAFF)
 """Audiences whose pages stay out of every shared navigation, index and sitemap."""
 
+OUTLINE_TEMPLATE = "extranet-outline.html"
+"""The empty theme template of a page another process renders (`ExtranetPlugin.shard`)."""
+
 
 class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     supports_multiple_instances = False
@@ -84,6 +87,13 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self._pages_done = self._pages_total = 0
         self._environment = contextlib.ExitStack()
         """What the build changed in the process environment, undone when it ends."""
+        self.shard: frozenset[str] | None = None
+        """Set by a parallel `extranet build` (see `extranet.building`): the languages whose pages this
+        process renders; None (`mkdocs build`, `serve`, a sequential build): every language."""
+        self.shard_files: list[str] = []
+        """In a shard: what this process wrote that is its own (its languages' pages, error pages,
+        feeds and search indexes), relative to `site_dir`; the rest of its output is the first
+        language's shard's."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.preview = command == "serve"
@@ -170,7 +180,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             log.info("extranet: no site_url in mkdocs.yml, so no Atom feeds (they need absolute links)")
         renderer = Renderer(self.extranet, self.templates, self.storage, self.now, site_url)
         self.generated, self._widgets, self._sections = {}, {}, {}
-        for page in renderer.pages():
+        self.shard_files = []  # MkDocs keeps a plugin's instance from one build to the next
+        for page in renderer.pages(self.shard):
             if files.get_file_from_path(page.path) is not None:
                 raise PluginError(f"extranet: {config.docs_dir}/{page.path} collides with a generated page; "
                                   f"rename or remove it")
@@ -196,15 +207,19 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         """Generated files anyone may fetch (the support calendars), listed exactly in the access rules."""
         self.feeds = {}
         if site_url:
-            for feed in renderer.feeds(lambda src: files.src_uris[src].url):
+            for feed in renderer.feeds(lambda src: files.src_uris[src].url, self.shard):
                 if files.get_file_from_path(feed.path) is not None:
                     raise PluginError(f"extranet: {config.docs_dir}/{feed.path} collides with a generated feed; "
                                       f"rename or remove it")
-                file = File.generated(config, feed.path, content=feed.content)
+                # Another shard's feed is known (for the rules) but written by that shard.
+                file = File.generated(config, feed.path, content=feed.content,
+                                      inclusion=InclusionLevel.UNDEFINED if self.renders(feed.language)
+                                      else InclusionLevel.EXCLUDED)
                 self._serve_under_language(file)
                 files.append(file)
                 self.feeds[(feed.language, feed.customer)] = dataclasses.replace(feed, path=file.dest_uri)
-        self._pages_done, self._pages_total = 0, len(files.documentation_pages())
+        self._pages_done = 0
+        self._pages_total = sum(1 for file in files.documentation_pages() if self.renders(self.language_of(file)))
         return files
 
     def _refuse_outside(self, files: Files, config: MkDocsConfig) -> None:
@@ -276,6 +291,21 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             self.navs[language] = Navigation(items, _pages(items))
         return self.navs[self.languages[0]]
 
+    # --- a shard of a parallel build (see `extranet.building`) ---------------------------------
+
+    def renders(self, language: str) -> bool:
+        """Whether this process renders the pages of `language` (every language unless in a shard)."""
+        return self.shard is None or language in self.shard
+
+    def _outline(self, page: Page) -> str:
+        """A page of another shard's language: known (its URL, audience, place in the rules, the
+        sitemap and the navigation) but not converted or rendered here. The empty template makes
+        MkDocs write nothing for it."""
+        page.meta["template"] = OUTLINE_TEMPLATE
+        if page.file.src_uri in self.generated:
+            page.file.content_string = ""
+        return ""
+
     # --- pages ---------------------------------------------------------------------------------
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -285,6 +315,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         page.meta["lang"] = self.language_of(page.file)
         if audience in PRIVATE:
             page.meta["search"] = {"exclude": True}
+        if not self.renders(page.meta["lang"]):
+            return self._outline(page)
         if page.file.src_uri in self.generated:
             # MkDocs has read the source into `markdown` and keeps the File to the end of the build:
             # without this, every generated page's Markdown would stay in memory twice.
@@ -295,6 +327,9 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         """Put the page's widgets in place of their placeholders, then let them go."""
         widgets = self._widgets.pop(page.file.src_uri, None)
+        if not self.renders(page.meta["lang"]):
+            page.present_anchor_ids = None  # MkDocs checks no link's anchor against a page it did not render
+            return ""
         if not widgets:
             return html
         placed: list[int] = []
@@ -379,9 +414,14 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         return result
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        language = page.meta.get("lang", self.languages[0])
+        if not self.renders(language):
+            return output  # empty: MkDocs writes nothing
         self._pages_done += 1
         self.progress("pages", self._pages_done, self._pages_total)
-        return search.rebase(output, self._root_of(page.meta.get("lang", self.languages[0])))
+        if self.shard is not None and output.strip():
+            self.shard_files.append(page.file.dest_uri)
+        return search.rebase(output, self._root_of(language))
 
     def _root_of(self, language: str) -> str:
         return "" if language == self.languages[0] else f"{language}/"
@@ -391,8 +431,13 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         path = site_dir / "search/search_index.json"
         if not path.exists():
             return
+        owned = {self._root_of(language) for language in self.languages if self.renders(language)}
         for root, index in search.split(json.loads(path.read_text(encoding="utf-8")), self.languages).items():
+            if root not in owned:
+                continue  # another process's pages: here their entries are empty
             target = site_dir / root / "search/search_index.json"
+            if self.shard is not None:
+                self.shard_files.append(f"{root}search/search_index.json")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
@@ -404,6 +449,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                         if d not in self._theme_dirs and (Path(d) / "partials/search.html").exists())
         env.loader = jinja2.ChoiceLoader([env.loader,
                                           jinja2.PrefixLoader({"material": jinja2.FileSystemLoader(material)})])
+        if self.shard is not None:
+            env.loader = jinja2.ChoiceLoader([env.loader, jinja2.DictLoader({OUTLINE_TEMPLATE: ""})])
         return env
 
     # --- server files --------------------------------------------------------------------------
@@ -420,7 +467,12 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         vendor = self.extranet.vendor
         error_pages = errors.render(self._env, config, self._files, self.navs, self.languages, self.strings,
                                     {"vendor": vendor.name, "website": vendor.website}, self.base,
-                                    Path(config.site_dir))
+                                    Path(config.site_dir), only=self.shard)
+        if self.shard is not None:
+            self.shard_files += [page.path for page in errors.pages(self.languages) if self.renders(page.language)]
+            self.shard_files += [feed.path for feed in self.feeds.values() if self.renders(feed.language)]
+            if not self.renders(self.languages[0]):
+                return  # the sitemap's copies and the server files are the first language's shard's
         self._copy_sitemap(Path(config.site_dir))
         if self.preview:
             self._environment.close()

@@ -13,9 +13,13 @@ For each size (50, 500 and 2,000 customers, releases to match) this
    as plain files with a plain `mkdocs.yml` (same theme, extensions and search plugin, an explicit
    nav of the size the plugin gives each language, and the same search exclusion of private pages
    as front matter);
-3. builds each side with `mkdocs build` in a child process, alternating the sides, and takes the
-   wall time, the CPU time and the child's peak RSS (`os.wait4`), best of the runs (three below
-   2,000 customers, one at 2,000, so the whole run takes about 8 minutes on 2 CPUs);
+3. builds each side in a child process, alternating the sides: plain MkDocs with `mkdocs build` (one
+   process), the extranet as `extranet build` does (`building.build` after `building.validate`, one
+   process per language up to the CPUs; see `extranet.building`), and takes the wall time, the CPU
+   time (of every process) and the peak RSS of each process: the child's own and each build
+   process's as it reports it (`Shard.peak_kib`); `os.wait4` gives the largest of them all, which
+   is the figure compared. Best of the runs (three below 2,000 customers, one at 2,000, so the whole
+   run takes about 8 minutes on 2 CPUs);
 4. prints a table and writes `.bench/results.json` as ratios against the baseline of the same run.
 
 Two sizes are reported. `md MiB` (`markdown_mib`) is the Markdown the extranet build generates, i.e.
@@ -25,7 +29,8 @@ of the pages' widgets, which the plugin puts into the pages' HTML without parsin
 `extranet.pages`). The issue's limit is on the first: at 2,000 customers at most 30 MiB, since a
 release may add at most a row to a customer's page. The baseline reads both as Markdown (and the section on every customer page).
 
-Targets (from the issue): at most 1.25x plain MkDocs' time and 1.5x its peak memory, with cost
+Targets (from the issues): at most 0.7x plain single-process MkDocs' wall time and 1.5x its peak
+memory in each process (issue 14: the build uses the cores), with cost
 growing linearly in customers and releases. The generated pages are linear by construction (per
 language: six fixed pages, one per release, one per customer); the size of a customer's page is
 not, since it lists every release newer than the installed one with its downloads, so the synthetic
@@ -69,8 +74,9 @@ SIZES = (50, 500, 2000)
 NOW = "2026-11-23T12:00:00+01:00"
 SEED = 20261123
 LANGUAGES = ("cs", "en")
-TIME_TARGET = 1.25
+TIME_TARGET = 0.7
 MEMORY_TARGET = 1.5
+"""Of plain MkDocs' peak, for each process of the extranet build."""
 
 PASSWORD_HASH = "$2b$10$2DeUxCh3rAUchEvdAMLCVOjUgosH9NqThLVm7NYTa7xf5UVTV/juK"
 """bcrypt (cost 10) of 'bench-password', shared by every synthetic user: hashing thousands of
@@ -502,25 +508,60 @@ class Run:
     """Pages built from Markdown (`index.html`: directory URLs). Not the error pages (`401.html`, …):
     the plugin renders eleven of them from the theme (`extranet.errors`), plain MkDocs one 404.html;
     that work is the plugin's own and counts in its time, but would make the page counts differ."""
+    process_peaks_kib: tuple[int, ...] = ()
+    """The extranet build's processes: the one that validates and waits, then each build process
+    (one per language; none if the build ran in one process). Empty for plain MkDocs."""
 
 
 def build(config_file: Path) -> Run:
     """`mkdocs build` in a child process: its wall time and peak RSS (from the child's rusage)."""
     site = config_file.parent / "site"
     shutil.rmtree(site, ignore_errors=True)
+    return _child([sys.executable, "-m", "mkdocs", "build", "-f", str(config_file)], config_file, site)
+
+
+def build_extranet(config_file: Path) -> Run:
+    """The extranet build as `extranet build` runs it, in a child process (`python -m tests.bench
+    --child`), into `<project>/out`: wall time, CPU time and the peak RSS of each of its processes."""
+    config_file = config_file.resolve()
+    output = config_file.parent / "out"
+    shutil.rmtree(output, ignore_errors=True)
+    report = config_file.parent / "processes.json"
+    run = _child([sys.executable, "-m", "tests.bench", "--child", str(config_file), str(output), str(report)],
+                 config_file, output / "site")
+    return dataclasses.replace(run, process_peaks_kib=tuple(json.loads(report.read_text(encoding="utf-8"))))
+
+
+def _child(command: list[str], config_file: Path, site: Path) -> Run:
     log = config_file.parent / "build.log"
     with log.open("wb") as output:
         start = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "mkdocs", "build", "-f", str(config_file)],
-                                 stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
-                                 cwd=config_file.parent, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                                 cwd=REPO if "tests.bench" in command else config_file.parent,
+                                 env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+        # The child's usage includes the processes it waited for; ru_maxrss is the largest one's peak.
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace")[-4000:]
-        raise SystemExit(f"mkdocs build -f {config_file} failed ({child.returncode}):\n{tail}")
+        raise SystemExit(f"{' '.join(command)} failed ({child.returncode}):\n{tail}")
     return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, sum(1 for _ in site.rglob("index.html")))
+
+
+def child_build(config_file: Path, output: Path, report: Path) -> int:
+    """What `extranet build --quiet --output OUTPUT` does, and the peak RSS of each process to `report`."""
+    import resource
+
+    from extranet.building import Shard, build, quiet_mkdocs
+
+    extranet = validate(config_file)
+    shards: list[Shard] = []
+    with quiet_mkdocs():
+        build(config_file, output=output, extranet=extranet, shards=shards)
+    peaks = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, *(shard.peak_kib for shard in shards)]
+    report.write_text(json.dumps(peaks), encoding="utf-8")
+    return 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -551,7 +592,14 @@ class Result:
 
     @property
     def peak_mib(self) -> float:
+        """The largest process's peak (of the best run)."""
         return min(run.peak_kib for run in self.plugin) / 1024
+
+    @property
+    def process_peaks_mib(self) -> list[float]:
+        """Each process's peak, of the run with the smallest largest peak: the waiting one, then the builders."""
+        best = min(self.plugin, key=lambda run: run.peak_kib)
+        return [peak / 1024 for peak in best.process_peaks_kib]
 
     @property
     def plain_peak_mib(self) -> float:
@@ -572,6 +620,8 @@ class Result:
             "releases": self.releases, "runs": len(self.plugin),
             "seconds": round(self.seconds, 3), "plain_seconds": round(self.plain_seconds, 3),
             "peak_mib": round(self.peak_mib, 1), "plain_peak_mib": round(self.plain_peak_mib, 1),
+            "process_peaks_mib": [round(peak, 1) for peak in self.process_peaks_mib],
+            "process_memory_ratios": [round(peak / self.plain_peak_mib, 3) for peak in self.process_peaks_mib],
             "cpu_ratio": round(self.cpu_ratio, 3), "markdown_mib": round(self.markdown_mib, 2),
             "widget_html_mib": round(self.widget_html_mib, 2),
         }
@@ -585,9 +635,10 @@ def measure(customers_count: int, runs: int, base: Path) -> Result:
     del pages
     plugin_runs, plain_runs = [], []
     for _ in range(runs):  # alternate the sides, so drift in the machine affects both alike
-        plugin_runs.append(build(project.config_file))
+        plugin_runs.append(build_extranet(project.config_file))
         plain_runs.append(build(base / "plain" / "mkdocs.yml"))
-        print(f"  extranet {plugin_runs[-1].seconds:6.2f} s ({plugin_runs[-1].peak_kib / 1024:.0f} MiB), "
+        peaks = " + ".join(f"{peak / 1024:.0f}" for peak in plugin_runs[-1].process_peaks_kib)
+        print(f"  extranet {plugin_runs[-1].seconds:6.2f} s (processes {peaks} MiB), "
               f"plain {plain_runs[-1].seconds:6.2f} s ({plain_runs[-1].peak_kib / 1024:.0f} MiB)", flush=True)
     pages = {run.html_pages for run in plugin_runs + plain_runs}
     if len(pages) != 1:
@@ -619,9 +670,10 @@ def verdicts(results: list[Result]) -> list[str]:
     worst_memory = max(results, key=lambda r: r.memory_ratio)
     lines.append(f"{'HOLDS' if worst_time.time_ratio <= TIME_TARGET else 'MISSED'}: time at most {TIME_TARGET}x "
                  f"plain MkDocs (worst {worst_time.time_ratio:.2f}x at {worst_time.customers} customers)")
-    lines.append(f"{'HOLDS' if worst_memory.memory_ratio <= MEMORY_TARGET else 'MISSED'}: peak memory at most "
-                 f"{MEMORY_TARGET}x plain MkDocs (worst {worst_memory.memory_ratio:.2f}x at "
-                 f"{worst_memory.customers} customers)")
+    lines.append(f"{'HOLDS' if worst_memory.memory_ratio <= MEMORY_TARGET else 'MISSED'}: peak memory of each "
+                 f"process at most {MEMORY_TARGET}x plain MkDocs' (worst {worst_memory.memory_ratio:.2f}x at "
+                 f"{worst_memory.customers} customers; processes there: "
+                 f"{', '.join(f'{peak / worst_memory.plain_peak_mib:.2f}x' for peak in worst_memory.process_peaks_mib)})")
     # Pages: per language home, support, login, releases index, timeline and staff overview, plus one page per
     # release and one per customer: nothing per pair of versions or of customer and release.
     linear_pages = all(r.generated == len(LANGUAGES) * (6 + r.releases + r.customers) for r in results)
@@ -650,7 +702,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated projects in this directory")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--no-auth", action="store_true", help="skip the per-server login throughput")
+    parser.add_argument("--child", nargs=3, type=Path, metavar=("MKDOCS_YML", "OUTPUT", "REPORT"),
+                        help=argparse.SUPPRESS)  # the extranet side's child process (`build_extranet`)
     args = parser.parse_args(argv)
+    if args.child:
+        return child_build(*args.child)
     # Best of three where a build takes seconds, one run where it takes minutes: about 8 minutes in all.
     runs = args.runs or [1 if size >= 2000 else 3 for size in args.sizes]
     if len(runs) == 1:
@@ -681,7 +737,8 @@ def main(argv: list[str] | None = None) -> int:
     load = max(load_before, os.getloadavg()[0])
     if load > (os.cpu_count() or 1):
         print(f"\nnote: the machine was busy (load average {load:.1f} on {os.cpu_count()} CPUs): other work slows "
-              f"both sides unevenly; compare 'cpu x' with 'time x', and run again when it is idle")
+              f"both sides unevenly; compare 'cpu x' (the CPU time of all the extranet's processes) with 'time x', "
+              f"and run again when it is idle")
     document: dict[str, Any] = {"build": [r.as_json() for r in results]}
     if not args.no_auth:
         from .bench_auth import measure as measure_auth

@@ -11,11 +11,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from extranet.building import Shard, build, validate
 from extranet.cli import main
 from extranet.loading import parse_yaml
 from extranet.schema import SCHEMAS, render
 
-from .conftest import NOW, REPO
+from .conftest import NOW, NOW_DT, REPO
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -29,6 +30,65 @@ def test_same_inputs_and_now_give_byte_identical_output(project, tmp_path):
     assert main(["-f", str(project.config), "build", "--now", NOW, "--output", str(second)]) == 0
     assert tree(first) == tree(second)
     assert len(tree(first)) > 20
+
+
+HOSTILE = "Q\"u'o$t{e} ;x\\y 100% `z` #c {{ 7*7 }} $(id) ${X} \u00e9 </p><script>x</script>"
+
+
+def _hostile(project) -> Path:  # noqa: ANN001 (conftest.Project)
+    """The test project with names holding Markdown, HTML, Jinja, shell and server-config syntax."""
+    for old, new in (("Alpha a.s.", "Alpha"), ("Alice Alpha", "Alice"), ("Vendor s.r.o.", "Vendor")):
+        project.replace("customers.yaml", f"name: {old}", f"name: {json.dumps(new + ' ' + HOSTILE)}")
+    return project.config
+
+
+def _synthetic(project, tmp_path: Path) -> Path:  # noqa: ANN001
+    """`make bench`'s synthetic vendor at 40 customers: feeds (it has a site_url), guides, many releases."""
+    from .bench import generate
+
+    return generate(tmp_path / "synthetic", 40).config_file
+
+
+@pytest.mark.parametrize("fixture", ["demo", "hostile", "synthetic"])
+def test_the_parallel_build_is_byte_identical_to_the_sequential_one(project, tmp_path, fixture: str):
+    """One process per language (cs, en) gives the very files one process gives."""
+    config = {"demo": lambda: REPO / "mkdocs.yml", "hostile": lambda: _hostile(project),
+              "synthetic": lambda: _synthetic(project, tmp_path)}[fixture]()
+    extranet = validate(config)
+    shards: list[Shard] = []
+    build(config, now=NOW_DT, output=tmp_path / "one", extranet=extranet, workers=1, shards=shards)
+    assert shards == []
+    build(config, now=NOW_DT, output=tmp_path / "two", extranet=extranet, workers=2, shards=shards)
+    assert [shard.languages for shard in shards] == [("cs",), ("en",)]
+    sequential, parallel = tree(tmp_path / "one"), tree(tmp_path / "two")
+    assert sorted(parallel) == sorted(sequential)
+    assert [path for path in sequential if sequential[path] != parallel[path]] == []
+    assert sum(1 for path in parallel if path.startswith("site/en/customers/")) >= 2
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no staging left
+
+
+@pytest.mark.parametrize("workers, processes", [(None, [("cs",), ("en",)]), ("1", []), ("2", [("cs",), ("en",)]),
+                                                ("8", [("cs",), ("en",)])])
+def test_extranet_workers_sets_the_processes_at_most_one_per_language(project, tmp_path, monkeypatch,
+                                                                       workers: str | None, processes: list):
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    if workers is not None:
+        monkeypatch.setenv("EXTRANET_WORKERS", workers)
+    shards: list[Shard] = []
+    build(project.config, now=NOW_DT, output=tmp_path / "out", shards=shards)
+    assert [shard.languages for shard in shards] == processes
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_a_wrong_extranet_workers_is_refused_before_building(project, tmp_path, monkeypatch, capsys, value: str):
+    output = tmp_path / "out"
+    assert main(["-f", str(project.config), "build", "--now", NOW, "--output", str(output)]) == 0
+    before = tree(output)
+    monkeypatch.setenv("EXTRANET_WORKERS", value)
+    assert main(["-f", str(project.config), "build", "--now", NOW, "--output", str(output)]) == 1
+    assert capsys.readouterr().err == (f"build failed: EXTRANET_WORKERS={value!r}: expected the number of build "
+                                       f"processes, 1 or more\n")
+    assert tree(output) == before
 
 
 def test_another_now_changes_what_depends_on_it(project, tmp_path):
@@ -53,15 +113,24 @@ def test_a_failed_build_leaves_the_previous_site_untouched(project, tmp_path, ca
     assert sorted(p.name for p in output.parent.iterdir()) == ["out", "project"]  # no staging directory left
 
 
-def test_a_failure_inside_mkdocs_also_leaves_the_site_untouched(project, tmp_path, capsys):
+@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize("language", ["cs", "en"])
+def test_a_failure_inside_mkdocs_also_leaves_the_site_untouched(project, tmp_path, capsys, caplog, language: str,
+                                                                 workers: str):
+    """Sequential or in either process of a parallel build (the first language's writes the shared
+    files): the same message, once, exit 1, the previous site and no staging directory left."""
     output = tmp_path / "out"
     main(["-f", str(project.config), "build", "--now", NOW, "--output", str(output)])
     before = tree(output)
-    project.write("content/cs/guides/install.md", "# Instalace\n\n[broken](missing.md)\n")  # strict: a warning fails
+    guide = "Instalace" if language == "cs" else "Installation"
+    project.write(f"content/{language}/guides/install.md", f"# {guide}\n\n[broken](missing.md)\n")  # strict: a warning fails
 
-    assert main(["-f", str(project.config), "build", "--now", NOW, "--output", str(output)]) == 1
+    assert main(["-f", str(project.config), "build", "--now", NOW, "--output", str(output),
+                 "--workers", workers]) == 1
 
     assert "build failed: Aborted with 1 warnings in strict mode!" in capsys.readouterr().err
+    assert [record.levelname for record in caplog.records
+            if f"{language}/guides/install.md' contains a link 'missing.md'" in record.getMessage()] == ["WARNING"]
     assert tree(output) == before
     assert sorted(p.name for p in output.parent.iterdir()) == ["out", "project"]
 
