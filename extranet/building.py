@@ -56,9 +56,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from mkdocs import utils as mkdocs_utils
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
-from mkdocs import utils as mkdocs_utils
 from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
 from . import storage
@@ -238,7 +238,7 @@ def _build_shard(config_file: Path, site_dir: Path, languages: tuple[str, ...] |
     config = load_site_config(config_file, site_dir=str(site_dir))
     if now is not None:
         plugin_config(config).now = now
-    plugin = config.plugins["extranet"]
+    plugin = cast("ExtranetPlugin", config.plugins["extranet"])
     plugin.preloaded = extranet
     plugin.progress = progress or (lambda stage, done, total: None)  # not a previous build's: MkDocs keeps the instance
     plugin.shard = None if languages is None else frozenset(languages)
@@ -324,7 +324,7 @@ def _build_parallel(config_file: Path, site_dir: Path, shards: list[tuple[str, .
                 for index, process in enumerate(processes):
                     if index not in results and process.exitcode not in (None, 0):
                         raise BuildFailed(f"the build process of {', '.join(shards[index])} ended "
-                                          f"unexpectedly (exit status {process.exitcode})")
+                                          f"unexpectedly (exit status {process.exitcode})") from None
                 continue
             kind, index, *rest = message
             if kind == "log":
@@ -361,12 +361,12 @@ def _build_parallel(config_file: Path, site_dir: Path, shards: list[tuple[str, .
         if stage != "pages" and progress is not None:
             progress(stage, sum(d for d, _ in reported.values()), sum(t for _, t in reported.values()))
     for index in range(1, len(shards)):
-        for relative in results[index][0]:
-            target = site_dir / relative
+        for name in results[index][0]:
+            target = site_dir / name
             if target.exists():  # pragma: no cover: a shard wrote what is another's
-                raise RuntimeError(f"{relative}: written by the build processes of {shards[0]} and {shards[index]}")
+                raise RuntimeError(f"{name}: written by the build processes of {shards[0]} and {shards[index]}")
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(places[index] / relative, target)
+            os.rename(places[index] / name, target)
         shutil.rmtree(places[index].parent)
     return [results[index][1] for index in range(len(shards))]
 
@@ -382,7 +382,7 @@ def _shard_process(index: int, messages: Any, config_file: Path, site_dir: Path,
         if report_progress else None
     try:
         files = _build_shard(config_file, site_dir, languages, now, extranet, progress)
-    except BaseException as error:  # noqa: BLE001: handed to the parent, which raises it
+    except BaseException as error:  # noqa: BLE001 (handed to the parent, which raises it)
         try:
             pickle.dumps(error)
         except Exception:  # noqa: BLE001
@@ -401,7 +401,7 @@ class _Forward(logging.handlers.QueueHandler):
         self.index = index
 
     def enqueue(self, record: logging.LogRecord) -> None:
-        self.queue.put(("log", self.index, record))
+        cast("Any", self.queue).put(("log", self.index, record))  # a multiprocessing queue
 
 
 _SKIPPED = re.compile(r"Page skipped: '([^/']+)/")

@@ -39,7 +39,6 @@ from markupsafe import Markup
 
 from .exceptions import ExtranetError
 
-
 _ALWAYS = frozenset('&<>"\'\\`*[]{}|#!')
 """Characters that start HTML, a YAML escape, or Markdown syntax anywhere on a line."""
 _BREAK = re.compile(r"\s*[\r\n\t\f\v\x85\u2028\u2029]\s*")
@@ -253,7 +252,7 @@ def caddyfile_label(value: object) -> str:
     kept, except `{$`, which Caddy would replace by an environment variable (`realm` splits it)."""
     text = str(value)
     _no_controls(text, "a Caddyfile")
-    if "{$" in text or not text or ('"' in text or "\\" in text) and "`" in text:
+    if "{$" in text or not text or (('"' in text or "\\" in text) and "`" in text):
         raise ConfigValueError(f"cannot be written verbatim into a Caddyfile: {text!r}")
     return f'"{text}"' if '"' not in text and "\\" not in text else f"`{text}`"
 

@@ -462,7 +462,8 @@ def run(cmd: list[str], secret: str, download_secret: str = "", *, server: str |
         signal.signal(signal.SIGTERM, previous)
 
 
-def _reload(server: str | None, process: subprocess.Popen, cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
+def _reload(server: str | None, process: subprocess.Popen[bytes], cmd: list[str],
+            env: dict[str, str]) -> subprocess.Popen[bytes]:
     """The running server, told to re-read its files; or a new one in its place."""
     reload = RELOAD_SIGNALS.get(server or "")
     if reload is not None:
@@ -474,4 +475,4 @@ def _reload(server: str | None, process: subprocess.Popen, cmd: list[str], env: 
     except subprocess.TimeoutExpired:  # open connections outlast the grace period: end them
         process.kill()
         process.wait()
-    return subprocess.Popen(cmd, env=env)
+    return subprocess.Popen(cmd, env=env)  # noqa: S603 (the argv of command(), no shell)
