@@ -21,6 +21,8 @@ from extranet.cli import main
 from .conftest import NOW, Project
 from .servers import Server, Visitor, free_port
 
+pytestmark = pytest.mark.servers  # each test runs `extranet serve` with nginx, Apache or Caddy
+
 PASSWORD = "serve-test-password-1"
 
 
