@@ -12,11 +12,11 @@ renders only its languages' pages: the plugin's `shard`. Each process builds int
 assets, static files, the sitemap, the server files), every other one reports the files that are its
 own (its pages, error pages, feeds and search index), which are moved into the first one's tree. The output
 is byte-identical to a sequential build (`tests/test_build.py` compares every file). Build
-processes are started afresh (`spawn`) and given the validated model (pickled: about 1 MiB per 500
-customers); forked ones would inherit whatever the caller holds (threads, their locks, open
-connections), which is why Python 3.14 no longer forks by default. So a script that calls `build`
-needs the usual `if __name__ == "__main__":` guard, as `build.py` has. Their log
-records come back here through a queue (the same message from several processes, e.g. a configuration warning every
+processes are forked: they share the validated model and the state the caller set up (a test's
+patches too) without pickling anything. Rejected: `spawn`, which pickles the model (about 1 MiB per
+500 customers), needs an `if __name__ == "__main__":` guard in every script that builds, and lost
+in-process patches (tests/test_feeds.py); its advantage, not inheriting the caller's threads and
+their locks, matters little to a command-line build. Their log records come back here through a queue (the same message from several processes, e.g. a configuration warning every
 process meets, is shown once) and the first failure stops the others, raised here as it would be
 sequentially. The number of processes: `workers`, else `$EXTRANET_WORKERS`, else the CPUs (at most
 `MAX_WORKERS`), at most one per language; 1 is the sequential build, which is also used when other
@@ -282,7 +282,7 @@ def _build_parallel(config_file: Path, site_dir: Path, shards: list[tuple[str, .
     one's after those of the processes before it, a record every process logs (a configuration
     warning) once. Strict mode is counted here, on those records, as MkDocs counts it in one
     process: the processes build without it, so a warning in one language does not hide the rest."""
-    context = multiprocessing.get_context("spawn")  # nothing of this process but the arguments (module docstring)
+    context = multiprocessing.get_context("fork")  # the children share the validated model (module docstring)
     messages: Any = context.Queue()
     levels = {name: logger.level for name, logger in [("", logging.getLogger()), *logging.Logger.manager.loggerDict.items()]
               if isinstance(logger, logging.Logger) and logger.level != logging.NOTSET}
@@ -408,14 +408,16 @@ _SKIPPED = re.compile(r"Page skipped: '([^/']+)/")
 
 
 def _forward_logging(messages: Any, index: int, languages: tuple[str, ...], levels: dict[str, int]) -> None:
-    """In a build process: every log record goes to the parent, at the parent's loggers' levels;
-    MkDocs' note on each page another process renders ("Page skipped: … empty output") is dropped."""
+    """In a build process: every log record goes to the parent, at the parent's loggers' levels, none
+    to handlers a fork inherited (the parent's stderr, a test's capture); MkDocs' note on each page
+    another process renders ("Page skipped: … empty output") is dropped."""
     for name, level in levels.items():
         logging.getLogger(name or None).setLevel(level)
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    root.addHandler(_Forward(messages, index))
+    for logger in [logging.getLogger(), *(logger for logger in logging.Logger.manager.loggerDict.values()
+                                          if isinstance(logger, logging.Logger))]:
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+    logging.getLogger().addHandler(_Forward(messages, index))
 
     def other_shards(record: logging.LogRecord) -> bool:
         match = _SKIPPED.match(record.getMessage())
