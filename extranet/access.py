@@ -59,8 +59,12 @@ class Area:
 def principals(extranet: Extranet) -> tuple[Principal, ...]:
     """Everyone who may log in, staff first, in file order; revoked customers' users are absent."""
     staff = [Principal(user.login, user.name, user.password_hash, None) for user in extranet.vendor.staff]
-    users = [Principal(user.login, user.name, user.password_hash, customer.id)
-             for customer in extranet.customers if customer.access == "active" for user in customer.users]
+    users = [
+        Principal(user.login, user.name, user.password_hash, customer.id)
+        for customer in extranet.customers
+        if customer.access == "active"
+        for user in customer.users
+    ]
     return (*staff, *users)
 
 
@@ -79,8 +83,13 @@ def allowed(principal: Principal | None, area: Area) -> bool:
     return False
 
 
-PUBLIC_FILES = (("assets/", True), ("404.html", False), ("sitemap.xml", False), ("sitemap.xml.gz", False),
-                ("robots.txt", False))
+PUBLIC_FILES = (
+    ("assets/", True),
+    ("404.html", False),
+    ("sitemap.xml", False),
+    ("sitemap.xml.gz", False),
+    ("robots.txt", False),
+)
 """Files of the theme and the site that carry nothing of any customer, so a page view costs one
 authentication, not one per stylesheet and script."""
 
@@ -116,8 +125,10 @@ def page_audience(path: str, declared: object, customers: Collection[str] | None
             raise AudienceError("a page under customers/ belongs in its customer's folder: customers/<id>/…")
         customer = parts[1]
         if customers is not None and customer not in customers:
-            raise AudienceError(f"'{customer}' is not a customer in customers.yaml "
-                                f"(a page under customers/<id>/ is for that customer only)")
+            raise AudienceError(
+                f"'{customer}' is not a customer in customers.yaml "
+                f"(a page under customers/<id>/ is for that customer only)"
+            )
         floor, reader = CUSTOMER, f"customer '{customer}'"
     elif parts[0] == "staff":
         floor, customer, reader = STAFF, None, "staff"
@@ -128,9 +139,11 @@ def page_audience(path: str, declared: object, customers: Collection[str] | None
     if declared is None or declared == floor:
         return floor, customer
     if AUDIENCES.index(str(declared)) < AUDIENCES.index(floor):
-        raise AudienceError(f"'{declared}' would widen who reads a page under {parts[0]}/"
-                            f"{f'{customer}/' if floor == CUSTOMER else ''} (for {reader} only): front matter "
-                            f"may narrow an audience, never widen it")
+        raise AudienceError(
+            f"'{declared}' would widen who reads a page under {parts[0]}/"
+            f"{f'{customer}/' if floor == CUSTOMER else ''} (for {reader} only): front matter "
+            f"may narrow an audience, never widen it"
+        )
     return STAFF, None
 
 
@@ -144,15 +157,17 @@ def refused_place(path: str, plans: Iterable[str] = ()) -> str | None:
     url = path.removesuffix(".md")
     url = url.removesuffix("index") if url == "index" or url.endswith("/index") else url + "/"
     for public, prefix in PUBLIC_FILES:
-        if (url.startswith(public) if prefix else url.rstrip("/") == public):
+        if url.startswith(public) if prefix else url.rstrip("/") == public:
             return f"{public} is served to anyone without a login (theme files); a page there would be public"
     owned = (*PRODUCT_PATHS, *(f"support/{plan}/" for plan in plans))
     reserved = next((place for place in owned if url.startswith(place)), None)
     if reserved is None and url.endswith(f"/{FEED_FILE}/"):
         reserved = FEED_FILE
     if reserved is not None:
-        return (f"{reserved} belongs to the extranet itself (sign-in, downloads, search, feeds, support "
-                f"calendars); put the page elsewhere")
+        return (
+            f"{reserved} belongs to the extranet itself (sign-in, downloads, search, feeds, support "
+            f"calendars); put the page elsewhere"
+        )
     return None
 
 
@@ -184,21 +199,28 @@ def areas(pages: Iterable[Page], public_files: Iterable[str] = ()) -> tuple[Area
     """
     pages = list(pages)
     exact = sorted({Area(page.url, PUBLIC) for page in pages if page.audience == PUBLIC}, key=lambda a: a.path)
-    private = {Area(page.url, page.audience, page.customer, prefix=True) for page in pages
-               if page.audience in (CUSTOMER, STAFF)}
+    private = {
+        Area(page.url, page.audience, page.customer, prefix=True)
+        for page in pages
+        if page.audience in (CUSTOMER, STAFF)
+    }
     # Above customers' directories only staff read, so guessing another id answers as a real one does.
     parents = {Area(_customers_dir(area), STAFF, prefix=True) for area in private if area.audience == CUSTOMER}
-    protected = sorted(private | {parent for parent in parents if parent.path not in {a.path for a in private}},
-                       key=lambda a: (-len(a.path), a.path))
+    protected = sorted(
+        private | {parent for parent in parents if parent.path not in {a.path for a in private}},
+        key=lambda a: (-len(a.path), a.path),
+    )
     files = tuple(Area(path, PUBLIC, prefix=prefix) for path, prefix in PUBLIC_FILES) + tuple(
-        Area(path, PUBLIC) for path in public_files)
+        Area(path, PUBLIC) for path in public_files
+    )
     for public in (*exact, *files):
         inside = next((area for area in protected if public.path.startswith(area.path)), None)
         if inside is not None:
             reader = f"customer {inside.customer}" if inside.audience == CUSTOMER else inside.audience
             raise ConflictingAreas(
                 f"/{public.path} is public but lies inside /{inside.path}, which is for {reader}: servers would "
-                f"disagree on who reads it; move the page out of /{inside.path} or drop its `audience: public`")
+                f"disagree on who reads it; move the page out of /{inside.path} or drop its `audience: public`"
+            )
     return (*protected, *exact, *files)
 
 
@@ -206,7 +228,7 @@ def _customers_dir(area: Area) -> str:
     """`customers/` above `customers/acme/` (or `customers/acme/notes/`, a maintainer's page)."""
     mark = f"customers/{area.customer}/"
     if mark in area.path:
-        return area.path[:area.path.rindex(mark) + len("customers/")]
+        return area.path[: area.path.rindex(mark) + len("customers/")]
     return area.path.rstrip("/").rsplit("/", 1)[0] + "/"
 
 
@@ -275,8 +297,7 @@ def table(rules: Iterable[Area]) -> Table:
             rows.add(Rule(area.path, False, area.audience, area.customer))
             continue
         paths = [area.path, area.path + "index.html"] if area.path == "" or area.path.endswith("/") else [area.path]
-        rows.update(Rule(path, True, area.audience, area.customer) for path in paths
-                    if path not in SERVER_ANSWERED)
+        rows.update(Rule(path, True, area.audience, area.customer) for path in paths if path not in SERVER_ANSWERED)
     ordered = sorted(rows, key=lambda row: (not row.exact, -len(row.path) if not row.exact else 0, row.path))
     default = Rule(UNLISTED.path, False, UNLISTED.audience, UNLISTED.customer)
     return Table(tuple(ordered), default)
@@ -290,5 +311,7 @@ def served_as(path: str, audience: str, customer: str | None, rules: Iterable[Ar
     area = area_of(path, rules)
     if (area.audience, area.customer) == (audience, customer):
         return None
-    return (f"{path} would be served to {area.audience}{' ' + area.customer if area.customer else ''}, "
-            f"not to {audience}{' ' + customer if customer else ''}")
+    return (
+        f"{path} would be served to {area.audience}{' ' + area.customer if area.customer else ''}, "
+        f"not to {audience}{' ' + customer if customer else ''}"
+    )

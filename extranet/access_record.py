@@ -40,9 +40,14 @@ class AccessRecord:
 def write(server_dir: Path, record: AccessRecord) -> Path:
     """Write the record into the build's `server/` directory; returns its path."""
     path = server_dir / NAME
-    path.write_text(json.dumps({"root": record.root, "base": record.base,
-                                "areas": [dataclasses.asdict(area) for area in record.areas]}, indent=1) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {"root": record.root, "base": record.base, "areas": [dataclasses.asdict(area) for area in record.areas]},
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -54,5 +59,8 @@ def read(output: Path) -> AccessRecord:
         recorded = json.loads((output / "server" / NAME).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise NoBuild(f"{output} holds no build (no server/{NAME}); run `extranet build`") from None
-    return AccessRecord(areas=tuple(Area(**area) for area in recorded["areas"]), base=recorded.get("base", "/"),
-                        root=recorded.get("root"))
+    return AccessRecord(
+        areas=tuple(Area(**area) for area in recorded["areas"]),
+        base=recorded.get("base", "/"),
+        root=recorded.get("root"),
+    )

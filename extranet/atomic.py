@@ -26,8 +26,14 @@ from pathlib import Path
 __all__ = ["write_atomically"]
 
 
-def write_atomically(target: Path, content: bytes | str | Iterable[bytes], *, permissions: int = 0o644,
-                     check: Callable[[Path], None] | None = None, suffix: str = ".tmp") -> None:
+def write_atomically(
+    target: Path,
+    content: bytes | str | Iterable[bytes],
+    *,
+    permissions: int = 0o644,
+    check: Callable[[Path], None] | None = None,
+    suffix: str = ".tmp",
+) -> None:
     """Replace `target` with `content`: bytes, text (written as UTF-8, its line ends as they are),
     or chunks of bytes (a large file, copied as it is read).
 

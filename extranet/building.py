@@ -16,8 +16,9 @@ processes are forked: they share the validated model and the state the caller se
 patches too) without pickling anything. Rejected: `spawn`, which pickles the model (about 1 MiB per
 500 customers), needs an `if __name__ == "__main__":` guard in every script that builds, and lost
 in-process patches (tests/test_feeds.py); its advantage, not inheriting the caller's threads and
-their locks, matters little to a command-line build. Their log records come back here through a queue (the same message from several processes, e.g. a configuration warning every
-process meets, is shown once) and the first failure stops the others, raised here as it would be
+their locks, matters little to a command-line build. Their log records come back here through a
+queue (the same message from several processes, e.g. a configuration warning every process meets,
+is shown once) and the first failure stops the others, raised here as it would be
 sequentially. The number of processes: `workers`, else `$EXTRANET_WORKERS`, else the CPUs (at most
 `MAX_WORKERS`), at most one per language; 1 is the sequential build, which is also used when other
 MkDocs plugins than search are configured (their output per page would not be merged).
@@ -101,12 +102,19 @@ def load_site_config(config_file: Path, **overrides: str) -> MkDocsConfig:
     try:
         config = load_config(str(config_file), **overrides)
     except (ConfigurationError, Abort) as error:
-        located = [Problem(config_file.name, *keys[key], key, message) for key, message in refused.values
-                   if key in keys]
+        located = [
+            Problem(config_file.name, *keys[key], key, message) for key, message in refused.values if key in keys
+        ]
         if located and len(located) == len(refused.values):
             raise InvalidInput(located) from None
-        raise BuildFailed("\n".join([*(f"{config_file.name}: {key}: {message}" for key, message in refused.values),
-                                     f"{config_file.name}: {error}"])) from None
+        raise BuildFailed(
+            "\n".join(
+                [
+                    *(f"{config_file.name}: {key}: {message}" for key, message in refused.values),
+                    f"{config_file.name}: {error}",
+                ]
+            )
+        ) from None
     finally:
         logger.removeHandler(refused)
         logger.propagate = True
@@ -155,7 +163,9 @@ def validate(config_file: Path, *, customers_file: str | None = None, check_stor
     except storage.LinkError as error:
         raise BuildFailed(f"mkdocs.yml: {error}") from None
     return load(
-        root, languages=tuple(options.languages), releases_dir=relative(options.releases, root),
+        root,
+        languages=tuple(options.languages),
+        releases_dir=relative(options.releases, root),
         customers_file=customers_file or relative(options.customers, root),
         content_dir=Path(config.docs_dir).relative_to(root).as_posix(),
         artifact_exists=backend.exists if (options.storage.check if check_storage is None else check_storage) else None,
@@ -186,10 +196,17 @@ class Shard:
     """The process's peak resident set size."""
 
 
-def build(config_file: Path, *, now: dt.datetime | None = None, output: Path | None = None,
-          progress: Progress | None = None, extranet: Extranet | None = None,
-          check_storage: bool | None = None, workers: int | None = None,
-          shards: list[Shard] | None = None) -> Path:
+def build(
+    config_file: Path,
+    *,
+    now: dt.datetime | None = None,
+    output: Path | None = None,
+    progress: Progress | None = None,
+    extranet: Extranet | None = None,
+    check_storage: bool | None = None,
+    workers: int | None = None,
+    shards: list[Shard] | None = None,
+) -> Path:
     """Validate, build into a sibling temporary directory, then swap it in; return the output directory.
 
     The output directory holds `site/` (the web root) and, beside it, `server/` (the server files).
@@ -215,8 +232,9 @@ def build(config_file: Path, *, now: dt.datetime | None = None, output: Path | N
     try:
         languages = _shards(base, workers)
         if len(languages) > 1:
-            done = _build_parallel(config_file, staging / site_dir.name, languages, now, extranet, progress,
-                                   strict=base.strict)
+            done = _build_parallel(
+                config_file, staging / site_dir.name, languages, now, extranet, progress, strict=base.strict
+            )
             if shards is not None:
                 shards.extend(done)
         else:
@@ -231,8 +249,14 @@ def build(config_file: Path, *, now: dt.datetime | None = None, output: Path | N
     return output
 
 
-def _build_shard(config_file: Path, site_dir: Path, languages: tuple[str, ...] | None, now: dt.datetime | None,
-                 extranet: Extranet, progress: Progress | None) -> list[str]:
+def _build_shard(
+    config_file: Path,
+    site_dir: Path,
+    languages: tuple[str, ...] | None,
+    now: dt.datetime | None,
+    extranet: Extranet,
+    progress: Progress | None,
+) -> list[str]:
     """One MkDocs build into `site_dir`, of every language (None) or a shard's; returns the files
     that are the shard's own (see `ExtranetPlugin.shard_files`)."""
     config = load_site_config(config_file, site_dir=str(site_dir))
@@ -273,8 +297,16 @@ def _shards(config: Any, workers: int | None) -> list[tuple[str, ...]]:
     return [languages[index::count] for index in range(count)]
 
 
-def _build_parallel(config_file: Path, site_dir: Path, shards: list[tuple[str, ...]], now: dt.datetime | None,
-                    extranet: Extranet, progress: Progress | None, *, strict: bool) -> list[Shard]:
+def _build_parallel(
+    config_file: Path,
+    site_dir: Path,
+    shards: list[tuple[str, ...]],
+    now: dt.datetime | None,
+    extranet: Extranet,
+    progress: Progress | None,
+    *,
+    strict: bool,
+) -> list[Shard]:
     """Build each shard in a process of its own, then move the others' own files into the first's
     `site_dir` (see the module docstring). The first failure stops the others and is raised here.
 
@@ -284,13 +316,21 @@ def _build_parallel(config_file: Path, site_dir: Path, shards: list[tuple[str, .
     process: the processes build without it, so a warning in one language does not hide the rest."""
     context = multiprocessing.get_context("fork")  # the children share the validated model (module docstring)
     messages: Any = context.Queue()
-    levels = {name: logger.level for name, logger in [("", logging.getLogger()), *logging.Logger.manager.loggerDict.items()]
-              if isinstance(logger, logging.Logger) and logger.level != logging.NOTSET}
+    levels = {
+        name: logger.level
+        for name, logger in [("", logging.getLogger()), *logging.Logger.manager.loggerDict.items()]
+        if isinstance(logger, logging.Logger) and logger.level != logging.NOTSET
+    }
     places = [site_dir] + [site_dir.parent / f".shard-{index}" / site_dir.name for index in range(1, len(shards))]
-    processes = [context.Process(target=_shard_process, name=f"extranet build {'+'.join(languages)}", daemon=True,
-                                 args=(index, messages, config_file, places[index], languages, now, extranet,
-                                       progress is not None, levels))
-                 for index, languages in enumerate(shards)]
+    processes = [
+        context.Process(
+            target=_shard_process,
+            name=f"extranet build {'+'.join(languages)}",
+            daemon=True,
+            args=(index, messages, config_file, places[index], languages, now, extranet, progress is not None, levels),
+        )
+        for index, languages in enumerate(shards)
+    ]
     for process in processes:
         process.start()
     results: dict[int, tuple[list[str], Shard]] = {}
@@ -323,8 +363,10 @@ def _build_parallel(config_file: Path, site_dir: Path, shards: list[tuple[str, .
             except queue.Empty:
                 for index, process in enumerate(processes):
                     if index not in results and process.exitcode not in (None, 0):
-                        raise BuildFailed(f"the build process of {', '.join(shards[index])} ended "
-                                          f"unexpectedly (exit status {process.exitcode})") from None
+                        raise BuildFailed(
+                            f"the build process of {', '.join(shards[index])} ended "
+                            f"unexpectedly (exit status {process.exitcode})"
+                        ) from None
                 continue
             kind, index, *rest = message
             if kind == "log":
@@ -338,7 +380,9 @@ def _build_parallel(config_file: Path, site_dir: Path, shards: list[tuple[str, .
                 # Pages once every process has said how many it has; the others (the first
                 # process's server files) once all pages are done.
                 if stage == "pages" and len(counts[stage]) == len(shards):
-                    progress(stage, sum(d for d, _ in counts[stage].values()), sum(t for _, t in counts[stage].values()))
+                    progress(
+                        stage, sum(d for d, _ in counts[stage].values()), sum(t for _, t in counts[stage].values())
+                    )
             elif kind == "failed":
                 release(len(shards) - 1)
                 raise rest[0]
@@ -355,8 +399,9 @@ def _build_parallel(config_file: Path, site_dir: Path, shards: list[tuple[str, .
         messages.close()
         messages.join_thread()
     if strict and warnings.get_counts():  # MkDocs' own words (mkdocs.commands.build)
-        raise BuildFailed(f"Aborted with {', '.join(f'{v} {k.lower()}s' for k, v in warnings.get_counts())} "
-                          f"in strict mode!")
+        raise BuildFailed(
+            f"Aborted with {', '.join(f'{v} {k.lower()}s' for k, v in warnings.get_counts())} in strict mode!"
+        )
     for stage, reported in counts.items():
         if stage != "pages" and progress is not None:
             progress(stage, sum(d for d, _ in reported.values()), sum(t for _, t in reported.values()))
@@ -371,15 +416,25 @@ def _build_parallel(config_file: Path, site_dir: Path, shards: list[tuple[str, .
     return [results[index][1] for index in range(len(shards))]
 
 
-def _shard_process(index: int, messages: Any, config_file: Path, site_dir: Path, languages: tuple[str, ...],
-                   now: dt.datetime | None, extranet: Extranet, report_progress: bool, levels: dict[str, int]) -> None:
+def _shard_process(
+    index: int,
+    messages: Any,
+    config_file: Path,
+    site_dir: Path,
+    languages: tuple[str, ...],
+    now: dt.datetime | None,
+    extranet: Extranet,
+    report_progress: bool,
+    levels: dict[str, int],
+) -> None:
     """A build process: builds its shard and puts on `messages` its log records, progress, and at
     the end ("done", index, its files, Shard) or ("failed", index, the exception). `levels`: the
     parent's loggers' levels, so this process logs what the parent would show."""
     started = time.perf_counter()
     _forward_logging(messages, index, languages, levels)
-    progress = (lambda stage, done, total: messages.put(("progress", index, stage, done, total))) \
-        if report_progress else None
+    progress = (
+        (lambda stage, done, total: messages.put(("progress", index, stage, done, total))) if report_progress else None
+    )
     try:
         files = _build_shard(config_file, site_dir, languages, now, extranet, progress)
     except BaseException as error:  # noqa: BLE001 (handed to the parent, which raises it)
@@ -413,8 +468,10 @@ def _forward_logging(messages: Any, index: int, languages: tuple[str, ...], leve
     another process renders ("Page skipped: … empty output") is dropped."""
     for name, level in levels.items():
         logging.getLogger(name or None).setLevel(level)
-    for logger in [logging.getLogger(), *(logger for logger in logging.Logger.manager.loggerDict.values()
-                                          if isinstance(logger, logging.Logger))]:
+    for logger in [
+        logging.getLogger(),
+        *(logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)),
+    ]:
         for handler in list(logger.handlers):
             logger.removeHandler(handler)
     logging.getLogger().addHandler(_Forward(messages, index))

@@ -53,9 +53,17 @@ def by_year(releases: Sequence[Release], promise: Cadence, today: dt.date) -> tu
         kinds = [release.kind for release in releases if release.date.year == year and release.date <= today]
         major, minor = kinds.count("major"), kinds.count("minor")
         complete = dt.date(year, 12, 31) < today
-        years.append(YearCadence(
-            year=year, major=major, minor=minor, patch=kinds.count("patch"), complete=complete,
-            major_met=major >= promise.major_at_least, minor_met=low <= minor <= high,
-            minor_low=low, minor_high=high,
-        ))
+        years.append(
+            YearCadence(
+                year=year,
+                major=major,
+                minor=minor,
+                patch=kinds.count("patch"),
+                complete=complete,
+                major_met=major >= promise.major_at_least,
+                minor_met=low <= minor <= high,
+                minor_low=low,
+                minor_high=high,
+            )
+        )
     return tuple(years)

@@ -12,7 +12,6 @@ words its failures the same way (`extranet <command>: message`). Rejected: a try
 command, which is how the messages and statuses of the commands had drifted apart.
 """
 
-
 from __future__ import annotations
 
 import argparse
@@ -64,37 +63,69 @@ def _report_time(value: str) -> dt.datetime:
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="extranet", description=__doc__.splitlines()[0], epilog=EXIT_STATUS,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-    main.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
-                      help="the site's mkdocs.yml (default: ./mkdocs.yml)")
+    main = argparse.ArgumentParser(
+        prog="extranet",
+        description=__doc__.splitlines()[0],
+        epilog=EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    main.add_argument(
+        "-f",
+        "--config-file",
+        type=Path,
+        default=Path("mkdocs.yml"),
+        help="the site's mkdocs.yml (default: ./mkdocs.yml)",
+    )
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    validate_cmd = commands.add_parser("validate", help="check releases, customers and content; report every problem",
-                                       epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    validate_cmd = commands.add_parser(
+        "validate",
+        help="check releases, customers and content; report every problem",
+        epilog=EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _output_options(validate_cmd)
     offline = "do not ask the storage whether each artifact is there (overrides storage.check in mkdocs.yml)"
     validate_cmd.add_argument("--offline", action="store_true", help=offline)
 
-    build_cmd = commands.add_parser("build", help="validate, then build the site atomically", epilog=EXIT_STATUS,
-                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    build_cmd = commands.add_parser(
+        "build",
+        help="validate, then build the site atomically",
+        epilog=EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _output_options(build_cmd)
-    build_cmd.add_argument("--now", type=_instant, help="the instant the site describes (ISO-8601 with offset); "
-                                                        "the same inputs and --now give byte-identical output")
+    build_cmd.add_argument(
+        "--now",
+        type=_instant,
+        help="the instant the site describes (ISO-8601 with offset); "
+        "the same inputs and --now give byte-identical output",
+    )
     build_cmd.add_argument("--output", type=Path, help="output directory (default: the parent of site_dir)")
     build_cmd.add_argument("-v", "--verbose", action="store_true", help="show MkDocs' own messages")
     build_cmd.add_argument("--offline", action="store_true", help=offline)
-    build_cmd.add_argument("--workers", type=int, metavar="N",
-                           help="build processes, at most one per language (default: $EXTRANET_WORKERS, else the "
-                                "CPUs; 1: one process); the output is the same")
+    build_cmd.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="build processes, at most one per language (default: $EXTRANET_WORKERS, else the "
+        "CPUs; 1: one process); the output is the same",
+    )
 
     publish_cmd = commands.add_parser(
-        "publish", help="upload every release's artifacts to the configured storage (verified, idempotent)",
+        "publish",
+        help="upload every release's artifacts to the configured storage (verified, idempotent)",
         description="Check each artifact's size and sha256 against its release manifest, then upload it to the "
-                    "storage configured in mkdocs.yml unless it is already there with that sha256. Exit 0 when "
-                    "every artifact is in storage; 1 with every failure listed otherwise.")
-    publish_cmd.add_argument("--from", dest="source", type=Path, metavar="DIR",
-                             help="directory holding <version>/<file> (default: releases/artifacts next to mkdocs.yml)")
+        "storage configured in mkdocs.yml unless it is already there with that sha256. Exit 0 when "
+        "every artifact is in storage; 1 with every failure listed otherwise.",
+    )
+    publish_cmd.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="DIR",
+        help="directory holding <version>/<file> (default: releases/artifacts next to mkdocs.yml)",
+    )
 
     path_cmd = commands.add_parser("upgrade-path", help="the releases an upgrade installs and what it asks of you")
     path_cmd.add_argument("source", metavar="FROM")
@@ -109,8 +140,9 @@ def parser() -> argparse.ArgumentParser:
     link_cmd = commands.add_parser("link", help="print one signed, expiring download URL (e.g. to send by e-mail)")
     link_cmd.add_argument("--backend", choices=("s3",), required=True)
     link_cmd.add_argument("--bucket", required=True)
-    link_cmd.add_argument("--key", required=True,
-                          help="the object's key, e.g. 9.3.0/intouch-crm-9.3.0-linux-x64.tar.gz")
+    link_cmd.add_argument(
+        "--key", required=True, help="the object's key, e.g. 9.3.0/intouch-crm-9.3.0-linux-x64.tar.gz"
+    )
     link_cmd.add_argument("--region", required=True)
     link_cmd.add_argument("--expires", type=int, required=True, metavar="SECONDS", help="lifetime, at most 604800")
     link_cmd.add_argument("--now", type=_instant, help="sign as of this instant (ISO-8601 with offset)")
@@ -118,46 +150,81 @@ def parser() -> argparse.ArgumentParser:
     link_cmd.add_argument("--addressing-style", choices=("auto", "virtual", "path"), default="auto")
 
     deploy_cmd = commands.add_parser(
-        "deploy", help="switch a server host to a build atomically (--target), or sync the web root to a bucket (--s3)",
+        "deploy",
+        help="switch a server host to a build atomically (--target), or sync the web root to a bucket (--s3)",
         description="--target DIR: copy the build into DIR/releases/<UTC time>, test the server configuration, "
-                    "switch the DIR/current symlink in one step, reload the servers, keep the last --keep deploys. "
-                    "--s3 BUCKET: upload what changed in the web root (never the server files), delete what is gone.")
+        "switch the DIR/current symlink in one step, reload the servers, keep the last --keep deploys. "
+        "--s3 BUCKET: upload what changed in the web root (never the server files), delete what is gone.",
+    )
     where = deploy_cmd.add_mutually_exclusive_group(required=True)
-    where.add_argument("--target", type=Path, metavar="DIR", help="the deploy directory on this host "
-                       "(mkdocs.yml's extranet.server.root must be DIR/current)")
+    where.add_argument(
+        "--target",
+        type=Path,
+        metavar="DIR",
+        help="the deploy directory on this host (mkdocs.yml's extranet.server.root must be DIR/current)",
+    )
     where.add_argument("--s3", metavar="BUCKET", help="an S3 bucket that hosts the web root behind a CDN")
     deploy_cmd.add_argument("--output", type=Path, help="the build output directory (default: the parent of site_dir)")
     host = deploy_cmd.add_argument_group("--target")
     host.add_argument("--rollback", action="store_true", help="switch back to the deploy before the current one")
-    host.add_argument("--server", action="append", choices=servers.SERVERS, default=[],
-                      help="a server that serves DIR/current: its configuration is tested before the switch and "
-                           "it is reloaded after it (repeat for several)")
-    host.add_argument("--test-command", action="append", default=[], metavar="CMD",
-                      help="a further check before the switch; {release} is the new deploy's directory")
-    host.add_argument("--reload-command", action="append", metavar="CMD",
-                      help="reload this way instead of the servers' defaults (nginx -s reload, apachectl graceful, "
-                           "caddy reload --config /etc/caddy/Caddyfile --adapter caddyfile)")
+    host.add_argument(
+        "--server",
+        action="append",
+        choices=servers.SERVERS,
+        default=[],
+        help="a server that serves DIR/current: its configuration is tested before the switch and "
+        "it is reloaded after it (repeat for several)",
+    )
+    host.add_argument(
+        "--test-command",
+        action="append",
+        default=[],
+        metavar="CMD",
+        help="a further check before the switch; {release} is the new deploy's directory",
+    )
+    host.add_argument(
+        "--reload-command",
+        action="append",
+        metavar="CMD",
+        help="reload this way instead of the servers' defaults (nginx -s reload, apachectl graceful, "
+        "caddy reload --config /etc/caddy/Caddyfile --adapter caddyfile)",
+    )
     host.add_argument("--keep", type=int, default=5, metavar="N", help="deploys to keep (default: 5, at least 2)")
     bucket = deploy_cmd.add_argument_group("--s3")
     bucket.add_argument("--prefix", default="", help="key prefix in the bucket, e.g. extranet/")
     bucket.add_argument("--endpoint-url", help="an S3-compatible endpoint; none for AWS")
     bucket.add_argument("--region", help="the bucket's region (default: from the AWS configuration)")
-    bucket.add_argument("--allow-private", action="store_true",
-                        help="sync even though the site has pages for customers or staff only: a bucket enforces "
-                             "no login, so use this only if something in front of it does")
+    bucket.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="sync even though the site has pages for customers or staff only: a bucket enforces "
+        "no login, so use this only if something in front of it does",
+    )
     bucket.add_argument("--dry-run", action="store_true", help="say what would be uploaded and deleted; change nothing")
     sla = commands.add_parser("sla", help="support deadlines of a plan").add_subparsers(
-        dest="action", required=True, metavar="ACTION")
+        dest="action", required=True, metavar="ACTION"
+    )
     due = sla.add_parser("deadline", help="when the response to a report is due under a plan's calendar")
     due.add_argument("--plan", required=True, help="the plan's id in customers.yaml")
     due.add_argument("--severity", required=True, help="the severity's id, e.g. serious")
-    due.add_argument("--reported", required=True, type=_report_time,
-                     help="when the report was made, ISO-8601 (e.g. 2026-12-23T17:30+01:00); "
-                          "without an offset: wall-clock time in the plan's time zone")
-    due.add_argument("--channel", help="the channel's id, e.g. phone or email (default: the severity's response "
-                                       "that applies unless a channel overrides it)")
-    due.add_argument("--now", type=_instant, help="the instant the calendar's years are counted from (ISO-8601 with "
-                                                  "offset; default: now), as for `build --now`")
+    due.add_argument(
+        "--reported",
+        required=True,
+        type=_report_time,
+        help="when the report was made, ISO-8601 (e.g. 2026-12-23T17:30+01:00); "
+        "without an offset: wall-clock time in the plan's time zone",
+    )
+    due.add_argument(
+        "--channel",
+        help="the channel's id, e.g. phone or email (default: the severity's response "
+        "that applies unless a channel overrides it)",
+    )
+    due.add_argument(
+        "--now",
+        type=_instant,
+        help="the instant the calendar's years are counted from (ISO-8601 with "
+        "offset; default: now), as for `build --now`",
+    )
     due.add_argument("--json", action="store_true", help="print a JSON object")
 
     schema_cmd = commands.add_parser("schema", help="write the JSON Schemas of the YAML files")
@@ -171,8 +238,11 @@ def parser() -> argparse.ArgumentParser:
 def _output_options(command: argparse.ArgumentParser) -> None:
     group = command.add_mutually_exclusive_group()
     group.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    group.add_argument("--json", action="store_true",
-                       help="print one JSON object on stdout: status, counts, output paths, problems (for CI)")
+    group.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object on stdout: status, counts, output paths, problems (for CI)",
+    )
 
 
 def _day(value: str) -> dt.date:
@@ -186,29 +256,45 @@ def _release_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     from .releasing import RELEASE_KINDS
 
     actions = commands.add_parser("release", help="scaffold a new release").add_subparsers(
-        dest="action", required=True, metavar="ACTION")
+        dest="action", required=True, metavar="ACTION"
+    )
     new = actions.add_parser(
-        "new", help="write releases/VERSION.yaml for the given files (and upgrade-guide stubs for a major release)",
+        "new",
+        help="write releases/VERSION.yaml for the given files (and upgrade-guide stubs for a major release)",
         description="Scaffold a release manifest with today's date and one artifact per FILE (size and sha256 "
-                    "computed; id, module and platform guessed from the previous release's file names or the "
-                    "file's name). Texts only a maintainer can write are TODO placeholders, which `extranet "
-                    "validate` reports until they are replaced.")
-    new.add_argument("version", metavar="VERSION", help="e.g. 9.4.0; a lower version than the latest only as "
-                                                       "the next patch of an existing line (9.2.2 after 9.3.0)")
+        "computed; id, module and platform guessed from the previous release's file names or the "
+        "file's name). Texts only a maintainer can write are TODO placeholders, which `extranet "
+        "validate` reports until they are replaced.",
+    )
+    new.add_argument(
+        "version",
+        metavar="VERSION",
+        help="e.g. 9.4.0; a lower version than the latest only as "
+        "the next patch of an existing line (9.2.2 after 9.3.0)",
+    )
     new.add_argument("files", metavar="FILE", nargs="*", type=Path, help="the release's downloadable files")
     new.add_argument("--date", type=_day, help="release date as YYYY-MM-DD (default: today)")
-    new.add_argument("--kind", choices=RELEASE_KINDS, help="default: from the version (x.0.0 major, x.y.0 minor, else patch)")
-    new.add_argument("--guide", action=argparse.BooleanOptionalAction, default=None,
-                     help="write upgrade-guide stubs in every language (default: for a major release only, as the "
-                          "demo's guides are)")
+    new.add_argument(
+        "--kind", choices=RELEASE_KINDS, help="default: from the version (x.0.0 major, x.y.0 minor, else patch)"
+    )
+    new.add_argument(
+        "--guide",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write upgrade-guide stubs in every language (default: for a major release only, as the "
+        "demo's guides are)",
+    )
 
 
 def _credential_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`user` (a customer's users), `staff` (vendor staff) and `customer`: edit customers.yaml in place."""
-    for command, help_ in (("user", "add a customer's user, give a user a new password, remove a user"),
-                           ("staff", "the same for vendor staff")):
-        actions = commands.add_parser(command, help=help_).add_subparsers(dest="action", required=True,
-                                                                         metavar="ACTION")
+    for command, help_ in (
+        ("user", "add a customer's user, give a user a new password, remove a user"),
+        ("staff", "the same for vendor staff"),
+    ):
+        actions = commands.add_parser(command, help=help_).add_subparsers(
+            dest="action", required=True, metavar="ACTION"
+        )
         add = actions.add_parser("add", help="add a user with a generated password, printed once")
         if command == "user":
             add.add_argument("customer", metavar="CUSTOMER", help="the customer's id")
@@ -218,15 +304,22 @@ def _credential_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
         passwd = actions.add_parser("passwd", help="replace the password with a generated one, printed once")
         passwd.add_argument("login", metavar="LOGIN")
         for cmd in (add, passwd):
-            cmd.add_argument("--password-stdin", action="store_true",
-                             help="read the password from standard input instead of generating one")
+            cmd.add_argument(
+                "--password-stdin",
+                action="store_true",
+                help="read the password from standard input instead of generating one",
+            )
             cmd.add_argument("--json", action="store_true", help="print a JSON object")
         actions.add_parser("remove", help="remove the user; access ends with the next deploy").add_argument(
-            "login", metavar="LOGIN")
+            "login", metavar="LOGIN"
+        )
     actions = commands.add_parser("customer", help="revoke or restore a customer's access").add_subparsers(
-        dest="action", required=True, metavar="ACTION")
-    for action, help_ in (("revoke", "its users lose access with the next deploy (access: revoked)"),
-                          ("restore", "undo revoke: its users can log in again after the next deploy")):
+        dest="action", required=True, metavar="ACTION"
+    )
+    for action, help_ in (
+        ("revoke", "its users lose access with the next deploy (access: revoked)"),
+        ("restore", "undo revoke: its users can log in again after the next deploy"),
+    ):
         actions.add_parser(action, help=help_).add_argument("customer", metavar="ID")
 
 
@@ -260,8 +353,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger("mkdocs").removeHandler(warnings)
 
 
-NOT_DONE = {"build": "nothing was built", "publish": "nothing was published", "user": "nothing was changed",
-            "staff": "nothing was changed", "customer": "nothing was changed"}
+NOT_DONE = {
+    "build": "nothing was built",
+    "publish": "nothing was published",
+    "user": "nothing was changed",
+    "staff": "nothing was changed",
+    "customer": "nothing was changed",
+}
 """What a command did not do because its input is invalid, said after the count of problems.
 `validate` and the commands that only read the data say the count alone: they never build."""
 
@@ -311,9 +409,13 @@ def _message(text: str) -> dict[str, object]:
 
 
 def _print_json(command: str, status: str, **fields: object) -> None:
-    print(json.dumps({"command": command, "status": status, **fields, **({} if "problems" in fields else
-                                                                         {"problems": []})},
-                     ensure_ascii=False, indent=2))
+    print(
+        json.dumps(
+            {"command": command, "status": status, **fields, **({} if "problems" in fields else {"problems": []})},
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
 
 
 def _counts(extranet: Extranet) -> dict[str, int]:
@@ -341,9 +443,15 @@ class _Progress:
 
             self.stage = stage
             # get_terminal_size: a terminal that reports no width (0 columns) still gets a bar.
-            self.bar = tqdm(total=total, desc=stage, file=sys.stderr, leave=False, position=0,
-                            ncols=shutil.get_terminal_size().columns,
-                            bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {elapsed}" if total > 1 else "{desc}…")
+            self.bar = tqdm(
+                total=total,
+                desc=stage,
+                file=sys.stderr,
+                leave=False,
+                position=0,
+                ncols=shutil.get_terminal_size().columns,
+                bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {elapsed}" if total > 1 else "{desc}…",
+            )
         self.bar.update(done - self.bar.n)  # redraws at most every 0.1 s (tqdm's mininterval)
 
     def close(self) -> None:
@@ -358,8 +466,10 @@ def _run(args: argparse.Namespace) -> int:
         if args.json:
             _print_json("validate", "ok", counts=_counts(extranet))
         elif not args.quiet:
-            print(f"ok: {len(extranet.releases)} releases, {len(extranet.customers)} customers, "
-                  f"{len(extranet.plans)} support plan(s)")
+            print(
+                f"ok: {len(extranet.releases)} releases, {len(extranet.customers)} customers, "
+                f"{len(extranet.plans)} support plan(s)"
+            )
         return 0
     if args.command == "build":
         return _build(args)
@@ -403,15 +513,28 @@ def _build(args: argparse.Namespace) -> int:
         progress("loading", 0, 1)
         extranet = validate(args.config_file, check_storage=False if args.offline else None)
         with quiet_mkdocs(logging.INFO if args.verbose else logging.WARNING):
-            output = build(args.config_file, now=args.now, output=args.output, progress=progress, extranet=extranet,
-                           workers=args.workers)
+            output = build(
+                args.config_file,
+                now=args.now,
+                output=args.output,
+                progress=progress,
+                extranet=extranet,
+                workers=args.workers,
+            )
     finally:
         progress.close()
     if args.json:
         site = output / "site"
-        _print_json("build", "ok", counts={**_counts(extranet), "pages": progress.totals.get("pages", 0),
-                                           "files": sum(1 for path in site.rglob("*") if path.is_file())},
-                    output={"directory": str(output), "site": str(site), "server": str(output / "server")})
+        _print_json(
+            "build",
+            "ok",
+            counts={
+                **_counts(extranet),
+                "pages": progress.totals.get("pages", 0),
+                "files": sum(1 for path in site.rglob("*") if path.is_file()),
+            },
+            output={"directory": str(output), "site": str(site), "server": str(output / "server")},
+        )
     elif not args.quiet:
         print(f"built {output}")
     return 0
@@ -421,8 +544,9 @@ def _release(args: argparse.Namespace) -> int:
     from . import releasing
 
     today = dt.date.today()  # noqa: DTZ011 (the maintainer's own calendar day dates the release)
-    scaffold = releasing.new(args.config_file, args.version, args.files, date=args.date or today,
-                             kind=args.kind, with_guide=args.guide)
+    scaffold = releasing.new(
+        args.config_file, args.version, args.files, date=args.date or today, kind=args.kind, with_guide=args.guide
+    )
     print(scaffold.report())
     return 0
 
@@ -434,8 +558,9 @@ def _sla_deadline(args: argparse.Namespace) -> int:
         raise CommandRefused(f"unknown plan '{args.plan}' (plans: {', '.join(extranet.plans)})")
     severity = next((s for s in plan.severities if s.id == args.severity), None)
     if severity is None:
-        raise CommandRefused(f"unknown severity '{args.severity}' (severities of {plan.id}: "
-                             f"{', '.join(s.id for s in plan.severities)})")
+        raise CommandRefused(
+            f"unknown severity '{args.severity}' (severities of {plan.id}: {', '.join(s.id for s in plan.severities)})"
+        )
     channels = [channel.id for channel in plan.channels]
     if args.channel is not None and args.channel not in channels:
         raise CommandRefused(f"unknown channel '{args.channel}' (channels of {plan.id}: {', '.join(channels)})")
@@ -448,11 +573,21 @@ def _sla_deadline(args: argparse.Namespace) -> int:
     due = support_calendar.deadline(cal, response.deadline, reported, releases)
     target = support_calendar.deadline(cal, response.target, reported, releases) if response.target else None
     if args.json:
-        print(json.dumps({
-            "plan": plan.id, "severity": severity.id, "channel": args.channel, "timezone": plan.calendar.timezone,
-            "reported": due.reported.isoformat(), **_due_json(due),
-            "target": None if target is None else _due_json(target),
-        }, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "plan": plan.id,
+                    "severity": severity.id,
+                    "channel": args.channel,
+                    "timezone": plan.calendar.timezone,
+                    "reported": due.reported.isoformat(),
+                    **_due_json(due),
+                    "target": None if target is None else _due_json(target),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     print(f"deadline: {_due_text(due)}")
     if target is not None:
@@ -466,10 +601,13 @@ def _due_json(due: support_calendar.Deadline) -> dict[str, Any]:
         value: str | None = due.at.isoformat()
     else:
         value = due.release.date.isoformat() if due.release else None
-    return {"deadline": value, "rule": support_calendar.rule_text(due.rule),
-            "release": None if due.release is None else {"version": due.release.version,
-                                                         "date": due.release.date.isoformat(),
-                                                         "published": due.published}}
+    return {
+        "deadline": value,
+        "rule": support_calendar.rule_text(due.rule),
+        "release": None
+        if due.release is None
+        else {"version": due.release.version, "date": due.release.date.isoformat(), "published": due.published},
+    }
 
 
 def _due_text(due: support_calendar.Deadline) -> str:
@@ -532,8 +670,19 @@ def _serve(args: argparse.Namespace) -> int:
         def prepare(extranet: Extranet) -> tuple[list[str], str]:
             """The server files for the data and the build's rules; the command and the base path."""
             areas, base = _built_rules(built)
-            return servers.prepare(args.server, extranet, areas, root / options.templates, output / "site",
-                                   Path(runtime), args.port, secret, downloads, download_secret, base), base
+            return servers.prepare(
+                args.server,
+                extranet,
+                areas,
+                root / options.templates,
+                output / "site",
+                Path(runtime),
+                args.port,
+                secret,
+                downloads,
+                download_secret,
+                base,
+            ), base
 
         seen = _stamp(built)
         command, base = prepare(extranet)
@@ -547,8 +696,11 @@ def _serve(args: argparse.Namespace) -> int:
             try:
                 prepare(validate(args.config_file))
             except ExtranetError as error:
-                print(f"extranet serve: {output} was rebuilt, but cannot be served ({error}); still serving the "
-                      f"previous build: fix it and build again, or restart `extranet serve`", file=sys.stderr)
+                print(
+                    f"extranet serve: {output} was rebuilt, but cannot be served ({error}); still serving the "
+                    f"previous build: fix it and build again, or restart `extranet serve`",
+                    file=sys.stderr,
+                )
                 return False
             print(f"rebuilt: {args.server} reloaded with the new build's users and rules", file=sys.stderr)
             return True
@@ -556,8 +708,10 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"serving {output / 'site'} with {args.server} on http://127.0.0.1:{args.port}{base} (Ctrl+C stops)")
         print(f"a rebuild (`extranet build`) is picked up: {args.server} is reloaded with its users and rules")
         if downloads and args.server == "caddy":
-            print("note: Caddy cannot check signed download links; downloads/ answers 404 (use nginx or apache)",
-                  file=sys.stderr)
+            print(
+                "note: Caddy cannot check signed download links; downloads/ answers 404 (use nginx or apache)",
+                file=sys.stderr,
+            )
         sys.stdout.flush()
         return servers.run(command, secret, download_secret, server=args.server, rebuilt=rebuilt)
 
@@ -599,9 +753,12 @@ def _deploy(args: argparse.Namespace) -> int:
         return _sync(args)
     from . import deploying
 
-    options = deploying.Options(servers=tuple(dict.fromkeys(args.server)), test_commands=tuple(args.test_command),
-                                reload_commands=tuple(args.reload_command) if args.reload_command else None,
-                                keep=args.keep)
+    options = deploying.Options(
+        servers=tuple(dict.fromkeys(args.server)),
+        test_commands=tuple(args.test_command),
+        reload_commands=tuple(args.reload_command) if args.reload_command else None,
+        keep=args.keep,
+    )
     if args.rollback:
         outcome = deploying.rollback(args.target, options)
         verb = "rolled back from"
@@ -620,11 +777,28 @@ def _deploy(args: argparse.Namespace) -> int:
 def _deploy_usage(args: argparse.Namespace) -> str | None:
     """Options that belong to the other kind of deploy, or a host deploy that would reload nothing."""
     if args.s3:
-        wrong = [flag for flag, given in (("--rollback", args.rollback), ("--server", args.server),
-                 ("--test-command", args.test_command), ("--reload-command", args.reload_command)) if given]
+        wrong = [
+            flag
+            for flag, given in (
+                ("--rollback", args.rollback),
+                ("--server", args.server),
+                ("--test-command", args.test_command),
+                ("--reload-command", args.reload_command),
+            )
+            if given
+        ]
         return f"{', '.join(wrong)}: only with --target, not with --s3" if wrong else None
-    wrong = [flag for flag, given in (("--prefix", args.prefix), ("--endpoint-url", args.endpoint_url),
-             ("--region", args.region), ("--allow-private", args.allow_private), ("--dry-run", args.dry_run)) if given]
+    wrong = [
+        flag
+        for flag, given in (
+            ("--prefix", args.prefix),
+            ("--endpoint-url", args.endpoint_url),
+            ("--region", args.region),
+            ("--allow-private", args.allow_private),
+            ("--dry-run", args.dry_run),
+        )
+        if given
+    ]
     if wrong:
         return f"{', '.join(wrong)}: only with --s3, not with --target"
     if args.rollback and args.output is not None:
@@ -632,8 +806,10 @@ def _deploy_usage(args: argparse.Namespace) -> str | None:
     if args.keep < 2:
         return "--keep must be at least 2, or there is nothing to roll back to"
     if not args.server and not args.reload_command:
-        return ("say which server serves the site (--server nginx|apache|caddy) or how to reload it "
-                "(--reload-command CMD): the access rules change with each build and apply only after a reload")
+        return (
+            "say which server serves the site (--server nginx|apache|caddy) or how to reload it "
+            "(--reload-command CMD): the access rules change with each build and apply only after a reload"
+        )
     return None
 
 
@@ -641,11 +817,20 @@ def _sync(args: argparse.Namespace) -> int:
     """Credentials come from the standard AWS environment or configuration, never from arguments."""
     from . import syncing
 
-    result = syncing.sync(args.output, args.s3, prefix=args.prefix, endpoint_url=args.endpoint_url,
-                          region=args.region, allow_private=args.allow_private, dry_run=args.dry_run)
+    result = syncing.sync(
+        args.output,
+        args.s3,
+        prefix=args.prefix,
+        endpoint_url=args.endpoint_url,
+        region=args.region,
+        allow_private=args.allow_private,
+        dry_run=args.dry_run,
+    )
     would = "would be " if args.dry_run else ""
-    print(f"s3://{args.s3}/{args.prefix}: {len(result.uploaded)} {would}uploaded, {len(result.deleted)} "
-          f"{would}deleted, {result.unchanged} unchanged")
+    print(
+        f"s3://{args.s3}/{args.prefix}: {len(result.uploaded)} {would}uploaded, {len(result.deleted)} "
+        f"{would}deleted, {result.unchanged} unchanged"
+    )
     for key in result.uploaded:
         print(f"  upload {key}")
     for key in result.deleted:
@@ -660,8 +845,14 @@ def _edit_credentials(args: argparse.Namespace) -> int:
     if args.command == "customer":
         change = credentials.set_access(args.config_file, args.customer, revoked=args.action == "revoke")
     elif args.action == "add":
-        change = credentials.add_user(args.config_file, None if staff else args.customer, args.login,
-                                      name=args.name, email=args.email, password=password)
+        change = credentials.add_user(
+            args.config_file,
+            None if staff else args.customer,
+            args.login,
+            name=args.name,
+            email=args.email,
+            password=password,
+        )
     elif args.action == "passwd":
         change = credentials.set_password(args.config_file, args.login, staff=staff, password=password)
     else:
@@ -676,8 +867,9 @@ def _path_json(path: versions.UpgradePath, guides: Mapping[str, Any], languages:
         "to": path.target.version,
         "path": [release.version for release in path.steps],
         "passes": [release.version for release in path.passed],
-        "notes": [{"version": release.version, **{lang: note[lang] for lang in languages}}
-                  for release, note in path.notes],
+        "notes": [
+            {"version": release.version, **{lang: note[lang] for lang in languages}} for release, note in path.notes
+        ],
         "guides": [{"version": release.version, "page": guides[release.version]} for release in path.guides(guides)],
     }
 

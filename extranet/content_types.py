@@ -43,12 +43,16 @@ _ADDED = {
     ".ics": "text/calendar",
 }
 
-_COMPRESSED = {"gzip": "application/gzip", "bzip2": "application/x-bzip2", "xz": "application/x-xz",
-               "compress": "application/x-compress", "br": "application/x-brotli"}
+_COMPRESSED = {
+    "gzip": "application/gzip",
+    "bzip2": "application/x-bzip2",
+    "xz": "application/x-xz",
+    "compress": "application/x-compress",
+    "br": "application/x-brotli",
+}
 """`mimetypes`' encodings, as the type of the compressed file itself."""
 
-_TEXT = {"application/json", "application/manifest+json", "application/xml", "application/atom+xml",
-         "image/svg+xml"}
+_TEXT = {"application/json", "application/manifest+json", "application/xml", "application/atom+xml", "image/svg+xml"}
 """Types that are text though not `text/*`: they take a charset."""
 
 

@@ -71,12 +71,15 @@ class Change:
     def report(self) -> str:
         if self.password is None:
             return self.summary
-        return (f"{self.summary}\npassword for {_who(self.customer, self.login)}: {self.password}\n"
-                "It is shown only now: only its bcrypt hash is stored.")
+        return (
+            f"{self.summary}\npassword for {_who(self.customer, self.login)}: {self.password}\n"
+            "It is shown only now: only its bcrypt hash is stored."
+        )
 
     def json(self) -> str:
-        return json.dumps({"customer": self.customer, "login": self.login, "password": self.password},
-                          ensure_ascii=False)
+        return json.dumps(
+            {"customer": self.customer, "login": self.login, "password": self.password}, ensure_ascii=False
+        )
 
 
 def _who(customer: str | None, login: str | None) -> str:
@@ -84,6 +87,7 @@ def _who(customer: str | None, login: str | None) -> str:
 
 
 # --- Passwords ---------------------------------------------------------------------------------
+
 
 def generate_password() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
@@ -113,8 +117,10 @@ def read_password(stream: TextIO) -> str:
 
 # --- The operations ----------------------------------------------------------------------------
 
-def add_user(config_file: Path, customer: str | None, login: str, *, name: str, email: str,
-             password: str | None = None) -> Change:
+
+def add_user(
+    config_file: Path, customer: str | None, login: str, *, name: str, email: str, password: str | None = None
+) -> Change:
     """Add a user to `customer` (None: vendor staff) with `password`, or a generated one."""
     name, email = name.strip(), email.strip()
     _check(Login, login, "")
@@ -145,10 +151,17 @@ def add_user(config_file: Path, customer: str | None, login: str, *, name: str, 
             users.append(_entry_like(document.any_user(), values))
     document.save()
     revoked = customer is not None and document.data["customers"][index].get("access") == "revoked"
-    return Change(f"added {_who(customer, login)} to {document.name}; "
-                  + ("the customer's access is revoked, so they cannot log in until `extranet customer restore`"
-                     if revoked else "they can log in after the next deploy"),
-                  customer, login, password if generated else None)
+    return Change(
+        f"added {_who(customer, login)} to {document.name}; "
+        + (
+            "the customer's access is revoked, so they cannot log in until `extranet customer restore`"
+            if revoked
+            else "they can log in after the next deploy"
+        ),
+        customer,
+        login,
+        password if generated else None,
+    )
 
 
 def set_password(config_file: Path, login: str, *, staff: bool, password: str | None = None) -> Change:
@@ -159,8 +172,12 @@ def set_password(config_file: Path, login: str, *, staff: bool, password: str | 
     password = generate_password() if password is None else password
     _replace(users[index], "password_hash", hash_password(password))
     document.save()
-    return Change(f"new password for {_who(customer, login)} in {document.name}; it works after the next deploy",
-                  customer, login, password if generated else None)
+    return Change(
+        f"new password for {_who(customer, login)} in {document.name}; it works after the next deploy",
+        customer,
+        login,
+        password if generated else None,
+    )
 
 
 def remove_user(config_file: Path, login: str, *, staff: bool) -> Change:
@@ -168,15 +185,18 @@ def remove_user(config_file: Path, login: str, *, staff: bool) -> Change:
     document = _Document.open(config_file)
     customer, users, index = document.find(login, staff=staff, action="remove")
     if customer is not None and len(users) == 1:
-        raise EditRefused(f"'{login}' is the only user of customer '{customer}' (a customer needs at least one); "
-                      f"to shut the customer out, use `extranet customer revoke {customer}`")
+        raise EditRefused(
+            f"'{login}' is the only user of customer '{customer}' (a customer needs at least one); "
+            f"to shut the customer out, use `extranet customer revoke {customer}`"
+        )
     if customer is None and len(users) == 1:
         _delete(document.data["vendor"], "staff")  # `staff` is optional: no key rather than `staff: []`
     else:
         _delete(users, index)
     document.save()
-    return Change(f"removed {_who(customer, login)} from {document.name}; they lose access with the next deploy",
-                  customer, login)
+    return Change(
+        f"removed {_who(customer, login)} from {document.name}; they lose access with the next deploy", customer, login
+    )
 
 
 def set_access(config_file: Path, customer: str, *, revoked: bool) -> Change:
@@ -267,14 +287,18 @@ class _Document:
             dumped = _dump(yaml, data)
             if dumped == text:
                 document = cls(config_file, path, name, root, raw, text, newline, yaml, data)
-                if pending is not None and first_user_of is not None and {
-                        problem.path for problem in pending.problems} != {
-                        f"customers[{document.customer_index(first_user_of)}].users"}:
+                if (
+                    pending is not None
+                    and first_user_of is not None
+                    and {problem.path for problem in pending.problems}
+                    != {f"customers[{document.customer_index(first_user_of)}].users"}
+                ):
                     raise pending
                 return document
             differs = max(differs, _first_difference(text, dumped))
-        raise EditRefused(f"{name}: it cannot be edited without reformatting it (line {differs} would change); "
-                      "edit it by hand")
+        raise EditRefused(
+            f"{name}: it cannot be edited without reformatting it (line {differs} would change); edit it by hand"
+        )
 
     def customer_index(self, customer: str) -> int:
         ids = [str(item["id"]) for item in self.data.get("customers") or ()]
@@ -286,8 +310,11 @@ class _Document:
     def owners(self) -> dict[str, str | None]:
         """Every login in the file and whose it is: a customer id, or None for vendor staff."""
         owners: dict[str, str | None] = {str(user["login"]): None for user in self.data["vendor"].get("staff") or ()}
-        owners.update((str(user["login"]), str(customer["id"]))
-                      for customer in self.data.get("customers") or () for user in customer["users"])
+        owners.update(
+            (str(user["login"]), str(customer["id"]))
+            for customer in self.data.get("customers") or ()
+            for user in customer["users"]
+        )
         return owners
 
     def find(self, login: str, *, staff: bool, action: str) -> tuple[str | None, CommentedSeq, int]:
@@ -297,8 +324,9 @@ class _Document:
             if login in owners:
                 if owners[login] is None:
                     raise EditRefused(f"'{login}' is vendor staff; use `extranet staff {action} {login}`")
-                raise EditRefused(f"'{login}' is a user of customer '{owners[login]}'; "
-                              f"use `extranet user {action} {login}`")
+                raise EditRefused(
+                    f"'{login}' is a user of customer '{owners[login]}'; use `extranet user {action} {login}`"
+                )
             scope = [each for each, owner in owners.items() if (owner is None) == staff]
             close = difflib.get_close_matches(login, scope, n=1, cutoff=0.6)
             kind = "staff login" if staff else "login"
@@ -329,18 +357,22 @@ class _Document:
                 validate(self.config_file, customers_file=str(temporary))
             except InvalidInput as error:
                 shown = _display(temporary, self.root)
-                raise InvalidInput(dataclasses.replace(problem, file=self.name) if problem.file == shown else problem
-                                   for problem in error.problems) from None
+                raise InvalidInput(
+                    dataclasses.replace(problem, file=self.name) if problem.file == shown else problem
+                    for problem in error.problems
+                ) from None
             if self.path.read_bytes() != self.raw:
-                raise EditRefused(f"{self.name} changed while it was being edited; nothing was written, run the "
-                              "command again")
+                raise EditRefused(
+                    f"{self.name} changed while it was being edited; nothing was written, run the command again"
+                )
 
         write_atomically(self.path, text.replace("\n", self.newline), permissions=mode, check=check)
 
 
 def _only_no_users_yet(problem: Problem) -> bool:
-    return re.fullmatch(r"customers\[\d+\]\.users", problem.path) is not None and \
-        problem.message.startswith("expected at least 1 item(s), found 0")
+    return re.fullmatch(r"customers\[\d+\]\.users", problem.path) is not None and problem.message.startswith(
+        "expected at least 1 item(s), found 0"
+    )
 
 
 def _display(path: Path, root: Path) -> str:
@@ -376,12 +408,13 @@ def _check_only_the_entry_changed(old: str, new: str, name: str) -> None:
     suffix = 0
     while suffix < min(len(a), len(b)) - prefix and a[-1 - suffix] == b[-1 - suffix]:
         suffix += 1
-    removed, added = a[prefix:len(a) - suffix], b[prefix:len(b) - suffix]
+    removed, added = a[prefix : len(a) - suffix], b[prefix : len(b) - suffix]
     misplaced = not removed and prefix > 0 and _is_comment_or_blank(b[prefix - 1])
-    if min(len(removed), len(added)) > 1 or misplaced or any(
-            line.lstrip().startswith("#") for line in removed + added):
-        raise EditRefused(f"{name}: the edit would also change line {prefix + 1} (a comment or the formatting "
-                      "around the entry); nothing was written, edit the file by hand")
+    if min(len(removed), len(added)) > 1 or misplaced or any(line.lstrip().startswith("#") for line in removed + added):
+        raise EditRefused(
+            f"{name}: the edit would also change line {prefix + 1} (a comment or the formatting "
+            "around the entry); nothing was written, edit the file by hand"
+        )
 
 
 # --- Editing with comments kept in place -------------------------------------------------------
@@ -390,6 +423,7 @@ def _check_only_the_entry_changed(old: str, new: str, name: str) -> None:
 # two customers belong to the last scalar of the first one. A comment introduces what follows it, so
 # when an entry is appended, removed or inserted, the comment lines after the old neighbour move to
 # stay in front of what they introduce. An end-of-line comment stays on its line.
+
 
 def _trailing(parent: Any, key: Any) -> tuple[tuple[dict[Any, Any], Any, int], list[Any]]:
     """Where ruamel keeps the comments after `parent[key]`: the slot after its last scalar (or flow
@@ -471,8 +505,9 @@ def _delete(parent: CommentedMap | CommentedSeq, key: Any) -> None:
         _attach_trailing(parent, keys[position - 1], detached)
     elif isinstance(parent, CommentedSeq):  # before the first item: a comment above the list
         lines = detached[0].splitlines(keepends=True)
-        tokens = [CommentToken(line.lstrip(" "), CommentMark(len(line) - len(line.lstrip(" "))), None)
-                  for line in lines]
+        tokens = [
+            CommentToken(line.lstrip(" "), CommentMark(len(line) - len(line.lstrip(" "))), None) for line in lines
+        ]
         if parent.ca.comment is None:
             parent.ca.comment = [None, []]
         parent.ca.comment[1] = (parent.ca.comment[1] or []) + tokens
@@ -484,8 +519,11 @@ def _entry_like(sibling: Any, values: dict[str, str]) -> CommentedMap:
     order = list(sibling) if isinstance(sibling, CommentedMap) and sorted(sibling) == sorted(FIELDS) else FIELDS
     entry = CommentedMap()
     for key in order:
-        style = type(sibling[key]) if isinstance(sibling, CommentedMap) else (
-            DoubleQuotedScalarString if key == "password_hash" else str)
+        style = (
+            type(sibling[key])
+            if isinstance(sibling, CommentedMap)
+            else (DoubleQuotedScalarString if key == "password_hash" else str)
+        )
         entry[key] = style(values[key]) if issubclass(style, str) and style is not str else values[key]
     if isinstance(sibling, CommentedMap) and sibling.fa.flow_style():
         entry.fa.set_flow_style()
@@ -494,5 +532,14 @@ def _entry_like(sibling: Any, values: dict[str, str]) -> CommentedMap:
     return entry
 
 
-__all__ = ["Change", "EditRefused", "add_user", "generate_password", "hash_password", "read_password", "remove_user",
-           "set_access", "set_password"]
+__all__ = [
+    "Change",
+    "EditRefused",
+    "add_user",
+    "generate_password",
+    "hash_password",
+    "read_password",
+    "remove_user",
+    "set_access",
+    "set_password",
+]

@@ -104,8 +104,9 @@ def releases(target: Path) -> list[str]:
     directory = target / RELEASES
     if not directory.is_dir():
         return []
-    return sorted((entry.name for entry in directory.iterdir() if _NAME.match(entry.name) and entry.is_dir()),
-                  key=_order)
+    return sorted(
+        (entry.name for entry in directory.iterdir() if _NAME.match(entry.name) and entry.is_dir()), key=_order
+    )
 
 
 def current(target: Path) -> str | None:
@@ -140,8 +141,10 @@ def _build_root(server_dir: Path) -> str:
     except access_record.NoBuild as error:
         raise DeployFailed(str(error)) from None
     if recorded.root is None:
-        raise DeployFailed(f"{server_dir / access_record.NAME} does not say which deploy root it was built for; "
-                           "rebuild with this version of extranet")
+        raise DeployFailed(
+            f"{server_dir / access_record.NAME} does not say which deploy root it was built for; "
+            "rebuild with this version of extranet"
+        )
     return recorded.root.rstrip("/")
 
 
@@ -154,14 +157,19 @@ def deploy(output: Path, target: Path, options: Options, *, now: dt.datetime | N
     root = _build_root(output / "server")
     if "nginx" in options.servers:
         defaults = servers.Layout(site="", files="")
-        weak = [problem for path in (defaults.secret_file, defaults.download_secret_file)
-                if (problem := servers.weak_secret_file(Path(path)))]
+        weak = [
+            problem
+            for path in (defaults.secret_file, defaults.download_secret_file)
+            if (problem := servers.weak_secret_file(Path(path)))
+        ]
         if weak:
             raise DeployFailed("\n".join(weak))
     expected = os.path.normpath(target / CURRENT)
     if os.path.normpath(root) != expected:
-        raise DeployFailed(f"{output} was built for the deploy root {root}, not {expected}: set "
-                           f"extranet.server.root in mkdocs.yml to {expected} and build again")
+        raise DeployFailed(
+            f"{output} was built for the deploy root {root}, not {expected}: set "
+            f"extranet.server.root in mkdocs.yml to {expected} and build again"
+        )
     with _locked(target):
         before = current(target)
         (target / RELEASES).mkdir(exist_ok=True)
@@ -174,8 +182,14 @@ def deploy(output: Path, target: Path, options: Options, *, now: dt.datetime | N
             for part in ("site", "server"):
                 shutil.copytree(output / part, incoming / part, symlinks=True)
             _grant_credentials(incoming / "server", options)
-            _check(incoming, root, options, shown=output, what="the new build's",
-                   unchanged=f"{CURRENT} still points at {RELEASES}/{before}" if before else "nothing was switched in")
+            _check(
+                incoming,
+                root,
+                options,
+                shown=output,
+                what="the new build's",
+                unchanged=f"{CURRENT} still points at {RELEASES}/{before}" if before else "nothing was switched in",
+            )
             release = target / RELEASES / name
             os.rename(incoming, release)
         except BaseException:
@@ -201,8 +215,14 @@ def rollback(target: Path, options: Options) -> Outcome:
             raise DeployFailed(f"nothing to roll back to: {RELEASES}/{now} is the oldest deploy kept in {target}")
         previous = kept[position - 1]
         release = target / RELEASES / previous
-        _check(release, _build_root(release / "server"), options, shown=release, what=f"{RELEASES}/{previous}'s",
-               unchanged=f"{CURRENT} still points at {RELEASES}/{now}")
+        _check(
+            release,
+            _build_root(release / "server"),
+            options,
+            shown=release,
+            what=f"{RELEASES}/{previous}'s",
+            unchanged=f"{CURRENT} still points at {RELEASES}/{now}",
+        )
         _switch(target, previous)
         outcome = Outcome(release, target / RELEASES / now)
         outcome.reloaded = _reload_or_restore(target, previous, now, options)
@@ -213,7 +233,7 @@ def prune(target: Path, keep: int) -> list[str]:
     """Remove all but the newest `keep` deploys; never the one `current` points at."""
     kept = releases(target)
     live = current(target)
-    removed = [name for name in kept[:max(len(kept) - keep, 0)] if name != live]
+    removed = [name for name in kept[: max(len(kept) - keep, 0)] if name != live]
     for name in removed:
         shutil.rmtree(target / RELEASES / name)
     return removed
@@ -231,8 +251,10 @@ def _grant_credentials(server_dir: Path, options: Options) -> None:
         try:
             gid = grp.getgrnam(kind.group).gr_gid
         except KeyError:
-            raise DeployFailed(f"group {kind.group} does not exist: is {kind.program} installed "
-                               f"(Debian: apt-get install {kind.packages})?") from None
+            raise DeployFailed(
+                f"group {kind.group} does not exist: is {kind.program} installed "
+                f"(Debian: apt-get install {kind.packages})?"
+            ) from None
         for name in kind.credentials:
             path = server_dir / name
             if path.exists():
@@ -258,7 +280,8 @@ def _switch(target: Path, name: str) -> None:
 def _run(command: Sequence[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(  # noqa: S603 (our own argv, no shell)
-            list(command), capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120, check=False)
+            list(command), capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120, check=False
+        )
     except FileNotFoundError:
         raise DeployFailed(f"{command[0]}: command not found") from None
 
@@ -282,8 +305,10 @@ def _check(release: Path, root: str, options: Options, *, shown: Path, what: str
         command = [part.replace("{release}", str(release)) for part in shlex.split(template)]
         result = _run(command)
         if result.returncode != 0:
-            raise DeployFailed(f"`{shlex.join(command)}` rejects {what} configuration (exit {result.returncode}), "
-                               f"so {unchanged}:\n{_report(result)}")
+            raise DeployFailed(
+                f"`{shlex.join(command)}` rejects {what} configuration (exit {result.returncode}), "
+                f"so {unchanged}:\n{_report(result)}"
+            )
 
 
 _NGINX_LOG = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d (\[\w+\]) \d+#\d+: ", re.MULTILINE)
@@ -312,8 +337,14 @@ def _unprivileged(scratch: Path) -> list[str]:
     nobody = pwd.getpwnam("nobody")
     for path in (scratch, *scratch.rglob("*")):
         os.chown(path, nobody.pw_uid, nobody.pw_gid, follow_symlinks=False)
-    return ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups",
-            "--inh-caps=-all", "--bounding-set=-all"]
+    return [
+        "setpriv",
+        f"--reuid={nobody.pw_uid}",
+        f"--regid={nobody.pw_gid}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+    ]
 
 
 def _test_copy(release: Path, root: str, stand_in: Path, runtime: Path) -> None:
@@ -324,10 +355,14 @@ def _test_copy(release: Path, root: str, stand_in: Path, runtime: Path) -> None:
     runtime.mkdir()
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi", "config", "data"):
         (runtime / sub).mkdir()
-    rewrites = [(re.compile(re.escape(root) + r"(?=/)"), str(stand_in)),
-                (re.compile(re.escape(defaults.runtime) + r"(?=[/\"\s;]|$)", re.MULTILINE), str(runtime))]
-    for host_file, variable in ((defaults.secret_file, "extranet_secret"),
-                                (defaults.download_secret_file, "extranet_download_secret")):
+    rewrites = [
+        (re.compile(re.escape(root) + r"(?=/)"), str(stand_in)),
+        (re.compile(re.escape(defaults.runtime) + r"(?=[/\"\s;]|$)", re.MULTILINE), str(runtime)),
+    ]
+    for host_file, variable in (
+        (defaults.secret_file, "extranet_secret"),
+        (defaults.download_secret_file, "extranet_download_secret"),
+    ):
         stand_in_file = runtime / Path(host_file).name
         stand_in_file.write_text(f'map "" ${variable} {{ default "configuration-test-only"; }}\n', encoding="utf-8")
         rewrites.append((re.compile(re.escape(host_file) + r"(?=[\"\s;]|$)", re.MULTILINE), str(stand_in_file)))
@@ -358,12 +393,16 @@ def _reload_or_restore(target: Path, name: str, previous: str | None, options: O
         if result.returncode != 0:
             detail = (result.stderr + result.stdout).strip()
             if previous is None:
-                raise DeployFailed(f"reloading {label} failed (exit {result.returncode}); {CURRENT} points at "
-                                   f"{RELEASES}/{name}, the first deploy:\n{detail}")
+                raise DeployFailed(
+                    f"reloading {label} failed (exit {result.returncode}); {CURRENT} points at "
+                    f"{RELEASES}/{name}, the first deploy:\n{detail}"
+                )
             _switch(target, previous)
             for _, again in _reload_commands(options):
                 _run(again)
-            raise DeployFailed(f"reloading {label} failed (exit {result.returncode}), so {CURRENT} points back at "
-                               f"{RELEASES}/{previous}:\n{detail}")
+            raise DeployFailed(
+                f"reloading {label} failed (exit {result.returncode}), so {CURRENT} points back at "
+                f"{RELEASES}/{previous}:\n{detail}"
+            )
         done.append(label)
     return done

@@ -111,8 +111,9 @@ def licensed_modules(vendor: Vendor, customer: Customer) -> tuple[str, ...]:
     return tuple(module.id for module in vendor.modules if module.id in wanted)
 
 
-def entitlement(vendor: Vendor, customer: Customer, releases: Sequence[Release],
-                today: dt.date | None = None) -> Entitlement:
+def entitlement(
+    vendor: Vendor, customer: Customer, releases: Sequence[Release], today: dt.date | None = None
+) -> Entitlement:
     """What `customer` may download on `today` (None: as if support had started, for questions that
     do not depend on the day, such as which modules are licensed)."""
     modules = licensed_modules(vendor, customer)
@@ -125,12 +126,16 @@ def entitlement(vendor: Vendor, customer: Customer, releases: Sequence[Release],
         covered = not ended and not not_started
         downloadable, withheld = [], []
         for artifact in release.artifacts:
-            reasons = tuple(reason for reason, applies in (
-                (Reason.SUPPORT_NOT_STARTED, not_started),
-                (Reason.SUPPORT_ENDED, ended and not not_started),
-                (Reason.MODULE_NOT_LICENSED, artifact.module not in modules),
-                (Reason.PLATFORM_NOT_LICENSED, artifact.platform not in platforms),
-            ) if applies)
+            reasons = tuple(
+                reason
+                for reason, applies in (
+                    (Reason.SUPPORT_NOT_STARTED, not_started),
+                    (Reason.SUPPORT_ENDED, ended and not not_started),
+                    (Reason.MODULE_NOT_LICENSED, artifact.module not in modules),
+                    (Reason.PLATFORM_NOT_LICENSED, artifact.platform not in platforms),
+                )
+                if applies
+            )
             if reasons:
                 withheld.append(Withheld(artifact, reasons))
             else:

@@ -55,9 +55,14 @@ class ErrorPage:
 def pages(languages: tuple[str, ...]) -> tuple[ErrorPage, ...]:
     """Every error page of a site in these languages (the first is served at the root). Download
     links have no language (one link for every page), so their 403 page is in the first."""
-    return (*(ErrorPage(status, language, "" if index == 0 else f"{language}/")
-              for index, language in enumerate(languages) for status in STATUSES),
-            ErrorPage(403, languages[0], "", DOWNLOAD_403))
+    return (
+        *(
+            ErrorPage(status, language, "" if index == 0 else f"{language}/")
+            for index, language in enumerate(languages)
+            for status in STATUSES
+        ),
+        ErrorPage(403, languages[0], "", DOWNLOAD_403),
+    )
 
 
 def paths(languages: tuple[str, ...]) -> list[str]:
@@ -69,6 +74,7 @@ def text(page: ErrorPage, strings: dict[str, dict[str, str]], values: dict[str, 
     """What an error page says: its title, what happened, what to do, and the links to do it with
     (URLs relative to the site root). Each text is HTML: the theme's Jinja does not escape, and
     `values` come from data (the vendor's name)."""
+
     def t(key: str) -> str:
         return html.escape(strings[key][page.language].format(**values), quote=False)
 
@@ -78,15 +84,35 @@ def text(page: ErrorPage, strings: dict[str, dict[str, str]], values: dict[str, 
     # The reader's own page: the login page leads there after logging in; a logged-in reader's header
     # script (extranet-who.js) points the button straight at it, as on the home page.
     own = {"label": t("error_own_page"), "url": f"{page.prefix}login/", "class": "extranet-login"}
-    actions = {"401": [login, home], "403": [own, logout, home],
-               "404": [home], "410": [home], "429": [home], "download_403": [home]}[page.key]
-    return {"status": page.status, "title": t(f"error_{page.key}_title"),
-            "what": t(f"error_{page.key}_what"), "todo": t(f"error_{page.key}_todo"), "actions": actions}
+    actions = {
+        "401": [login, home],
+        "403": [own, logout, home],
+        "404": [home],
+        "410": [home],
+        "429": [home],
+        "download_403": [home],
+    }[page.key]
+    return {
+        "status": page.status,
+        "title": t(f"error_{page.key}_title"),
+        "what": t(f"error_{page.key}_what"),
+        "todo": t(f"error_{page.key}_todo"),
+        "actions": actions,
+    }
 
 
-def render(env: Any, config: Any, files: Any, navs: dict[str, Any], languages: tuple[str, ...],
-           strings: dict[str, dict[str, str]], values: dict[str, str], base: str, site_dir: Path,
-           only: Collection[str] | None = None) -> list[str]:
+def render(
+    env: Any,
+    config: Any,
+    files: Any,
+    navs: dict[str, Any],
+    languages: tuple[str, ...],
+    strings: dict[str, dict[str, str]],
+    values: dict[str, str],
+    base: str,
+    site_dir: Path,
+    only: Collection[str] | None = None,
+) -> list[str]:
     """Render every error page with the theme into `site_dir`; returns their paths.
 
     `env` is the theme's Jinja environment (the plugin's `on_env`), `navs` each language's navigation;
@@ -102,15 +128,25 @@ def render(env: Any, config: Any, files: Any, navs: dict[str, Any], languages: t
         if only is not None and page.language not in only:
             continue  # another build process renders this language (`extranet.building`)
         context = get_context(navs[page.language], files, config, base_url=base)
-        others = [{"name": strings["language_name"][other], "lang": other, "current": other == page.language,
-                   "link": "./" if index == 0 else f"{other}/"} for index, other in enumerate(languages)]
+        others = [
+            {
+                "name": strings["language_name"][other],
+                "lang": other,
+                "current": other == page.language,
+                "link": "./" if index == 0 else f"{other}/",
+            }
+            for index, other in enumerate(languages)
+        ]
         # The theme's texts in the page's language (the header's login/logout, the footer), as the
         # plugin gives every page: without them the header and footer fell back to English.
         # (Keys of our own beside MkDocs' TemplateContext, which types only its own.)
         cast("dict[str, Any]", context).update(
-            extranet_error=text(page, strings, values), extranet_language=page.language,
-            extranet_alternates=others, extranet_feeds=[],
-            extranet_strings={key: texts.get(page.language) for key, texts in strings.items()})
+            extranet_error=text(page, strings, values),
+            extranet_language=page.language,
+            extranet_alternates=others,
+            extranet_feeds=[],
+            extranet_strings={key: texts.get(page.language) for key, texts in strings.items()},
+        )
         target = site_dir / page.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(template.render(context), encoding="utf-8")

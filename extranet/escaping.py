@@ -39,7 +39,7 @@ from markupsafe import Markup
 
 from .exceptions import ExtranetError
 
-_ALWAYS = frozenset('&<>"\'\\`*[]{}|#!')
+_ALWAYS = frozenset("&<>\"'\\`*[]{}|#!")
 """Characters that start HTML, a YAML escape, or Markdown syntax anywhere on a line."""
 _BREAK = re.compile(r"\s*[\r\n\t\f\v\x85\u2028\u2029]\s*")
 """A line break (with the blanks around it): one line, one paragraph, one table row stay so."""
@@ -132,6 +132,7 @@ def url(value: Any) -> Markup:
 # configuration that means something else). Rejected: one lowest common denominator for all servers
 # (the realm's label once dropped `$`, `;`, `{}` and quotes from the product name).
 
+
 class ConfigValueError(ExtranetError, ValueError):
     """A value that a server's configuration syntax cannot carry verbatim; the message says which."""
 
@@ -168,10 +169,12 @@ def regex_literal(value: object) -> str:
     Apache) and RE2 (Caddy): regex syntax is backslash-escaped, and every other ASCII character
     but letters, digits and `/_~-` is written `\\xHH`, so the result holds no quote, `$`, `{`, `}`,
     `;`, `%` or space for the configuration around it to read. Non-ASCII stays as it is."""
+
     def one(ch: str) -> str:
         if _REGEX_KEEP.fullmatch(ch) or ord(ch) > 127:
             return ch
         return "\\" + ch if ch in _REGEX_SPECIAL else f"\\x{ord(ch):02X}"
+
     text = str(value)
     _no_controls(text, "a regular expression")
     return "".join(one(ch) for ch in text)
@@ -215,8 +218,9 @@ def apache(value: object) -> str:
     text = str(value)
     _no_controls(text, "an Apache configuration")
     if "\\" in text or "${" in text or "%{" in text:
-        raise ConfigValueError(f"cannot be written into an Apache configuration: {text!r} "
-                               f"(a backslash, '${{' or '%{{')")
+        raise ConfigValueError(
+            f"cannot be written into an Apache configuration: {text!r} (a backslash, '${{' or '%{{')"
+        )
     if _NGINX_BARE.fullmatch(text):  # the same characters are plain words to httpd
         return text
     return '"' + text.replace('"', '\\"') + '"'
@@ -265,7 +269,7 @@ def caddyfile_template(value: object) -> str:
     any other brace is refused."""
     text = str(value)
     token = caddyfile(_CADDY_PLACEHOLDER.sub("x", text))
-    if token[0] in "\"`":
+    if token[0] in '"`':
         return token[0] + text + token[0]
     return text
 
@@ -273,8 +277,14 @@ def caddyfile_template(value: object) -> str:
 def lua(value: object) -> str:
     """`value` as a Lua string literal (with its quotes): bytes outside printable ASCII, `"` and
     `\\` as decimal escapes `\\ddd`, which Lua 5.1 to 5.4 all read."""
-    return '"' + "".join(chr(byte) if 32 <= byte < 127 and byte not in b'"\\' else f"\\{byte:03d}"
-                         for byte in str(value).encode("utf-8")) + '"'
+    return (
+        '"'
+        + "".join(
+            chr(byte) if 32 <= byte < 127 and byte not in b'"\\' else f"\\{byte:03d}"
+            for byte in str(value).encode("utf-8")
+        )
+        + '"'
+    )
 
 
 def js(value: object) -> str:
@@ -296,9 +306,21 @@ def ini(value: object) -> str:
     return text.replace("%", "%%")
 
 
-SERVER_FILTERS = {"nginx": nginx, "nginx_regex": nginx_regex, "apache": apache, "apache_regex": apache_regex,
-                  "caddyfile": caddyfile, "caddyfile_label": caddyfile_label, "caddyfile_template": caddyfile_template,
-                  "lua": lua, "js": js, "regex": regex_literal, "number": number, "ini": ini, "comment": comment}
+SERVER_FILTERS = {
+    "nginx": nginx,
+    "nginx_regex": nginx_regex,
+    "apache": apache,
+    "apache_regex": apache_regex,
+    "caddyfile": caddyfile,
+    "caddyfile_label": caddyfile_label,
+    "caddyfile_template": caddyfile_template,
+    "lua": lua,
+    "js": js,
+    "regex": regex_literal,
+    "number": number,
+    "ini": ini,
+    "comment": comment,
+}
 """The filters of the server templates, by the name the templates use."""
 
 

@@ -84,8 +84,9 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: st
     return element
 
 
-def _feed(*, title: str, subtitle: str, language: str, self_url: str, page_url: str, updated: dt.date,
-          vendor: Vendor) -> ET.Element:
+def _feed(
+    *, title: str, subtitle: str, language: str, self_url: str, page_url: str, updated: dt.date, vendor: Vendor
+) -> ET.Element:
     feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": language})
     _sub(feed, "id", feed_id(self_url))
     _sub(feed, "title", title)
@@ -100,8 +101,9 @@ def _feed(*, title: str, subtitle: str, language: str, self_url: str, page_url: 
     return feed
 
 
-def _entry(feed: ET.Element, *, key: str, release: Release, link: str, body: str, texts: Texts,
-           related: str | None = None) -> None:
+def _entry(
+    feed: ET.Element, *, key: str, release: Release, link: str, body: str, texts: Texts, related: str | None = None
+) -> None:
     entry = _sub(feed, "entry")
     _sub(entry, "id", feed_id(key))
     _sub(entry, "title", f"{release.version}: {release.title[texts.language]}")
@@ -117,8 +119,11 @@ def _entry(feed: ET.Element, *, key: str, release: Release, link: str, body: str
 def _release_html(release: Release, texts: Texts, guide: str | None, release_url: str) -> list[str]:
     """The release notes of one release, as HTML: highlights, upgrade steps, guide."""
     lang, t, e = texts.language, texts.text, html.escape
-    parts = [f"<p>{e(t('release_released', date=texts.date(release.date)))} · {e(t('kind_' + release.kind))}"
-             + (f" · <strong>{e(t('required_stop'))}</strong>" if release.required_stop else "") + "</p>"]
+    parts = [
+        f"<p>{e(t('release_released', date=texts.date(release.date)))} · {e(t('kind_' + release.kind))}"
+        + (f" · <strong>{e(t('required_stop'))}</strong>" if release.required_stop else "")
+        + "</p>"
+    ]
     if release.highlights:
         parts.append(f"<h2>{e(t('release_highlights'))}</h2>")
         parts.append("<ul>" + "".join(f"<li>{e(item[lang])}</li>" for item in release.highlights) + "</ul>")
@@ -138,8 +143,16 @@ def _serialize(feed: ET.Element) -> bytes:
     return data + b"\n"
 
 
-def releases_feed(*, path: str, self_url: str, releases: Sequence[Release], vendor: Vendor, texts: Texts,
-                  url: Callable[[str], str], guides: dict[str, str]) -> Feed:
+def releases_feed(
+    *,
+    path: str,
+    self_url: str,
+    releases: Sequence[Release],
+    vendor: Vendor,
+    texts: Texts,
+    url: Callable[[str], str],
+    guides: dict[str, str],
+) -> Feed:
     """New releases for every customer: the newest `LIMIT` releases, newest first.
 
     `url(page)` gives the absolute URL of a page's source path under the language folder
@@ -148,29 +161,56 @@ def releases_feed(*, path: str, self_url: str, releases: Sequence[Release], vend
     t = texts.text
     title = t("feed_releases_title", product=vendor.product)
     newest = list(reversed(releases))[:LIMIT]
-    feed = _feed(title=title, subtitle=t("feed_releases_subtitle"), language=texts.language, self_url=self_url,
-                 page_url=url("releases/index.md"), updated=newest[0].date if newest else dt.date(1970, 1, 1),
-                 vendor=vendor)
+    feed = _feed(
+        title=title,
+        subtitle=t("feed_releases_subtitle"),
+        language=texts.language,
+        self_url=self_url,
+        page_url=url("releases/index.md"),
+        updated=newest[0].date if newest else dt.date(1970, 1, 1),
+        vendor=vendor,
+    )
     for release in newest:
         link = url(f"releases/{release.version}.md")
         guide = url(guides[release.version]) if release.version in guides else None
-        _entry(feed, key=link, release=release, link=link, body="".join(_release_html(release, texts, guide, link)),
-               texts=texts)
+        _entry(
+            feed,
+            key=link,
+            release=release,
+            link=link,
+            body="".join(_release_html(release, texts, guide, link)),
+            texts=texts,
+        )
     return Feed(path, texts.language, None, title, _serialize(feed))
 
 
-def customer_feed(*, path: str, self_url: str, customer: Customer, newer: Sequence[ReleaseEntitlement],
-                  installed: Release, vendor: Vendor, texts: Texts, url: Callable[[str], str],
-                  guides: dict[str, str]) -> Feed:
+def customer_feed(
+    *,
+    path: str,
+    self_url: str,
+    customer: Customer,
+    newer: Sequence[ReleaseEntitlement],
+    installed: Release,
+    vendor: Vendor,
+    texts: Texts,
+    url: Callable[[str], str],
+    guides: dict[str, str],
+) -> Feed:
     """The releases above the customer's installed version that its support covers, newest first,
     each with the files this customer may download and a link to its downloads."""
     t, e = texts.text, html.escape
     page = url(f"customers/{customer.id}/index.md")
     covered = [entry for entry in newer if entry.covered]
     title = t("feed_customer_title", product=vendor.product, name=customer.name)
-    feed = _feed(title=title, subtitle=t("feed_customer_subtitle", version=installed.version),
-                 language=texts.language, self_url=self_url, page_url=page,
-                 updated=max([installed.date, *(entry.release.date for entry in covered)]), vendor=vendor)
+    feed = _feed(
+        title=title,
+        subtitle=t("feed_customer_subtitle", version=installed.version),
+        language=texts.language,
+        self_url=self_url,
+        page_url=page,
+        updated=max([installed.date, *(entry.release.date for entry in covered)]),
+        vendor=vendor,
+    )
     # Where the customer's page holds a release's files: the newest covered release (the page's
     # target) has its own section (#upgrade), every other one rows in the older files' table (#older).
     newest = covered[-1].release if covered else None
@@ -182,10 +222,23 @@ def customer_feed(*, path: str, self_url: str, customer: Customer, newer: Sequen
         section = "upgrade" if release is newest else "older"
         if entry.downloadable:
             parts.append(f"<h2>{e(t('feed_your_files'))}</h2>")
-            parts.append("<ul>" + "".join(
-                f"<li><code>{e(a.file)}</code> ({e(texts.module_names[a.module])}, "
-                f"{e(texts.platform_names[a.platform])})</li>" for a in entry.downloadable) + "</ul>")
+            parts.append(
+                "<ul>"
+                + "".join(
+                    f"<li><code>{e(a.file)}</code> ({e(texts.module_names[a.module])}, "
+                    f"{e(texts.platform_names[a.platform])})</li>"
+                    for a in entry.downloadable
+                )
+                + "</ul>"
+            )
             parts.append(f'<p><a href="{e(page)}#{section}">{e(t("feed_downloads"))}</a></p>')
-        _entry(feed, key=f"{page}#{release.version}", release=release, link=link, related=f"{page}#{section}",
-               body="".join(parts), texts=texts)
+        _entry(
+            feed,
+            key=f"{page}#{release.version}",
+            release=release,
+            link=link,
+            related=f"{page}#{section}",
+            body="".join(parts),
+            texts=texts,
+        )
     return Feed(path, texts.language, customer.id, title, _serialize(feed))

@@ -68,6 +68,7 @@ def format_loc(loc: Loc) -> str:
 
 # --- YAML with positions -----------------------------------------------------------------------
 
+
 class _Resolver(yaml.resolver.BaseResolver):
     """YAML 1.2 core-schema scalars, so values mean what a maintainer expects."""
 
@@ -75,9 +76,11 @@ class _Resolver(yaml.resolver.BaseResolver):
 for _tag, _regexp, _first in (
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
     ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", "-+0123456789"),
-    ("tag:yaml.org,2002:float",
-     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-     "-+0123456789."),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
     ("tag:yaml.org,2002:timestamp", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "0123456789"),
 ):
@@ -96,6 +99,7 @@ class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, ya
 
 
 if yaml.__with_libyaml__:
+
     class _FastComposer(yaml.cyaml.CParser, _Resolver):  # type: ignore[name-defined, misc]  # types-PyYAML: no CParser
         """libyaml's parser: about ten times faster on valid files, which is nearly all of them."""
 
@@ -179,8 +183,9 @@ def _bounds(root: yaml.Node, source: Source) -> list[Problem]:
         if id(node) in seen:
             spent += sizes[id(node)]
             if spent > ALIAS_BUDGET:
-                return [at(place, f"aliases repeat more than {ALIAS_BUDGET} values (an alias bomb?); "
-                                  f"write the values out")]
+                return [
+                    at(place, f"aliases repeat more than {ALIAS_BUDGET} values (an alias bomb?); write the values out")
+                ]
             continue
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
@@ -245,9 +250,11 @@ def check_yaml(text: str, file: str) -> tuple[dict[str, tuple[int, int]], list[P
     if node is None:
         return {}, []
     problems = _bounds(node, Source(file))
-    keys = {key.value: (key.start_mark.line + 1, key.start_mark.column + 1)
-            for key, _ in (node.value if isinstance(node, yaml.MappingNode) else ())
-            if isinstance(key, yaml.ScalarNode)}
+    keys = {
+        key.value: (key.start_mark.line + 1, key.start_mark.column + 1)
+        for key, _ in (node.value if isinstance(node, yaml.MappingNode) else ())
+        if isinstance(key, yaml.ScalarNode)
+    }
     return keys, problems
 
 
@@ -294,8 +301,11 @@ def _construct(node: yaml.Node, loc: Loc, source: Source, problems: list[Problem
             if key in result:
                 first = source.keys[child][0]
                 source.keys[(*child, "#duplicate")] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                problems.append(source.problem((*child, "#duplicate"), f"duplicate key '{key}' (first at line {first})",
-                                               key=True, path=child))
+                problems.append(
+                    source.problem(
+                        (*child, "#duplicate"), f"duplicate key '{key}' (first at line {first})", key=True, path=child
+                    )
+                )
                 continue
             source.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = _construct(value_node, child, source, problems, depth + 1)
@@ -320,13 +330,24 @@ def _scalar(node: yaml.ScalarNode, loc: Loc, source: Source, problems: list[Prob
         return value.lower() == "true"
     if tag == "tag:yaml.org,2002:int":
         if len(value.lstrip("+-")) > MAX_DIGITS:
-            problems.append(source.problem(loc, f"a number of {len(value.lstrip('+-'))} digits (at most {MAX_DIGITS}); "
-                                                f"write it in quotes if it is text"))
+            problems.append(
+                source.problem(
+                    loc,
+                    f"a number of {len(value.lstrip('+-'))} digits (at most {MAX_DIGITS}); "
+                    f"write it in quotes if it is text",
+                )
+            )
             return None
         return int(value, 10)
     if tag == "tag:yaml.org,2002:float":
-        return float(value.replace(".inf", "inf").replace(".Inf", "inf").replace(".INF", "inf")
-                     .replace(".nan", "nan").replace(".NaN", "nan").replace(".NAN", "nan"))
+        return float(
+            value.replace(".inf", "inf")
+            .replace(".Inf", "inf")
+            .replace(".INF", "inf")
+            .replace(".nan", "nan")
+            .replace(".NaN", "nan")
+            .replace(".NAN", "nan")
+        )
     if tag == "tag:yaml.org,2002:timestamp":
         try:
             return dt.date.fromisoformat(value)
@@ -338,6 +359,7 @@ def _scalar(node: yaml.ScalarNode, loc: Loc, source: Source, problems: list[Prob
 
 
 # --- Turning pydantic's errors into a maintainer's messages ------------------------------------
+
 
 def _unwrap(annotation: Any) -> Any:
     """Strip Annotated and Optional to reach the type whose fields or items a location names."""
@@ -414,12 +436,22 @@ def _message(error: Mapping[str, Any], root: Any, source: Source) -> Problem:
             hint = "expected " + ctx.get("expected", "")
         return source.problem(loc, f"{found} is not allowed; {hint}")
     expected = {
-        "string_type": "text (quote it in YAML)", "int_type": "a whole number", "int_parsing": "a whole number",
-        "int_from_float": "a whole number", "bool_type": "true or false", "bool_parsing": "true or false",
-        "date_type": "a date as YYYY-MM-DD", "date_parsing": "a date as YYYY-MM-DD",
-        "date_from_datetime_inexact": "a date as YYYY-MM-DD", "date_from_datetime_parsing": "a date as YYYY-MM-DD",
-        "tuple_type": "a list", "list_type": "a list", "dict_type": "a mapping", "dataclass_type": "a mapping",
-        "dataclass_args_type": "a mapping", "model_type": "a mapping",
+        "string_type": "text (quote it in YAML)",
+        "int_type": "a whole number",
+        "int_parsing": "a whole number",
+        "int_from_float": "a whole number",
+        "bool_type": "true or false",
+        "bool_parsing": "true or false",
+        "date_type": "a date as YYYY-MM-DD",
+        "date_parsing": "a date as YYYY-MM-DD",
+        "date_from_datetime_inexact": "a date as YYYY-MM-DD",
+        "date_from_datetime_parsing": "a date as YYYY-MM-DD",
+        "tuple_type": "a list",
+        "list_type": "a list",
+        "dict_type": "a mapping",
+        "dataclass_type": "a mapping",
+        "dataclass_args_type": "a mapping",
+        "model_type": "a mapping",
     }.get(kind)
     if expected:
         if kind == "string_type" and isinstance(value, (int, float)) and loc in source.texts:
@@ -428,8 +460,9 @@ def _message(error: Mapping[str, Any], root: Any, source: Source) -> Problem:
     if kind in ("too_short", "string_too_short"):
         if kind == "string_too_short":
             return source.problem(loc, "expected text, found nothing")
-        return source.problem(loc, f"expected at least {ctx.get('min_length')} item(s), "
-                                   f"found {ctx.get('actual_length')}")
+        return source.problem(
+            loc, f"expected at least {ctx.get('min_length')} item(s), found {ctx.get('actual_length')}"
+        )
     if kind in ("greater_than", "greater_than_equal"):
         limit = ctx.get("gt", ctx.get("ge"))
         return source.problem(loc, f"expected a number {'above' if 'gt' in ctx else 'at least'} {limit}, found {found}")
@@ -455,16 +488,20 @@ def _derived(error: Mapping[str, Any], errors: list[Any]) -> bool:
     misspelt is also "missing"; the maintainer needs only the root cause."""
     loc = tuple(error["loc"])
     if error["type"] == "too_short":
-        return any(len(other["loc"]) > len(loc) and tuple(other["loc"][:len(loc)]) == loc for other in errors)
+        return any(len(other["loc"]) > len(loc) and tuple(other["loc"][: len(loc)]) == loc for other in errors)
     if error["type"] in ("missing", "missing_argument"):
-        typos = [other["loc"][-1] for other in errors if other["type"] in ("unexpected_keyword_argument",
-                                                                          "extra_forbidden")
-                 and tuple(other["loc"][:-1]) == loc[:-1]]
+        typos = [
+            other["loc"][-1]
+            for other in errors
+            if other["type"] in ("unexpected_keyword_argument", "extra_forbidden")
+            and tuple(other["loc"][:-1]) == loc[:-1]
+        ]
         return bool(difflib.get_close_matches(str(loc[-1]), [str(typo) for typo in typos], n=1, cutoff=0.6))
     return False
 
 
 # --- The validated model -----------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True)
 class Extranet:
@@ -517,8 +554,11 @@ def load(
         source, found = _read(path, root)
         problems += found
         if not found:
-            release, found = (validate_source(source, Release, languages) if drafts else
-                              _validate_around_placeholders(source, Release, languages))
+            release, found = (
+                validate_source(source, Release, languages)
+                if drafts
+                else _validate_around_placeholders(source, Release, languages)
+            )
             problems += found
             placeholders += [] if drafts else _placeholders(source, "still a placeholder from `extranet release new`")
             if release is not None:  # with its placeholders: the checks below still look at the rest of it
@@ -527,28 +567,41 @@ def load(
     problems += found
     customers = None
     if not found:
-        customers, found = (validate_source(customers_source, CustomersFile, languages) if drafts else
-                            _validate_around_placeholders(customers_source, CustomersFile, languages))
+        customers, found = (
+            validate_source(customers_source, CustomersFile, languages)
+            if drafts
+            else _validate_around_placeholders(customers_source, CustomersFile, languages)
+        )
         problems += found
         placeholders += [] if drafts else _placeholders(customers_source, "still a placeholder")
     releases.sort(key=lambda pair: version_key(pair[1].version))
     problems += _check_releases(releases)
     # A manifest with problems of its own still has a guide: the guide is not reported as well.
-    guides, found = _check_content(root / content_dir, root, languages,
-                                   {r.version for _, r in releases} | {path.stem for path in release_files},
-                                   customers, drafts=drafts)
+    guides, found = _check_content(
+        root / content_dir,
+        root,
+        languages,
+        {r.version for _, r in releases} | {path.stem for path in release_files},
+        customers,
+        drafts=drafts,
+    )
     problems += found
     if customers is not None:
-        problems += _check_customers(customers_source, customers, languages,
-                                     {version_key(r.version) for _, r in releases})
+        problems += _check_customers(
+            customers_source, customers, languages, {version_key(r.version) for _, r in releases}
+        )
         problems += _check_artifacts(releases, customers)
         problems += _check_planned(customers_source, customers, [release for _, release in releases])
         problems += _check_offers(customers_source, customers, root / content_dir, languages)
     if artifact_exists is not None:
-        problems += [source.problem(("artifacts", index, "file"),
-                                    f"'{release.version}/{artifact.file}' is not in the configured storage")
-                     for source, release in releases for index, artifact in enumerate(release.artifacts)
-                     if not artifact_exists(release, artifact)]
+        problems += [
+            source.problem(
+                ("artifacts", index, "file"), f"'{release.version}/{artifact.file}' is not in the configured storage"
+            )
+            for source, release in releases
+            for index, artifact in enumerate(release.artifacts)
+            if not artifact_exists(release, artifact)
+        ]
     if not release_files:
         problems.append(Problem(f"{releases_dir}/", 1, 1, "", "no release manifests (expected <version>.yaml files)"))
     # A placeholder is one more problem among all; what other checks say of the `TODO` itself (not
@@ -642,14 +695,23 @@ def _check_releases(releases: list[tuple[Source, Release]]) -> list[Problem]:
         key = version_key(release.version)
         stem = Path(source.file).stem
         if stem != release.version:
-            problems.append(source.problem(("version",), f"'{release.version}' does not match the file name "
-                                                         f"(expected '{stem}' or rename the file)"))
+            problems.append(
+                source.problem(
+                    ("version",),
+                    f"'{release.version}' does not match the file name (expected '{stem}' or rename the file)",
+                )
+            )
         if key in seen:
             problems.append(source.problem(("version",), f"version '{release.version}' is also in {seen[key].file}"))
         seen.setdefault(key, source)
         if previous is not None and release.date < previous.date:
-            problems.append(source.problem(("date",), f"{release.date} is before {previous.date} of the lower version "
-                                                      f"{previous.version} (dates must increase with versions)"))
+            problems.append(
+                source.problem(
+                    ("date",),
+                    f"{release.date} is before {previous.date} of the lower version "
+                    f"{previous.version} (dates must increase with versions)",
+                )
+            )
         previous_in_line[_line(release)] = release
         ids: set[str] = set()
         files: set[str] = set()
@@ -670,11 +732,13 @@ def _check_artifacts(releases: list[tuple[Source, Release]], customers: Customer
     for source, release in releases:
         for index, artifact in enumerate(release.artifacts):
             if artifact.module not in modules:
-                problems.append(source.problem(("artifacts", index, "module"),
-                                               _unknown("module", artifact.module, modules)))
+                problems.append(
+                    source.problem(("artifacts", index, "module"), _unknown("module", artifact.module, modules))
+                )
             if artifact.platform not in platforms:
-                problems.append(source.problem(("artifacts", index, "platform"),
-                                               _unknown("platform", artifact.platform, platforms)))
+                problems.append(
+                    source.problem(("artifacts", index, "platform"), _unknown("platform", artifact.platform, platforms))
+                )
     return problems
 
 
@@ -688,27 +752,52 @@ def _check_planned(source: Source, data: CustomersFile, releases: list[Release])
         loc: Loc = ("vendor", "planned_releases", i)
         key = version_key(planned.version)
         if key in shipped:
-            problems.append(source.problem((*loc, "version"), f"'{planned.version}' has been released "
-                                                              f"(releases/{shipped[key].version}.yaml); remove it "
-                                                              f"from planned_releases"))
+            problems.append(
+                source.problem(
+                    (*loc, "version"),
+                    f"'{planned.version}' has been released "
+                    f"(releases/{shipped[key].version}.yaml); remove it "
+                    f"from planned_releases",
+                )
+            )
         elif latest is not None and key < version_key(latest.version):
-            problems.append(source.problem((*loc, "version"), f"'{planned.version}' is lower than the latest "
-                                                              f"release {latest.version}"))
+            problems.append(
+                source.problem(
+                    (*loc, "version"), f"'{planned.version}' is lower than the latest release {latest.version}"
+                )
+            )
         if latest is not None and planned.date < latest.date:
-            problems.append(source.problem((*loc, "date"), f"{planned.date} is before {latest.date} of the latest "
-                                                           f"release {latest.version}"))
+            problems.append(
+                source.problem(
+                    (*loc, "date"), f"{planned.date} is before {latest.date} of the latest release {latest.version}"
+                )
+            )
         if previous is not None and (key <= version_key(previous.version) or planned.date < previous.date):
-            problems.append(source.problem(loc, f"'{planned.version}' ({planned.date}) must come after "
-                                                f"'{previous.version}' ({previous.date}): list planned releases "
-                                                f"in version and date order"))
+            problems.append(
+                source.problem(
+                    loc,
+                    f"'{planned.version}' ({planned.date}) must come after "
+                    f"'{previous.version}' ({previous.date}): list planned releases "
+                    f"in version and date order",
+                )
+            )
         previous = planned
     for i, plan in enumerate(data.plans):
         loc = ("plans", i, "calendar")
         if plan.calendar.closes <= plan.calendar.opens:
-            problems.append(source.problem((*loc, "closes"), f"{plan.calendar.closes:%H:%M} is not after opens "
-                                                             f"{plan.calendar.opens:%H:%M}"))
-        problems += _duplicates(source, [((*loc, "closed_days", j, "date"), day.date.isoformat())
-                                         for j, day in enumerate(plan.calendar.closed_days)], "closed day")
+            problems.append(
+                source.problem(
+                    (*loc, "closes"), f"{plan.calendar.closes:%H:%M} is not after opens {plan.calendar.opens:%H:%M}"
+                )
+            )
+        problems += _duplicates(
+            source,
+            [
+                ((*loc, "closed_days", j, "date"), day.date.isoformat())
+                for j, day in enumerate(plan.calendar.closed_days)
+            ],
+            "closed day",
+        )
     return problems
 
 
@@ -717,73 +806,115 @@ def _check_offers(source: Source, data: CustomersFile, content: Path, languages:
     learning = data.vendor.offers.learning
     if learning is None:
         return []
-    return [source.problem(("vendor", "offers", "learning", "guides", i, "page"),
-                           f"'{guide.page}' is not a page of content/{language}/")
-            for i, guide in enumerate(learning.guides) for language in languages
-            if not (content / language / guide.page).is_file()]
+    return [
+        source.problem(
+            ("vendor", "offers", "learning", "guides", i, "page"),
+            f"'{guide.page}' is not a page of content/{language}/",
+        )
+        for i, guide in enumerate(learning.guides)
+        for language in languages
+        if not (content / language / guide.page).is_file()
+    ]
 
 
 def _unknown(what: str, value: str, known: list[str]) -> str:
     return f"unknown {what} '{value}'; {_suggest(value, known)}"
 
 
-def _check_customers(source: Source, data: CustomersFile, languages: tuple[str, ...],
-                     versions: set[tuple[int, ...]]) -> list[Problem]:
+def _check_customers(
+    source: Source, data: CustomersFile, languages: tuple[str, ...], versions: set[tuple[int, ...]]
+) -> list[Problem]:
     problems = []
     vendor = data.vendor
     modules = [module.id for module in vendor.modules]
     platforms = [platform.id for platform in vendor.platforms]
     editions = {edition.id: edition for edition in vendor.editions}
     plans = {plan.id: plan for plan in data.plans}
-    problems += _duplicates(source, [(("vendor", "modules", i, "id"), m.id) for i, m in enumerate(vendor.modules)],
-                            "module id")
-    problems += _duplicates(source, [(("vendor", "platforms", i, "id"), p.id) for i, p in enumerate(vendor.platforms)],
-                            "platform id")
-    problems += _duplicates(source, [(("vendor", "editions", i, "id"), e.id) for i, e in enumerate(vendor.editions)],
-                            "edition id")
+    problems += _duplicates(
+        source, [(("vendor", "modules", i, "id"), m.id) for i, m in enumerate(vendor.modules)], "module id"
+    )
+    problems += _duplicates(
+        source, [(("vendor", "platforms", i, "id"), p.id) for i, p in enumerate(vendor.platforms)], "platform id"
+    )
+    problems += _duplicates(
+        source, [(("vendor", "editions", i, "id"), e.id) for i, e in enumerate(vendor.editions)], "edition id"
+    )
     problems += _duplicates(source, [(("plans", i, "id"), p.id) for i, p in enumerate(data.plans)], "plan id")
-    problems += _duplicates(source, [(("customers", i, "id"), c.id) for i, c in enumerate(data.customers)],
-                            "customer id")
-    logins: list[tuple[Loc, str]] = [(("vendor", "staff", i, "login"), user.login)
-                                     for i, user in enumerate(vendor.staff)]
-    logins += [(("customers", i, "users", j, "login"), user.login)
-               for i, customer in enumerate(data.customers) for j, user in enumerate(customer.users)]
+    problems += _duplicates(
+        source, [(("customers", i, "id"), c.id) for i, c in enumerate(data.customers)], "customer id"
+    )
+    logins: list[tuple[Loc, str]] = [
+        (("vendor", "staff", i, "login"), user.login) for i, user in enumerate(vendor.staff)
+    ]
+    logins += [
+        (("customers", i, "users", j, "login"), user.login)
+        for i, customer in enumerate(data.customers)
+        for j, user in enumerate(customer.users)
+    ]
     problems += _duplicates(source, logins, "login")
     for i, edition in enumerate(vendor.editions):
-        problems += [source.problem(("vendor", "editions", i, "modules", j), _unknown("module", module, modules))
-                     for j, module in enumerate(edition.modules) if module not in modules]
+        problems += [
+            source.problem(("vendor", "editions", i, "modules", j), _unknown("module", module, modules))
+            for j, module in enumerate(edition.modules)
+            if module not in modules
+        ]
     for i, plan in enumerate(data.plans):
         channels = [channel.id for channel in plan.channels]
-        problems += _duplicates(source, [(("plans", i, "channels", j, "id"), c) for j, c in enumerate(channels)],
-                                "channel id")
-        problems += _duplicates(source, [(("plans", i, "severities", j, "id"), s.id)
-                                         for j, s in enumerate(plan.severities)], "severity id")
+        problems += _duplicates(
+            source, [(("plans", i, "channels", j, "id"), c) for j, c in enumerate(channels)], "channel id"
+        )
+        problems += _duplicates(
+            source, [(("plans", i, "severities", j, "id"), s.id) for j, s in enumerate(plan.severities)], "severity id"
+        )
         for j, severity in enumerate(plan.severities):
-            problems += [source.problem(("plans", i, "severities", j, "channels", channel),
-                                        _unknown("channel", channel, channels), key=True)
-                         for channel in severity.channels if channel not in channels]
-        problems += [source.problem(("plans", i, "languages", j), f"'{language}' is not a site language "
-                                                                   f"({', '.join(languages)})")
-                     for j, language in enumerate(plan.languages) if language not in languages]
+            problems += [
+                source.problem(
+                    ("plans", i, "severities", j, "channels", channel), _unknown("channel", channel, channels), key=True
+                )
+                for channel in severity.channels
+                if channel not in channels
+            ]
+        problems += [
+            source.problem(
+                ("plans", i, "languages", j), f"'{language}' is not a site language ({', '.join(languages)})"
+            )
+            for j, language in enumerate(plan.languages)
+            if language not in languages
+        ]
     for i, customer in enumerate(data.customers):
         loc: Loc = ("customers", i)
         if customer.plan not in plans:
             problems.append(source.problem((*loc, "plan"), _unknown("plan", customer.plan, list(plans))))
         if customer.edition not in editions:
             problems.append(source.problem((*loc, "edition"), _unknown("edition", customer.edition, list(editions))))
-        problems += [source.problem((*loc, "modules", j), _unknown("module", module, modules))
-                     for j, module in enumerate(customer.modules) if module not in modules]
-        problems += [source.problem((*loc, "platforms", j), _unknown("platform", platform, platforms))
-                     for j, platform in enumerate(customer.platforms) if platform not in platforms]
+        problems += [
+            source.problem((*loc, "modules", j), _unknown("module", module, modules))
+            for j, module in enumerate(customer.modules)
+            if module not in modules
+        ]
+        problems += [
+            source.problem((*loc, "platforms", j), _unknown("platform", platform, platforms))
+            for j, platform in enumerate(customer.platforms)
+            if platform not in platforms
+        ]
         if version_key(customer.installed_version) not in versions:
-            problems.append(source.problem((*loc, "installed_version"),
-                                           f"version '{customer.installed_version}' has no release manifest"))
+            problems.append(
+                source.problem(
+                    (*loc, "installed_version"), f"version '{customer.installed_version}' has no release manifest"
+                )
+            )
         if customer.support_until < customer.support_from:
-            problems.append(source.problem((*loc, "support_until"),
-                                           f"{customer.support_until} is before support_from {customer.support_from}"))
+            problems.append(
+                source.problem(
+                    (*loc, "support_until"), f"{customer.support_until} is before support_from {customer.support_from}"
+                )
+            )
         if customer.language not in languages:
-            problems.append(source.problem((*loc, "language"),
-                                           f"'{customer.language}' is not a site language ({', '.join(languages)})"))
+            problems.append(
+                source.problem(
+                    (*loc, "language"), f"'{customer.language}' is not a site language ({', '.join(languages)})"
+                )
+            )
     return problems
 
 
@@ -800,8 +931,11 @@ def _duplicates(source: Source, items: list[tuple[Loc, str]], what: str) -> list
 
 def _page_placeholders(text: str, name: str) -> list[Problem]:
     """Lines of a page that still begin with `TODO:` (guide stubs of `extranet release new`)."""
-    return [Problem(name, number, match.start(1) + 1, "", f"still a placeholder: {line[match.start(1):].strip()}")
-            for number, line in enumerate(text.splitlines(), 1) if (match := _PAGE_PLACEHOLDER.match(line))]
+    return [
+        Problem(name, number, match.start(1) + 1, "", f"still a placeholder: {line[match.start(1) :].strip()}")
+        for number, line in enumerate(text.splitlines(), 1)
+        if (match := _PAGE_PLACEHOLDER.match(line))
+    ]
 
 
 _PAGE_PLACEHOLDER = re.compile(r"^\s*(?:[-*+]\s+|\d+\.\s+)?(TODO:)")
@@ -819,8 +953,9 @@ def _read_page(path: Path, name: str) -> tuple[str | None, list[Problem]]:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        return None, [Problem(name, line, column, "", f"not UTF-8 text (byte 0x{data[error.start]:02x}); "
-                                                     f"save the page as UTF-8")]
+        return None, [
+            Problem(name, line, column, "", f"not UTF-8 text (byte 0x{data[error.start]:02x}); save the page as UTF-8")
+        ]
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
@@ -834,8 +969,14 @@ def _front_matter(text: str, name: str) -> tuple[Any, tuple[int, int], list[Prob
     match = mkdocs_meta.YAML_RE.match(text)
     if match is None:
         _, data = mkdocs_meta.get_data(text)
-        line = next((number for number, row in enumerate(text.split("\n"), 1)
-                     if re.match(r"^[ ]{0,3}audience:", row, re.IGNORECASE)), 1)
+        line = next(
+            (
+                number
+                for number, row in enumerate(text.split("\n"), 1)
+                if re.match(r"^[ ]{0,3}audience:", row, re.IGNORECASE)
+            ),
+            1,
+        )
         return data.get("audience"), (line, 1), []
     # The block starts on the file's second line: a newline in front keeps the line numbers.
     source, problems = parse_yaml("\n" + match.group(1), name)
@@ -844,22 +985,40 @@ def _front_matter(text: str, name: str) -> tuple[Any, tuple[int, int], list[Prob
     if source.data is None:
         return None, (1, 1), []
     if not isinstance(source.data, dict):
-        return None, (1, 1), [source.problem((), f"front matter must be a mapping (`key: value` lines), found "
-                                                 f"{_describe(source, (), source.data)}")]
+        return (
+            None,
+            (1, 1),
+            [
+                source.problem(
+                    (),
+                    f"front matter must be a mapping (`key: value` lines), found {_describe(source, (), source.data)}",
+                )
+            ],
+        )
     declared, position = source.data.get("audience"), source.position(("audience",))
     # MkDocs reads it again with PyYAML (YAML 1.1), now known to be bounded; where that reading
     # fails MkDocs drops the whole front matter, and with it an audience that narrowed the page.
     _, theirs = mkdocs_meta.get_data(text)
     if theirs.get("audience") != declared:
-        return None, (1, 1), [Problem(name, *position, "audience", "MkDocs reads this front matter differently "
-                                                                   "(it would see audience "
-                                                                   f"{theirs.get('audience')!r}); write it as plain "
-                                                                   "`key: value` lines")]
+        return (
+            None,
+            (1, 1),
+            [
+                Problem(
+                    name,
+                    *position,
+                    "audience",
+                    "MkDocs reads this front matter differently "
+                    "(it would see audience "
+                    f"{theirs.get('audience')!r}); write it as plain "
+                    "`key: value` lines",
+                )
+            ],
+        )
     return declared, position, []
 
 
-def _check_page(path: Path, root: Path, rest: str, customers: CustomersFile | None,
-                drafts: bool) -> list[Problem]:
+def _check_page(path: Path, root: Path, rest: str, customers: CustomersFile | None, drafts: bool) -> list[Problem]:
     """One content page: readable, front matter sound, in a place pages may be, its audience decidable."""
     name = path.relative_to(root).as_posix()
     text, problems = _read_page(path, name)
@@ -905,8 +1064,16 @@ def escaping_links(root: Path, places: Iterable[Path]) -> list[Problem]:
             problems.append(Problem(name(path), 1, 1, "", "a symbolic link that loops; remove it"))
             return False
         if not target.is_relative_to(real_root):
-            problems.append(Problem(name(path), 1, 1, "", f"a symbolic link to {os.readlink(path)}, outside the "
-                                                         f"project; copy what it should show into the project"))
+            problems.append(
+                Problem(
+                    name(path),
+                    1,
+                    1,
+                    "",
+                    f"a symbolic link to {os.readlink(path)}, outside the "
+                    f"project; copy what it should show into the project",
+                )
+            )
             return False
         return True
 
@@ -929,8 +1096,15 @@ GUIDES = "upgrade"
 """Per-release upgrade guides live at `content/<language>/upgrade/<version>.md`."""
 
 
-def _check_content(content: Path, root: Path, languages: tuple[str, ...], versions: set[str],
-                   customers: CustomersFile | None, *, drafts: bool = False) -> tuple[dict[str, str], list[Problem]]:
+def _check_content(
+    content: Path,
+    root: Path,
+    languages: tuple[str, ...],
+    versions: set[str],
+    customers: CustomersFile | None,
+    *,
+    drafts: bool = False,
+) -> tuple[dict[str, str], list[Problem]]:
     """Every Markdown page exists in every language, so the language switch always keeps the page;
     each page is sound and its audience decidable (`access.page_audience`)."""
     problems: list[Problem] = []
@@ -943,8 +1117,15 @@ def _check_content(content: Path, root: Path, languages: tuple[str, ...], versio
             relative = path.relative_to(content)
             language, rest = relative.parts[0], Path(*relative.parts[1:]).as_posix()
             if language not in languages or not rest or rest == ".":
-                problems.append(Problem(path.relative_to(root).as_posix(), 1, 1, "",
-                                        f"a page must be under a language folder ({', '.join(languages)})"))
+                problems.append(
+                    Problem(
+                        path.relative_to(root).as_posix(),
+                        1,
+                        1,
+                        "",
+                        f"a page must be under a language folder ({', '.join(languages)})",
+                    )
+                )
                 continue
             pages.setdefault(rest, set()).add(language)
             problems += _check_page(path, root, rest, customers, drafts)
@@ -953,14 +1134,27 @@ def _check_content(content: Path, root: Path, languages: tuple[str, ...], versio
         for language in languages:
             if language not in present:
                 have = min(present)
-                problems.append(Problem(f"{content.relative_to(root).as_posix()}/{have}/{page}", 1, 1, "",
-                                        f"no {language} version (expected {content.relative_to(root).as_posix()}/"
-                                        f"{language}/{page})"))
+                problems.append(
+                    Problem(
+                        f"{content.relative_to(root).as_posix()}/{have}/{page}",
+                        1,
+                        1,
+                        "",
+                        f"no {language} version (expected {content.relative_to(root).as_posix()}/{language}/{page})",
+                    )
+                )
         if page.startswith(GUIDES + "/"):
             version = Path(page).stem
             if version not in versions:
-                problems.append(Problem(f"{content.relative_to(root).as_posix()}/{min(present)}/{page}", 1, 1, "",
-                                        f"upgrade guide for '{version}', which has no release manifest"))
+                problems.append(
+                    Problem(
+                        f"{content.relative_to(root).as_posix()}/{min(present)}/{page}",
+                        1,
+                        1,
+                        "",
+                        f"upgrade guide for '{version}', which has no release manifest",
+                    )
+                )
             else:
                 guides[version] = page
     return guides, problems

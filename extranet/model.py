@@ -41,6 +41,7 @@ def _custom(kind: str, message: str, **context: Any) -> PydanticCustomError:
 
 # --- Scalars -----------------------------------------------------------------------------------
 
+
 def _matching(pattern: str, kind: str, message: str, **field: Any) -> tuple[Any, ...]:
     """The metadata of a text type that must match `pattern` (`Annotated[str, *_matching(…)]`: a
     type mypy reads as `str`); the schema carries the pattern, errors the message."""
@@ -54,19 +55,33 @@ def _matching(pattern: str, kind: str, message: str, **field: Any) -> tuple[Any,
     return Field(json_schema_extra={"pattern": pattern}, **field), AfterValidator(check)
 
 
-Slug = Annotated[str, *_matching(r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$", "slug",
-                                 "'{value}' is not an id (expected lowercase letters, digits and inner '-' or '_')",
-                                 min_length=1, max_length=64)]
+Slug = Annotated[
+    str,
+    *_matching(
+        r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$",
+        "slug",
+        "'{value}' is not an id (expected lowercase letters, digits and inner '-' or '_')",
+        min_length=1,
+        max_length=64,
+    ),
+]
 """An identifier that also appears in URLs and file names."""
 
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}$", description="ISO 639-1 language code, e.g. cs")]
 
-Version = Annotated[str, *_matching(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)){1,3}$", "version",
-                                    "'{value}' is not a version (expected numbers separated by dots, e.g. '5.2.0')",
-                                    description="A release version, e.g. '5.2.0'; quote it in YAML.")]
+Version = Annotated[
+    str,
+    *_matching(
+        r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)){1,3}$",
+        "version",
+        "'{value}' is not a version (expected numbers separated by dots, e.g. '5.2.0')",
+        description="A release version, e.g. '5.2.0'; quote it in YAML.",
+    ),
+]
 
-Sha256 = Annotated[str, *_matching(r"^[0-9a-f]{64}$", "sha256",
-                                   "'{value}' is not a sha256 digest (expected 64 lowercase hex digits)")]
+Sha256 = Annotated[
+    str, *_matching(r"^[0-9a-f]{64}$", "sha256", "'{value}' is not a sha256 digest (expected 64 lowercase hex digits)")
+]
 
 
 def _company_id(value: str) -> str:
@@ -76,9 +91,16 @@ def _company_id(value: str) -> str:
     return value
 
 
-CompanyId = Annotated[str, *_matching(r"^[0-9]{8}$", "company_id", "'{value}' is not a valid IČO (expected 8 digits)",
-                                      description="Czech company ID (IČO), 8 digits with a check digit; quote it."),
-                      AfterValidator(_company_id)]
+CompanyId = Annotated[
+    str,
+    *_matching(
+        r"^[0-9]{8}$",
+        "company_id",
+        "'{value}' is not a valid IČO (expected 8 digits)",
+        description="Czech company ID (IČO), 8 digits with a check digit; quote it.",
+    ),
+    AfterValidator(_company_id),
+]
 
 _BCRYPT = re.compile(r"^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$")
 
@@ -86,17 +108,22 @@ _BCRYPT = re.compile(r"^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$")
 def _password_hash(value: str) -> str:
     match = _BCRYPT.match(value)
     if not match:
-        raise _custom("password_hash",
-                      "not a bcrypt hash (expected '$2b$NN$' and 53 characters; never a plain password)")
+        raise _custom(
+            "password_hash", "not a bcrypt hash (expected '$2b$NN$' and 53 characters; never a plain password)"
+        )
     if int(match.group(1)) < 10:
-        raise _custom("password_hash", "bcrypt cost {cost} is too low (expected at least 10)",
-                      cost=int(match.group(1)))
+        raise _custom("password_hash", "bcrypt cost {cost} is too low (expected at least 10)", cost=int(match.group(1)))
     return value
 
 
-PasswordHash = Annotated[str, Field(json_schema_extra={"pattern": _BCRYPT.pattern},
-                                    description="bcrypt hash (cost >= 10); set it with `extranet user`."),
-                         AfterValidator(_password_hash)]
+PasswordHash = Annotated[
+    str,
+    Field(
+        json_schema_extra={"pattern": _BCRYPT.pattern},
+        description="bcrypt hash (cost >= 10); set it with `extranet user`.",
+    ),
+    AfterValidator(_password_hash),
+]
 
 _EMAIL = r"[A-Za-z0-9._+'-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
 Email = Annotated[str, *_matching(f"^{_EMAIL}$", "email", "'{value}' is not an e-mail address")]
@@ -109,16 +136,23 @@ def _link(value: str) -> str:
     a page renders it as `href`, where `javascript:` or `data:` would run in the reader's browser."""
     parts = urllib.parse.urlsplit(value) if re.fullmatch(r"[!-~]+", value) else None
     if parts is None or not (
-            (value.startswith("https://") and parts.hostname and not re.search(r"[\\\"'<>`{}|^]", value))
-            or (value.startswith("mailto:") and re.fullmatch(_EMAIL, value.removeprefix("mailto:")))):
-        raise _custom("link", "'{value}' is not a link the extranet accepts (expected https://… or mailto:…)",
-                      value=value)
+        (value.startswith("https://") and parts.hostname and not re.search(r"[\\\"'<>`{}|^]", value))
+        or (value.startswith("mailto:") and re.fullmatch(_EMAIL, value.removeprefix("mailto:")))
+    ):
+        raise _custom(
+            "link", "'{value}' is not a link the extranet accepts (expected https://… or mailto:…)", value=value
+        )
     return value
 
 
-Link = Annotated[str, Field(json_schema_extra={"pattern": f"^(https://[^\\s\"'<>`{{}}|^\\\\]+|mailto:{_EMAIL})$"},
-                            description="https://… or mailto:…; no other kind of link."),
-                 AfterValidator(_link)]
+Link = Annotated[
+    str,
+    Field(
+        json_schema_extra={"pattern": f"^(https://[^\\s\"'<>`{{}}|^\\\\]+|mailto:{_EMAIL})$"},
+        description="https://… or mailto:…; no other kind of link.",
+    ),
+    AfterValidator(_link),
+]
 
 _PHONE = r"^\+?[0-9](?:[0-9 ().-]*[0-9])?$"
 
@@ -127,11 +161,16 @@ def _channel_address(value: str, info: ValidationInfo) -> str:
     """A channel's address becomes a `tel:` or `mailto:` link: a number or an address, nothing else."""
     kind = info.data.get("kind")
     if kind == "phone" and not re.fullmatch(_PHONE, value):
-        raise _custom("phone", "'{value}' is not a phone number (expected digits, spaces and an optional "
-                               "leading '+', e.g. '+420 475 200 111')", value=value)
+        raise _custom(
+            "phone",
+            "'{value}' is not a phone number (expected digits, spaces and an optional "
+            "leading '+', e.g. '+420 475 200 111')",
+            value=value,
+        )
     if kind == "email" and not re.fullmatch(_EMAIL, value):
         raise _custom("email", "'{value}' is not an e-mail address", value=value)
     return value
+
 
 def _phone(value: str) -> str:
     """A phone number in the international format, as `phonenumbers` (Google's libphonenumber) knows
@@ -141,24 +180,47 @@ def _phone(value: str) -> str:
     except phonenumbers.NumberParseException:
         valid = False
     if not valid or not re.fullmatch(r"\+[0-9 ]+", value):
-        raise _custom("phone", "'{value}' is not a phone number (expected the international format, "
-                               "e.g. '+420 478 571 021')", value=value)
+        raise _custom(
+            "phone",
+            "'{value}' is not a phone number (expected the international format, e.g. '+420 478 571 021')",
+            value=value,
+        )
     return value
 
 
-Phone = Annotated[str, Field(json_schema_extra={"pattern": r"^\+[0-9 ]+$"},
-                             description="International format, e.g. '+420 478 571 021'."), AfterValidator(_phone)]
+Phone = Annotated[
+    str,
+    Field(json_schema_extra={"pattern": r"^\+[0-9 ]+$"}, description="International format, e.g. '+420 478 571 021'."),
+    AfterValidator(_phone),
+]
 
-WebLink = Annotated[str, *_matching(r"^https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%/?=&#+-]*)?$", "web_link",
-                                    "'{value}' is not a web address (expected https://host/path, without spaces or "
-                                    "quotes)")]
+WebLink = Annotated[
+    str,
+    *_matching(
+        r"^https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%/?=&#+-]*)?$",
+        "web_link",
+        "'{value}' is not a web address (expected https://host/path, without spaces or quotes)",
+    ),
+]
 
-Login = Annotated[str, *_matching(r"^[a-z0-9][a-z0-9._-]{1,63}$", "login",
-                                  "'{value}' is not a login (expected 2-64 lowercase letters, digits, '.', '_', '-')")]
+Login = Annotated[
+    str,
+    *_matching(
+        r"^[a-z0-9][a-z0-9._-]{1,63}$",
+        "login",
+        "'{value}' is not a login (expected 2-64 lowercase letters, digits, '.', '_', '-')",
+    ),
+]
 
 
-FileName = Annotated[str, *_matching(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._+-]*$", "file_name",
-                                     "'{value}' is not a plain file name (letters, digits, '.', '_', '+', '-')")]
+FileName = Annotated[
+    str,
+    *_matching(
+        r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._+-]*$",
+        "file_name",
+        "'{value}' is not a plain file name (letters, digits, '.', '_', '+', '-')",
+    ),
+]
 
 
 def _time_of_day(value: Any) -> Any:
@@ -169,16 +231,20 @@ def _time_of_day(value: Any) -> Any:
     raise _custom("time_of_day", "expected a time of day as 'HH:MM'")
 
 
-TimeOfDay = Annotated[dt.time, BeforeValidator(_time_of_day),
-                      WithJsonSchema({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"})]
+TimeOfDay = Annotated[
+    dt.time,
+    BeforeValidator(_time_of_day),
+    WithJsonSchema({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}),
+]
 
 
 def _time_zone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise _custom("time_zone", "'{value}' is not a time zone (expected e.g. 'Europe/Prague')",
-                      value=value) from None
+        raise _custom(
+            "time_zone", "'{value}' is not a time zone (expected e.g. 'Europe/Prague')", value=value
+        ) from None
     return value
 
 
@@ -190,21 +256,33 @@ def _complete(value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
     languages = (info.context or {}).get("languages", ())
     missing = [lang for lang in languages if not value.get(lang, "").strip()]
     if missing:
-        raise _custom("languages", "missing text in {missing} (every text needs {languages})",
-                      missing=", ".join(missing), languages=", ".join(languages))
+        raise _custom(
+            "languages",
+            "missing text in {missing} (every text needs {languages})",
+            missing=", ".join(missing),
+            languages=", ".join(languages),
+        )
     unknown = [lang for lang in value if languages and lang not in languages]
     if unknown:
-        raise _custom("languages", "text in unknown language {unknown} (the site's languages are {languages})",
-                      unknown=", ".join(unknown), languages=", ".join(languages))
+        raise _custom(
+            "languages",
+            "text in unknown language {unknown} (the site's languages are {languages})",
+            unknown=", ".join(unknown),
+            languages=", ".join(languages),
+        )
     return value
 
 
-Text = Annotated[dict[Language, str], AfterValidator(_complete),
-                 Field(description="The same text in each site language, e.g. {cs: …, en: …}.")]
+Text = Annotated[
+    dict[Language, str],
+    AfterValidator(_complete),
+    Field(description="The same text in each site language, e.g. {cs: …, en: …}."),
+]
 """A text shown to customers, one entry per site language."""
 
 
 # --- Releases ----------------------------------------------------------------------------------
+
 
 @model
 class Artifact:
@@ -225,17 +303,21 @@ class Release:
     version: Version
     date: dt.date
     kind: Literal["major", "minor", "patch"] = Field(
-        description="major: more extensive enhancement; minor: smaller enhancement; patch: fixes only.")
+        description="major: more extensive enhancement; minor: smaller enhancement; patch: fixes only."
+    )
     title: Text
     highlights: tuple[Text, ...] = Field(default=(), description="What is new, one item each.")
     upgrade_notes: tuple[Text, ...] = Field(
-        default=(), description="Manual steps a customer must take when an upgrade passes through this release.")
+        default=(), description="Manual steps a customer must take when an upgrade passes through this release."
+    )
     required_stop: bool = Field(
-        default=False, description="Upgrades from older versions must install this release before going higher.")
+        default=False, description="Upgrades from older versions must install this release before going higher."
+    )
     artifacts: tuple[Artifact, ...] = ()
 
 
 # --- The vendor --------------------------------------------------------------------------------
+
 
 @model
 class Module:
@@ -370,23 +452,29 @@ class Vendor:
     editions: tuple[Edition, ...] = Field(min_length=1)
     staff: tuple[User, ...] = Field(default=(), description="Vendor staff: they see every page.")
     planned_releases: tuple[PlannedRelease, ...] = Field(
-        default=(), description="Announced releases, the release calendar that `next_release` deadlines "
-                                "refer to; remove an entry when its manifest is added to releases/.")
+        default=(),
+        description="Announced releases, the release calendar that `next_release` deadlines "
+        "refer to; remove an entry when its manifest is added to releases/.",
+    )
     contact: Contact | None = Field(
-        default=None, description="Whom customers contact to renew support or order training.")
+        default=None, description="Whom customers contact to renew support or order training."
+    )
     offers: Offers = Field(default_factory=Offers, description="What the terms offer beyond support.")
     specialists: tuple[Specialist, ...] = Field(
-        default=(), description="Vetted specialists, listed on the public page specialists/.")
+        default=(), description="Vetted specialists, listed on the public page specialists/."
+    )
 
 
 # --- Support plans -----------------------------------------------------------------------------
+
 
 @model
 class Rule:
     """When a response is due, counted from the report (see `extranet.support_calendar`)."""
 
-    kind: Literal["immediate", "same_business_day", "next_business_day", "next_release",
-                  "business_days", "calendar_days"]
+    kind: Literal[
+        "immediate", "same_business_day", "next_business_day", "next_release", "business_days", "calendar_days"
+    ]
     days: int = 0
 
 
@@ -400,21 +488,43 @@ def _rule(value: Any) -> Any:
         return Rule(kind=value)  # type: ignore[arg-type]  # one of _RULE_NAMES, the Literal's values
     if isinstance(value, dict) and len(value) == 1:
         ((key, days),) = value.items()
-        if key in ("business_days", "calendar_days") and isinstance(days, int) and not isinstance(days, bool) \
-                and days > 0:
+        if (
+            key in ("business_days", "calendar_days")
+            and isinstance(days, int)
+            and not isinstance(days, bool)
+            and days > 0
+        ):
             return Rule(kind=key, days=days)
-    raise _custom("rule", "expected one of {names}, {business_days: N} or {calendar_days: N} (N >= 1)",
-                  names=", ".join(_RULE_NAMES))
+    raise _custom(
+        "rule",
+        "expected one of {names}, {business_days: N} or {calendar_days: N} (N >= 1)",
+        names=", ".join(_RULE_NAMES),
+    )
 
 
-RuleSpec = Annotated[Rule, BeforeValidator(_rule), WithJsonSchema({
-    "oneOf": [
-        {"enum": list(_RULE_NAMES)},
-        {"type": "object", "properties": {"business_days": {"type": "integer", "minimum": 1}},
-         "required": ["business_days"], "additionalProperties": False},
-        {"type": "object", "properties": {"calendar_days": {"type": "integer", "minimum": 1}},
-         "required": ["calendar_days"], "additionalProperties": False},
-    ]})]
+RuleSpec = Annotated[
+    Rule,
+    BeforeValidator(_rule),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"enum": list(_RULE_NAMES)},
+                {
+                    "type": "object",
+                    "properties": {"business_days": {"type": "integer", "minimum": 1}},
+                    "required": ["business_days"],
+                    "additionalProperties": False,
+                },
+                {
+                    "type": "object",
+                    "properties": {"calendar_days": {"type": "integer", "minimum": 1}},
+                    "required": ["calendar_days"],
+                    "additionalProperties": False,
+                },
+            ]
+        }
+    ),
+]
 
 
 @model
@@ -427,15 +537,20 @@ class ClosedDay:
 
 def _country(value: str) -> str:
     if value not in holidays.list_supported_countries():
-        raise _custom("country", "'{value}' has no public-holiday calendar in the `holidays` package "
-                                 "(expected an ISO 3166-1 code such as 'CZ')", value=value)
+        raise _custom(
+            "country",
+            "'{value}' has no public-holiday calendar in the `holidays` package "
+            "(expected an ISO 3166-1 code such as 'CZ')",
+            value=value,
+        )
     return value
 
 
 @model
 class SupportCalendar:
     country: Annotated[str, AfterValidator(_country)] = Field(
-        pattern=r"^[A-Z]{2}$", description="Public holidays of this country (ISO 3166-1), from `holidays`.")
+        pattern=r"^[A-Z]{2}$", description="Public holidays of this country (ISO 3166-1), from `holidays`."
+    )
     timezone: TimeZone
     opens: TimeOfDay
     closes: TimeOfDay
@@ -449,10 +564,14 @@ class Channel:
     id: Slug
     kind: Literal["phone", "email"]
     # In Annotated, not `= Field(…)`: a field with a Field default is validated before `kind`.
-    address: Annotated[str, Field(min_length=1, description="Phone number (tel: link) or e-mail address "
-                                                            "(mailto: link)."), AfterValidator(_channel_address)]
+    address: Annotated[
+        str,
+        Field(min_length=1, description="Phone number (tel: link) or e-mail address (mailto: link)."),
+        AfterValidator(_channel_address),
+    ]
     hours: Literal["business_hours", "always"] = Field(
-        description="business_hours: only while the calendar is open; always: accepted at any time.")
+        description="business_hours: only while the calendar is open; always: accepted at any time."
+    )
     note: Text | None = None
 
 
@@ -484,7 +603,8 @@ class Identification:
     """What a support request must carry; without it the vendor may refuse the request."""
 
     customer: tuple[Literal["company_id", "company_name"], ...] = Field(
-        min_length=1, description="Any one of these identifies the customer.")
+        min_length=1, description="Any one of these identifies the customer."
+    )
     user: Literal["full_name"] = "full_name"
     version: bool = Field(default=True, description="The product version in use must be given.")
     refuse_without: bool = Field(default=True, description="Support may be refused without identification.")
@@ -500,8 +620,10 @@ class Cadence:
     major_at_least: int = Field(ge=0)
     minor_about: int = Field(ge=0)
     minor_between: tuple[int, int] | None = Field(
-        default=None, description="What 'about minor_about' means, as [fewest, most] per year; "
-                                  "default: one either way, e.g. [5, 7] for about 6.")
+        default=None,
+        description="What 'about minor_about' means, as [fewest, most] per year; "
+        "default: one either way, e.g. [5, 7] for about 6.",
+    )
 
     @property
     def minor_range(self) -> tuple[int, int]:
@@ -514,9 +636,14 @@ class Cadence:
         if self.minor_between is not None:
             low, high = self.minor_between
             if not 0 <= low <= self.minor_about <= high:
-                raise _custom("cadence", "minor_between [{low}, {high}] must contain minor_about {about} "
-                                         "(expected [fewest, most] with fewest <= about <= most)",
-                              low=low, high=high, about=self.minor_about)
+                raise _custom(
+                    "cadence",
+                    "minor_between [{low}, {high}] must contain minor_about {about} "
+                    "(expected [fewest, most] with fewest <= about <= most)",
+                    low=low,
+                    high=high,
+                    about=self.minor_about,
+                )
         return self
 
 
@@ -536,11 +663,13 @@ class Plan:
     identification: Identification
     cadence: Cadence
     upgrades: Literal["any_to_any", "via_required_stops"] = Field(
-        default="any_to_any", description="Any version upgrades directly to any higher one, unless a release "
-                                          "is a required stop.")
+        default="any_to_any",
+        description="Any version upgrades directly to any higher one, unless a release is a required stop.",
+    )
 
 
 # --- Customers ---------------------------------------------------------------------------------
+
 
 @model
 class Customer:
@@ -556,7 +685,8 @@ class Customer:
     installed_version: Version
     language: Language = Field(description="Preferred language of the extranet.")
     access: Literal["active", "revoked"] = Field(
-        default="active", description="revoked: the customer's users lose access with the next deploy.")
+        default="active", description="revoked: the customer's users lose access with the next deploy."
+    )
     users: tuple[User, ...] = Field(min_length=1)
 
 

@@ -127,8 +127,9 @@ def page_path(language: str, path: str) -> str:
 class Renderer:
     """Renders every generated page of one extranet at one instant."""
 
-    def __init__(self, extranet: Extranet, templates: Path, storage: Storage, now: dt.datetime,
-                 site_url: str = "") -> None:
+    def __init__(
+        self, extranet: Extranet, templates: Path, storage: Storage, now: dt.datetime, site_url: str = ""
+    ) -> None:
         self.extranet = extranet
         self.storage = storage
         self.site_url = site_url
@@ -148,9 +149,15 @@ class Renderer:
             finalize=escaping.markdown,
         )
         self.env.filters.update(
-            md=escaping.markdown, cell=escaping.table_cell, attr=escaping.attribute, url=escaping.url,
+            md=escaping.markdown,
+            cell=escaping.table_cell,
+            attr=escaping.attribute,
+            url=escaping.url,
             # Jinja's own `e` and `join` escape HTML only: here they escape for Markdown too.
-            e=escaping.attribute, escape=escaping.attribute, join=_join)
+            e=escaping.attribute,
+            escape=escaping.attribute,
+            join=_join,
+        )
         self.env.filters["href"] = lambda url, root: url if "://" in url else root + url
         # For a `curl` line: a link relative to the site root, made absolute on the configured site_url.
         self.env.filters["absolute"] = lambda url: url if "://" in url else feeds.absolute(self.site_url, url)
@@ -163,13 +170,17 @@ class Renderer:
         """Languages whose pages `pages` yields without rendering them."""
         self.releases = extranet.releases
         self.latest = self.releases[-1]
-        self.entitlements = {customer.id: entitlements.entitlement(extranet.vendor, customer, self.releases, self.today)
-                             for customer in extranet.customers}
+        self.entitlements = {
+            customer.id: entitlements.entitlement(extranet.vendor, customer, self.releases, self.today)
+            for customer in extranet.customers
+        }
         self._sections: dict[tuple[str, str, str], Widget] = {}
         self._closures: dict[tuple[str, str], list[tuple[dt.date, str]]] = {}
         self._contexts: dict[str, dict[str, Any]] = {}
-        self.cadence = {plan_id: cadence.by_year(self.releases, plan.cadence, self.today)
-                        for plan_id, plan in extranet.plans.items()}
+        self.cadence = {
+            plan_id: cadence.by_year(self.releases, plan.cadence, self.today)
+            for plan_id, plan in extranet.plans.items()
+        }
 
     def pages(self, languages: Collection[str] | None = None) -> Iterator[GeneratedPage]:
         """Every generated page. `languages`: those whose pages are rendered (None: all); the
@@ -178,7 +189,8 @@ class Renderer:
         are rendered all the same: the sitemap, which that process may write, lists them by their
         front matter (a page out of search is out of the sitemap); they are a handful."""
         self._outlined = frozenset(self.extranet.languages) - frozenset(
-            self.extranet.languages if languages is None else languages)
+            self.extranet.languages if languages is None else languages
+        )
         overview = self._overview()
         for language in self.extranet.languages:
             yield self._page(language, "index.md", "home.md.j2", PUBLIC)
@@ -189,8 +201,9 @@ class Renderer:
             yield self._page(language, "releases/index.md", "releases.md.j2", CUSTOMERS)
             yield self._page(language, "releases/timeline.md", "timeline.md.j2", CUSTOMERS)
             for release in self.releases:
-                yield self._page(language, f"releases/{release.version}.md", "release.md.j2", CUSTOMERS,
-                                 release=release)
+                yield self._page(
+                    language, f"releases/{release.version}.md", "release.md.j2", CUSTOMERS, release=release
+                )
             for customer in self.extranet.customers:
                 yield self._customer_page(language, customer)
             yield self._page(language, "staff/index.md", "staff.md.j2", STAFF, overview=overview)
@@ -204,17 +217,27 @@ class Renderer:
         first = self.extranet.languages[0]
         domain = urllib.parse.urlsplit(self.extranet.vendor.website).hostname or "extranet"
         for plan in self.extranet.plans.values():
-            yield GeneratedFile(page_path(first, self.support_files(plan).json), PUBLIC, support_calendar.export(
-                plan, self.releases, self.extranet.vendor.planned_releases, self.now, self.extranet.languages))
+            yield GeneratedFile(
+                page_path(first, self.support_files(plan).json),
+                PUBLIC,
+                support_calendar.export(
+                    plan, self.releases, self.extranet.vendor.planned_releases, self.now, self.extranet.languages
+                ),
+            )
             for language in self.extranet.languages:
                 name = f"{plan.name[language]}: {self.strings['support_closed_title'][language]}"
-                yield GeneratedFile(page_path(language, f"support/{plan.id}/support-calendar.ics"), PUBLIC,
-                                    support_calendar.ics(plan, self.now, language, name,
-                                                         self.strings["support_ics_closed"][language], domain))
+                yield GeneratedFile(
+                    page_path(language, f"support/{plan.id}/support-calendar.ics"),
+                    PUBLIC,
+                    support_calendar.ics(
+                        plan, self.now, language, name, self.strings["support_ics_closed"][language], domain
+                    ),
+                )
 
     def support_files(self, plan: Plan) -> SupportFiles:
-        return SupportFiles(plan.id, {language: self.extranet.url_prefix(language)
-                                      for language in self.extranet.languages})
+        return SupportFiles(
+            plan.id, {language: self.extranet.url_prefix(language) for language in self.extranet.languages}
+        )
 
     def closures(self, plan: Plan, language: str) -> list[tuple[dt.date, str]]:
         """The closed working days of the next 12 months from today, computed once per plan and language."""
@@ -241,8 +264,13 @@ class Renderer:
         def label(key: str) -> str:
             return self.strings[key][language]
 
-        values = {"company_id": customer.company_id, "company_name": customer.name, "user": "",
-                  "version": installed_version, "severity": ""}
+        values = {
+            "company_id": customer.company_id,
+            "company_name": customer.name,
+            "user": "",
+            "version": installed_version,
+            "severity": "",
+        }
         lines = [f"{label('report_' + key)}: {value}" for key, value in values.items()]
         lines += ["", f"{label('report_description')}:", ""]
         subject = label("report_subject").format(**values)
@@ -262,13 +290,19 @@ class Renderer:
             if languages is not None and language not in languages:
                 yield feeds.Feed(page_path(language, feeds.RELEASES_PATH), language, None, "", b"")
                 for customer in extranet.customers:
-                    yield feeds.Feed(page_path(language, feeds.customer_path(customer.id)), language, customer.id,
-                                     "", b"")
+                    yield feeds.Feed(
+                        page_path(language, feeds.customer_path(customer.id)), language, customer.id, "", b""
+                    )
                 continue
             context = self._context(language)
             # Feeds are XML written by ElementTree, which escapes: plain text, not page Markup.
-            texts = feeds.Texts(language, context["plain_text"], functools.partial(_date, language=language),
-                                context["module_names"], context["platform_names"])
+            texts = feeds.Texts(
+                language,
+                context["plain_text"],
+                functools.partial(_date, language=language),
+                context["module_names"],
+                context["platform_names"],
+            )
 
             def url(page: str, language: str = language) -> str:
                 return feeds.absolute(site_url, url_of(page_path(language, page)))
@@ -277,17 +311,29 @@ class Renderer:
                 return feeds.absolute(site_url, extranet.url_prefix(language) + path)
 
             path = feeds.RELEASES_PATH
-            yield feeds.releases_feed(path=page_path(language, path), self_url=own(path), releases=self.releases,
-                                      vendor=extranet.vendor, texts=texts, url=url,
-                                      guides=dict(extranet.guides))
+            yield feeds.releases_feed(
+                path=page_path(language, path),
+                self_url=own(path),
+                releases=self.releases,
+                vendor=extranet.vendor,
+                texts=texts,
+                url=url,
+                guides=dict(extranet.guides),
+            )
             for customer in extranet.customers:
                 entitlement = self.entitlements[customer.id]
                 path = feeds.customer_path(customer.id)
                 yield feeds.customer_feed(
-                    path=page_path(language, path), self_url=own(path), customer=customer,
+                    path=page_path(language, path),
+                    self_url=own(path),
+                    customer=customer,
                     newer=[entitlement.of(r) for r in versions.newer(self.releases, customer.installed_version)],
-                    installed=versions.find(self.releases, customer.installed_version), vendor=extranet.vendor,
-                    texts=texts, url=url, guides=dict(extranet.guides))
+                    installed=versions.find(self.releases, customer.installed_version),
+                    vendor=extranet.vendor,
+                    texts=texts,
+                    url=url,
+                    guides=dict(extranet.guides),
+                )
 
     def site_root(self, language: str, path: str) -> str:
         """The relative way from a page's URL up to the site root, for links MkDocs does not resolve."""
@@ -319,8 +365,12 @@ class Renderer:
         def text(key: str, **values: Any) -> Markup:
             """An interface text for a page: our own Markdown (`**…**`), its values from data escaped
             (`count` is a number: it chooses the plural form and is written as the language writes it)."""
-            return Markup(plain_text(key, **{name: value if name == "count" else escaping.markdown(value)
-                                       for name, value in values.items()}))
+            return Markup(
+                plain_text(
+                    key,
+                    **{name: value if name == "count" else escaping.markdown(value) for name, value in values.items()},
+                )
+            )
 
         def text_in(key: str, other: str) -> str:
             """A string in another language than the page's: what support reads is in its language."""
@@ -334,19 +384,31 @@ class Renderer:
 
         return {
             "support_section": lambda plan, part: self.support_section(plan, language, part),
-            "text_in": text_in, "plain_text": plain_text, "support_files": self.support_files, "report_mailto": self.report_mailto,
-            "country_in": country_in, "rule_kinds": rule_kinds,
+            "text_in": text_in,
+            "plain_text": plain_text,
+            "support_files": self.support_files,
+            "report_mailto": self.report_mailto,
+            "country_in": country_in,
+            "rule_kinds": rule_kinds,
             "zone_name": lambda zone, form="": zone_name(zone, language, strings, form),
             "intl_locale": str(babel_locale(language)).replace("_", "-"),
-            "closures": lambda plan: self.closures(plan, language), "workdays": self.workdays,
-            "lang": language, "text": text, "extranet": self.extranet, "vendor": self.extranet.vendor, "today": self.today,
-            "releases": self.releases, "latest": self.latest, "guides": self.extranet.guides,
+            "closures": lambda plan: self.closures(plan, language),
+            "workdays": self.workdays,
+            "lang": language,
+            "text": text,
+            "extranet": self.extranet,
+            "vendor": self.extranet.vendor,
+            "today": self.today,
+            "releases": self.releases,
+            "latest": self.latest,
+            "guides": self.extranet.guides,
             # Dates, sizes and numbers are our own words (`1. prosince 2026`), not data: Markup, so
             # templates keep deciding where a leading `1.` needs its escape.
             "date": lambda value: Markup(_date(value, language)),
             # In tables and lists: "31. 1. 2027" never breaks across lines (no-break spaces).
             "short_date": lambda value: Markup(_date(value, language, "medium").replace(" ", "\u00a0")),
-            "now": self.now, "feeds": bool(self.site_url),
+            "now": self.now,
+            "feeds": bool(self.site_url),
             "moment": lambda value, zone: Markup(_moment(value, zone, language, strings)),
             "size": lambda value: Markup(size(value, language)),
             "number": lambda value: Markup(number(value, language)),
@@ -366,7 +428,8 @@ class Renderer:
         key = (plan.id, language, part)
         if key not in self._sections:
             markdown = self.env.get_template("plan_section.md.j2").render(
-                **self._context(language), plan=plan, part=part, root=self.customer_root(language))
+                **self._context(language), plan=plan, part=part, root=self.customer_root(language)
+            )
             self._sections[key] = Widget(markdown.strip(), markdown=True)
         return self._place(self._sections[key])
 
@@ -383,15 +446,21 @@ class Renderer:
         self._widgets.append(widget)
         return Markup(f'<div data-extranet-widget="{len(self._widgets) - 1}"></div>')
 
-    def _page(self, language: str, path: str, template: str, audience: str, owner: str | None = None,
-              **context: Any) -> GeneratedPage:
+    def _page(
+        self, language: str, path: str, template: str, audience: str, owner: str | None = None, **context: Any
+    ) -> GeneratedPage:
         if language in self._outlined and audience != PUBLIC:
             return GeneratedPage(page_path(language, path), language, audience, owner, "")
         self._widgets = []
         try:
             markdown = self.env.get_template(template).render(
-                **self._context(language), path=path, audience=audience, cadence=self.cadence,
-                root=self.site_root(language, path), **context)
+                **self._context(language),
+                path=path,
+                audience=audience,
+                cadence=self.cadence,
+                root=self.site_root(language, path),
+                **context,
+            )
             widgets = tuple(self._widgets)
         finally:
             self._widgets = None
@@ -411,18 +480,36 @@ class Renderer:
             path = versions.upgrade_path(self.releases, installed.version, target.version)
         newer = [entitlement.of(release) for release in versions.newer(self.releases, installed.version)]
         offered = [entry for entry in [entitlement.of(installed), *newer] if entry.downloadable]
-        links = {(entry.release.version, artifact.id): self.storage.link(entry.release, artifact, self.now)
-                 for entry in offered for artifact in entry.downloadable}
-        older = [(entry.release, artifact) for entry in reversed(offered) if entry.release is not target
-                 for artifact in entry.downloadable]
+        links = {
+            (entry.release.version, artifact.id): self.storage.link(entry.release, artifact, self.now)
+            for entry in offered
+            for artifact in entry.downloadable
+        }
+        older = [
+            (entry.release, artifact)
+            for entry in reversed(offered)
+            if entry.release is not target
+            for artifact in entry.downloadable
+        ]
         expiries = [link.expires for link in links.values() if link.expires is not None]
         return self._page(
-            language, f"customers/{customer.id}/index.md", "customer.md.j2", CUSTOMER, customer.id,
-            customer=customer, plan=self.extranet.plans[customer.plan], entitlement=entitlement,
-            installed=installed, upgrade=path, newer=newer, links=links, older=older,
+            language,
+            f"customers/{customer.id}/index.md",
+            "customer.md.j2",
+            CUSTOMER,
+            customer.id,
+            customer=customer,
+            plan=self.extranet.plans[customer.plan],
+            entitlement=entitlement,
+            installed=installed,
+            upgrade=path,
+            newer=newer,
+            links=links,
+            older=older,
             target=entitlement.of(target) if target is not None else None,
             links_expire=min(expiries) if expiries else None,
-            active=entitlements.support_active(customer, self.today), support_state=entitlement.state.value,
+            active=entitlements.support_active(customer, self.today),
+            support_state=entitlement.state.value,
         )
 
     def _overview(self) -> list[dict[str, Any]]:
@@ -430,11 +517,24 @@ class Renderer:
         rows = []
         for customer in self.extranet.customers:
             entitlement = self.entitlements[customer.id]
-            support = ("active" if entitlements.support_active(customer, self.today)
-                       else "ended" if self.today > customer.support_until else "not_started")
-            rows.append({"customer": customer, "latest": entitlement.latest, "access": customer.access,
-                         "behind": len(versions.newer(self.releases, customer.installed_version)),
-                         "support": support, "active": support == "active", "users": len(customer.users)})
+            support = (
+                "active"
+                if entitlements.support_active(customer, self.today)
+                else "ended"
+                if self.today > customer.support_until
+                else "not_started"
+            )
+            rows.append(
+                {
+                    "customer": customer,
+                    "latest": entitlement.latest,
+                    "access": customer.access,
+                    "behind": len(versions.newer(self.releases, customer.installed_version)),
+                    "support": support,
+                    "active": support == "active",
+                    "users": len(customer.users),
+                }
+            )
         return rows
 
 

@@ -108,7 +108,8 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     def watched(self) -> list[Path]:
         # A project without its own templates uses the packaged ones, which do not change while editing.
         return [self.root / self.config.releases, self.root / self.config.customers] + (
-            [self.templates] if self.templates.is_dir() else [])
+            [self.templates] if self.templates.is_dir() else []
+        )
 
     # --- configuration and model ---------------------------------------------------------------
 
@@ -133,7 +134,9 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             raise PluginError(f"extranet: {error}") from None
         try:
             self.extranet = self.preloaded or load(
-                self.root, languages=self.languages, releases_dir=relative(self.config.releases, self.root),
+                self.root,
+                languages=self.languages,
+                releases_dir=relative(self.config.releases, self.root),
                 customers_file=relative(self.config.customers, self.root),
                 content_dir=Path(config.docs_dir).relative_to(self.root).as_posix(),
                 artifact_exists=self.storage.exists if self.config.storage.check else None,
@@ -148,8 +151,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         config.theme.dirs[0:0] = self._theme_dirs
         config.theme["language"] = self.languages[0]
         config.extra["alternate"] = [
-            {"name": self.language_name(language), "lang": language,
-             "link": "" if index == 0 else f"{language}/"}
+            {"name": self.language_name(language), "lang": language, "link": "" if index == 0 else f"{language}/"}
             for index, language in enumerate(self.languages)
         ]
         config.extra["extranet_preview"] = self.preview
@@ -183,8 +185,9 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self.shard_files = []  # MkDocs keeps a plugin's instance from one build to the next
         for page in renderer.pages(self.shard):
             if files.get_file_from_path(page.path) is not None:
-                raise PluginError(f"extranet: {config.docs_dir}/{page.path} collides with a generated page; "
-                                  f"rename or remove it")
+                raise PluginError(
+                    f"extranet: {config.docs_dir}/{page.path} collides with a generated page; rename or remove it"
+                )
             inclusion = InclusionLevel.NOT_IN_NAV if page.audience in PRIVATE else InclusionLevel.UNDEFINED
             files.append(File.generated(config, page.path, content=page.markdown, inclusion=inclusion))
             # Only who may read it is kept here; the Markdown lives in the File until MkDocs reads it,
@@ -195,8 +198,9 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         public: list[File] = []
         for generated in renderer.files():
             if files.get_file_from_path(generated.path) is not None:
-                raise PluginError(f"extranet: {config.docs_dir}/{generated.path} collides with a generated file; "
-                                  f"rename or remove it")
+                raise PluginError(
+                    f"extranet: {config.docs_dir}/{generated.path} collides with a generated file; rename or remove it"
+                )
             if generated.audience != PUBLIC:  # pragma: no cover: every generated file is public today
                 raise PluginError(f"extranet: {generated.path}: only public generated files are classified")
             public.append(File.generated(config, generated.path, content=generated.content))
@@ -209,12 +213,16 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         if site_url:
             for feed in renderer.feeds(lambda src: files.src_uris[src].url, self.shard):
                 if files.get_file_from_path(feed.path) is not None:
-                    raise PluginError(f"extranet: {config.docs_dir}/{feed.path} collides with a generated feed; "
-                                      f"rename or remove it")
+                    raise PluginError(
+                        f"extranet: {config.docs_dir}/{feed.path} collides with a generated feed; rename or remove it"
+                    )
                 # Another shard's feed is known (for the rules) but written by that shard.
-                file = File.generated(config, feed.path, content=feed.content,
-                                      inclusion=InclusionLevel.UNDEFINED if self.renders(feed.language)
-                                      else InclusionLevel.EXCLUDED)
+                file = File.generated(
+                    config,
+                    feed.path,
+                    content=feed.content,
+                    inclusion=InclusionLevel.UNDEFINED if self.renders(feed.language) else InclusionLevel.EXCLUDED,
+                )
                 self._serve_under_language(file)
                 files.append(file)
                 self.feeds[(feed.language, feed.customer)] = dataclasses.replace(feed, path=file.dest_uri)
@@ -228,8 +236,10 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         for file in files:
             source = file.abs_src_path
             if source and source.startswith(ours) and not Path(source).resolve().is_relative_to(self.root):
-                raise PluginError(f"extranet: {file.src_uri} leads outside the project "
-                                  f"({Path(source).resolve()}); refusing to publish it")
+                raise PluginError(
+                    f"extranet: {file.src_uri} leads outside the project "
+                    f"({Path(source).resolve()}); refusing to publish it"
+                )
 
     def _serve_under_language(self, file: File) -> None:
         """`cs/x.md` is served as `x/`; `en/x.md` stays `en/x/` (see `Extranet.url_prefix`)."""
@@ -254,8 +264,11 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         assert self.extranet is not None
         language = self.language_of(page.file)
         try:
-            return access.page_audience(page.file.src_uri.removeprefix(language + "/"), page.meta.get("audience"),
-                                        {customer.id for customer in self.extranet.customers})
+            return access.page_audience(
+                page.file.src_uri.removeprefix(language + "/"),
+                page.meta.get("audience"),
+                {customer.id for customer in self.extranet.customers},
+            )
         except access.AudienceError as error:
             raise PluginError(f"{page.file.src_uri}: audience: {error}") from None
 
@@ -267,6 +280,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             file.page.previous_page = file.page.next_page = None
         strings = self.strings
         for language in self.languages:
+
             def page(path: str, language: str = language) -> Page | None:
                 file = files.get_file_from_path(f"{language}/{path}")
                 return file.page if file is not None else None
@@ -277,9 +291,14 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
                     child.parent = result
                 return result
 
-            guides = sorted((file.page for file in files.documentation_pages()
-                             if file.src_uri.startswith(f"{language}/guides/") and file.page is not None),
-                            key=lambda p: p.file.src_uri)
+            guides = sorted(
+                (
+                    file.page
+                    for file in files.documentation_pages()
+                    if file.src_uri.startswith(f"{language}/guides/") and file.page is not None
+                ),
+                key=lambda p: p.file.src_uri,
+            )
             items: list[Any] = [
                 page("index.md"),
                 section(strings["nav_releases"][language], [page("releases/index.md"), page("releases/timeline.md")]),
@@ -350,8 +369,10 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
 
         html = WIDGET.sub(place, html)
         if sorted(placed) != list(range(len(widgets))):
-            raise PluginError(f"extranet: {page.file.src_uri}: the page's HTML has widget placeholders "
-                              f"{sorted(placed)} of {len(widgets)}; a template put one where Markdown lost it")
+            raise PluginError(
+                f"extranet: {page.file.src_uri}: the page's HTML has widget placeholders "
+                f"{sorted(placed)} of {len(widgets)}; a template put one where Markdown lost it"
+            )
         if headings:
             page.toc = _toc_with(page.toc, headings)
         return html
@@ -360,28 +381,32 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         """A plan section: converted for the first customer page of its language, reused after."""
         key = (self.language_of(page.file), widget.content)
         if key not in self._sections:
-            md = markdown.Markdown(extensions=config.markdown_extensions,
-                                   extension_configs=config.mdx_configs or {})
+            md = markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs or {})
             _RelativePathTreeprocessor(page.file, files, config)._register(md)
             anchors = _ExtractAnchorsTreeprocessor(page.file, files, config)
             anchors._register(md)
             html = md.convert(f"<div markdown>\n\n{widget.content}\n\n</div>")
             if not (html.startswith("<div>\n") and html.endswith("\n</div>")):  # pragma: no cover
                 raise PluginError(f"extranet: {page.file.src_uri}: the plan section did not convert as one block")
-            self._sections[key] = _Section(html[len("<div>\n"):-len("\n</div>")],
-                                           frozenset(anchors.present_anchor_ids),
-                                           _flat(getattr(md, "toc_tokens", [])))
+            self._sections[key] = _Section(
+                html[len("<div>\n") : -len("\n</div>")],
+                frozenset(anchors.present_anchor_ids),
+                _flat(getattr(md, "toc_tokens", [])),
+            )
         section = self._sections[key]
         if page.present_anchor_ids is not None:
             if section.ids & page.present_anchor_ids:
-                raise PluginError(f"extranet: {page.file.src_uri}: the plan's support section has the ids "
-                                  f"{sorted(section.ids & page.present_anchor_ids)}, which the page has already")
+                raise PluginError(
+                    f"extranet: {page.file.src_uri}: the plan's support section has the ids "
+                    f"{sorted(section.ids & page.present_anchor_ids)}, which the page has already"
+                )
             page.present_anchor_ids |= section.ids
         return section
 
     @event_priority(-50)
-    def on_page_context(self, context: TemplateContext, *, page: Page, config: MkDocsConfig,
-                        nav: Navigation) -> TemplateContext:
+    def on_page_context(
+        self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
         language = page.meta.get("lang", self.languages[0])
         context["nav"] = self.navs[language]
         ours = cast("dict[str, Any]", context)  # our keys beside the ones MkDocs' TypedDict names
@@ -409,8 +434,9 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         result: list[dict[str, str | bool]] = []
         for other in self.languages:
             target = self._urls.get(f"{other}/{rest}") or ("./" if other == self.languages[0] else f"{other}/")
-            result.append({"name": self.language_name(other), "lang": other, "link": target,
-                           "current": other == language})
+            result.append(
+                {"name": self.language_name(other), "lang": other, "link": target, "current": other == language}
+            )
         return result
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
@@ -445,10 +471,14 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         self._env = env  # the error pages are rendered with it after the build (errors.render)
         self._urls = {file.src_uri: file.url for file in files.documentation_pages()}
         # `material/partials/…` reaches the theme's own template where an override wraps it.
-        material = next(Path(d) for d in config.theme.dirs
-                        if d not in self._theme_dirs and (Path(d) / "partials/search.html").exists())
-        env.loader = jinja2.ChoiceLoader([env.loader,
-                                          jinja2.PrefixLoader({"material": jinja2.FileSystemLoader(material)})])
+        material = next(
+            Path(d)
+            for d in config.theme.dirs
+            if d not in self._theme_dirs and (Path(d) / "partials/search.html").exists()
+        )
+        env.loader = jinja2.ChoiceLoader(
+            [env.loader, jinja2.PrefixLoader({"material": jinja2.FileSystemLoader(material)})]
+        )
         if self.shard is not None:
             env.loader = jinja2.ChoiceLoader([env.loader, jinja2.DictLoader({OUTLINE_TEMPLATE: ""})])
         return env
@@ -465,9 +495,18 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         assert self.extranet is not None
         self._split_search_index(Path(config.site_dir))
         vendor = self.extranet.vendor
-        error_pages = errors.render(self._env, config, self._files, self.navs, self.languages, self.strings,
-                                    {"vendor": vendor.name, "website": vendor.website}, self.base,
-                                    Path(config.site_dir), only=self.shard)
+        error_pages = errors.render(
+            self._env,
+            config,
+            self._files,
+            self.navs,
+            self.languages,
+            self.strings,
+            {"vendor": vendor.name, "website": vendor.website},
+            self.base,
+            Path(config.site_dir),
+            only=self.shard,
+        )
         if self.shard is not None:
             self.shard_files += [page.path for page in errors.pages(self.languages) if self.renders(page.language)]
             self.shard_files += [feed.path for feed in self.feeds.values() if self.renders(feed.language)]
@@ -478,14 +517,23 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             self._environment.close()
             return
         self.progress("server files", 0, 1)
-        pages = [access.Page(url=self._urls[file.src_uri].removeprefix("./"), audience=file.page.meta["audience"],
-                             customer=self._customers.get(file.src_uri))
-                 for file in self._files.documentation_pages() if file.page is not None]
+        pages = [
+            access.Page(
+                url=self._urls[file.src_uri].removeprefix("./"),
+                audience=file.page.meta["audience"],
+                customer=self._customers.get(file.src_uri),
+            )
+            for file in self._files.documentation_pages()
+            if file.page is not None
+        ]
         # The theme's script looks for a sitemap under each language's root: a public 404, not a login.
         try:
-            self.areas = access.areas(pages, [f"{language}/sitemap.xml" for language in self.languages[1:]]
-                                      + self.public_files
-                                      + [path for path in error_pages if path not in dict(access.PUBLIC_FILES)])
+            self.areas = access.areas(
+                pages,
+                [f"{language}/sitemap.xml" for language in self.languages[1:]]
+                + self.public_files
+                + [path for path in error_pages if path not in dict(access.PUBLIC_FILES)],
+            )
         except access.ConflictingAreas as error:
             raise PluginError(f"extranet: {error}") from None
         for feed in self.feeds.values():
@@ -495,13 +543,19 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         server_dir = Path(config.site_dir).resolve().parent / "server"
         if server_dir.exists():
             if not (server_dir / access_record.NAME).exists():
-                raise PluginError(f"extranet: {server_dir} exists and was not written by extranet; "
-                                  f"set site_dir so that its parent holds only the build (e.g. build/site)")
+                raise PluginError(
+                    f"extranet: {server_dir} exists and was not written by extranet; "
+                    f"set site_dir so that its parent holds only the build (e.g. build/site)"
+                )
             shutil.rmtree(server_dir)
         root = self.config.server.root.rstrip("/")
         local = self.config.storage.backend == "local"
-        layout = servers.Layout(site=f"{root}/site", files=f"{root}/server", base=self.base,
-                                downloads=self.config.server.downloads.rstrip("/") if local else None)
+        layout = servers.Layout(
+            site=f"{root}/site",
+            files=f"{root}/server",
+            base=self.base,
+            downloads=self.config.server.downloads.rstrip("/") if local else None,
+        )
         servers.write(server_dir, servers.render(self.extranet, self.areas, self.templates, layout))
         access_record.write(server_dir, access_record.AccessRecord(tuple(self.areas), self.base, root))
         self.progress("server files", 1, 1)
@@ -510,7 +564,6 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
     def on_build_error(self, *, error: Exception) -> None:
         """A failed build gives back the environment too (`on_config` changed it)."""
         self._environment.close()
-
 
     def _copy_sitemap(self, site_dir: Path) -> None:
         """Material's script fetches `sitemap.xml` beside each `<link rel="alternate">` of a page (the

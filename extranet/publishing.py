@@ -38,8 +38,10 @@ class Summary:
         return len(self.failures)
 
     def report(self) -> str:
-        return (f"uploaded {self.uploaded} ({_size(self.bytes_uploaded)}), already there {self.present}, "
-                f"failed {self.failed}")
+        return (
+            f"uploaded {self.uploaded} ({_size(self.bytes_uploaded)}), already there {self.present}, "
+            f"failed {self.failed}"
+        )
 
 
 def _size(count: int) -> str:
@@ -69,8 +71,9 @@ def publish(config_file: Path, source_dir: Path | None = None, *, progress_to: T
     source_dir = (source_dir or default_source(config_file)).resolve()
     if not source_dir.is_dir():
         raise BuildFailed(f"{_shown(source_dir, root)}: no such directory (expected <version>/<file> in it)")
-    entries = [(release, index, artifact) for release in extranet.releases
-               for index, artifact in enumerate(release.artifacts)]
+    entries = [
+        (release, index, artifact) for release in extranet.releases for index, artifact in enumerate(release.artifacts)
+    ]
     summary = Summary()
     with _progress_bar(sum(artifact.size for _, _, artifact in entries), progress_to or sys.stderr) as advance:
         for release, index, artifact in entries:
@@ -83,8 +86,9 @@ def publish(config_file: Path, source_dir: Path | None = None, *, progress_to: T
                 advance(count)
 
             try:
-                outcome = _publish_one(target, release, artifact, source_dir / release.version / artifact.file,
-                                       root, moved)
+                outcome = _publish_one(
+                    target, release, artifact, source_dir / release.version / artifact.file, root, moved
+                )
             except _Failure as failure:
                 summary.failures.append(source.problem(("artifacts", index, failure.field), failure.message))
             else:
@@ -104,8 +108,14 @@ class _Failure(Exception):
         self.message = message
 
 
-def _publish_one(target: storage.Publishable, release: Release, artifact: Artifact, path: Path, root: Path,
-                 progress: storage.Progress) -> bool:
+def _publish_one(
+    target: storage.Publishable,
+    release: Release,
+    artifact: Artifact,
+    path: Path,
+    root: Path,
+    progress: storage.Progress,
+) -> bool:
     """True if uploaded, False if already there; raises `_Failure` naming the manifest field at fault."""
     shown = _shown(path, root)
     try:
@@ -121,8 +131,7 @@ def _publish_one(target: storage.Publishable, release: Release, artifact: Artifa
     except OSError as error:
         raise _Failure("file", f"cannot read {shown}: {error.strerror}") from None
     if actual != artifact.sha256:
-        raise _Failure("sha256", f"{shown} has sha256 {actual}, the manifest says {artifact.sha256}; "
-                                 f"nothing uploaded")
+        raise _Failure("sha256", f"{shown} has sha256 {actual}, the manifest says {artifact.sha256}; nothing uploaded")
     try:
         if target.holds(release, artifact, path):
             return False  # the storage is the source directory: verified, nothing to copy
@@ -149,8 +158,9 @@ def _progress_bar(total: int, stream: TextIO) -> Iterator[storage.Progress]:
 
     # position=0: the one bar of the command, on its own line, even if another tqdm bar of the process
     # (a library's, or one never closed) is still open: tqdm would otherwise draw it a line lower.
-    with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, file=stream, desc="publish",
-              leave=False, position=0) as bar:
+    with tqdm(
+        total=total, unit="B", unit_scale=True, unit_divisor=1024, file=stream, desc="publish", leave=False, position=0
+    ) as bar:
         yield bar.update
 
 

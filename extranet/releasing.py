@@ -123,30 +123,41 @@ def check_version(version: str, existing: Sequence[str]) -> None:
     if line and key > version_key(line[-1]):
         return  # the next patch of an older line, e.g. 9.2.2 after 9.3.0
     if line:
-        raise ScaffoldRefused(f"{version} is lower than {line[-1]}, the latest of its line {'.'.join(map(str, key[:2]))} "
-                      f"(a new release of a line must be above its latest)")
-    raise ScaffoldRefused(f"{version} is lower than the latest release {existing[-1]} and opens no existing line "
-                  f"(only a patch of an existing line may be lower than the latest)")
+        raise ScaffoldRefused(
+            f"{version} is lower than {line[-1]}, the latest of its line {'.'.join(map(str, key[:2]))} "
+            f"(a new release of a line must be above its latest)"
+        )
+    raise ScaffoldRefused(
+        f"{version} is lower than the latest release {existing[-1]} and opens no existing line "
+        f"(only a patch of an existing line may be lower than the latest)"
+    )
 
 
-def _guess(name: str, version: str, previous: Source | None, modules: Sequence[str],
-           platforms: Sequence[str]) -> Guessed:
+def _guess(
+    name: str, version: str, previous: Source | None, modules: Sequence[str], platforms: Sequence[str]
+) -> Guessed:
     """id, module and platform of a file, from the previous release or from the file's name."""
     if previous is not None:
         old = str(previous.data.get("version", ""))
         for artifact in previous.data.get("artifacts") or ():
             if isinstance(artifact, dict) and old and str(artifact.get("file", "")).replace(old, version) == name:
-                return Guessed(str(artifact.get("id")), str(artifact.get("module")), str(artifact.get("platform")),
-                               f"as {artifact.get('file')} in {old}")
+                return Guessed(
+                    str(artifact.get("id")),
+                    str(artifact.get("module")),
+                    str(artifact.get("platform")),
+                    f"as {artifact.get('file')} in {old}",
+                )
     words = set(re.split(r"[-_.+]+", name.replace(version, "-").lower()))
     module = [m for m in modules if m in words]
     platform = [p for p in platforms if p in words]
     if len(module) == 1 and len(platform) == 1:
         return Guessed(f"{module[0]}-{platform[0]}", module[0], platform[0], "module and platform from the name")
-    return Guessed(f"{PLACEHOLDER}: a unique id, e.g. module-platform",
-                   module[0] if len(module) == 1 else f"{PLACEHOLDER}: one of {', '.join(modules)}",
-                   platform[0] if len(platform) == 1 else f"{PLACEHOLDER}: one of {', '.join(platforms)}",
-                   "not guessed: fill in the TODOs")
+    return Guessed(
+        f"{PLACEHOLDER}: a unique id, e.g. module-platform",
+        module[0] if len(module) == 1 else f"{PLACEHOLDER}: one of {', '.join(modules)}",
+        platform[0] if len(platform) == 1 else f"{PLACEHOLDER}: one of {', '.join(platforms)}",
+        "not guessed: fill in the TODOs",
+    )
 
 
 def _vendor(root: Path, customers_file: str) -> tuple[list[str], list[str], list[str]]:
@@ -172,8 +183,15 @@ def _q(text: str) -> str:
     return text if plain else json.dumps(text, ensure_ascii=False)
 
 
-def manifest(*, version: str, date: dt.date, kind: str, languages: Sequence[str],
-             artifacts: Sequence[ArtifactFile], schema_line: str | None) -> str:
+def manifest(
+    *,
+    version: str,
+    date: dt.date,
+    kind: str,
+    languages: Sequence[str],
+    artifacts: Sequence[ArtifactFile],
+    schema_line: str | None,
+) -> str:
     """The manifest's text: every field with a comment, placeholders where a maintainer must write."""
     out = [schema_line] if schema_line else []
     out += [
@@ -192,8 +210,10 @@ def manifest(*, version: str, date: dt.date, kind: str, languages: Sequence[str]
         *(f"  {lang}: {_q(f'{PLACEHOLDER}: the name of {version} ({lang})')}" for lang in languages),
         "# What is new, one item per change, each in every site language.",
         "highlights:",
-        *(f"  {'-' if i == 0 else ' '} {lang}: {_q(f'{PLACEHOLDER}: what is new ({lang})')}"
-          for i, lang in enumerate(languages)),
+        *(
+            f"  {'-' if i == 0 else ' '} {lang}: {_q(f'{PLACEHOLDER}: what is new ({lang})')}"
+            for i, lang in enumerate(languages)
+        ),
         "# Manual steps whenever an upgrade passes through this release, e.g.",
         "#   - {" + ", ".join(f"{lang}: …" for lang in languages) + "}",
         "upgrade_notes: []",
@@ -216,14 +236,20 @@ def manifest(*, version: str, date: dt.date, kind: str, languages: Sequence[str]
 
 
 GUIDE_STUB = {
-    "cs": ("Aktualizace na verzi {version}",
-           "Tyto pokyny platí, pokud aktualizujete z verze nižší než {version} na verzi {version} nebo novější.",
-           "Obecný postup aktualizace najdete v návodu [{general}](../guides/upgrade.md).",
-           "Před aktualizací", "Po aktualizaci"),
-    "en": ("Upgrading to version {version}",
-           "These steps apply when you upgrade from a version below {version} to {version} or later.",
-           "For the general procedure, see [{general}](../guides/upgrade.md).",
-           "Before upgrading", "After upgrading"),
+    "cs": (
+        "Aktualizace na verzi {version}",
+        "Tyto pokyny platí, pokud aktualizujete z verze nižší než {version} na verzi {version} nebo novější.",
+        "Obecný postup aktualizace najdete v návodu [{general}](../guides/upgrade.md).",
+        "Před aktualizací",
+        "Po aktualizaci",
+    ),
+    "en": (
+        "Upgrading to version {version}",
+        "These steps apply when you upgrade from a version below {version} to {version} or later.",
+        "For the general procedure, see [{general}](../guides/upgrade.md).",
+        "Before upgrading",
+        "After upgrading",
+    ),
 }
 """The shape of the demo's guides; a language without a stub here gets the English one."""
 
@@ -233,9 +259,18 @@ def guide(language: str, version: str, general: str | None) -> str:
     lines = [f"# {title.format(version=version)}", "", applies.format(version=version)]
     if general:
         lines.append(general_line.format(general=general))
-    lines += ["", f"{PLACEHOLDER}: what changes in {version} and why the upgrade needs these steps.", "",
-              f"## {before}", "", f"1. {PLACEHOLDER}: a step before the upgrade.", "",
-              f"## {after}", "", f"1. {PLACEHOLDER}: a step after the upgrade."]
+    lines += [
+        "",
+        f"{PLACEHOLDER}: what changes in {version} and why the upgrade needs these steps.",
+        "",
+        f"## {before}",
+        "",
+        f"1. {PLACEHOLDER}: a step before the upgrade.",
+        "",
+        f"## {after}",
+        "",
+        f"1. {PLACEHOLDER}: a step after the upgrade.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -248,8 +283,15 @@ def _title(path: Path) -> str | None:
     return None
 
 
-def new(config_file: Path, version: str, files: Sequence[Path], *, date: dt.date, kind: str | None = None,
-        with_guide: bool | None = None) -> Scaffold:
+def new(
+    config_file: Path,
+    version: str,
+    files: Sequence[Path],
+    *,
+    date: dt.date,
+    kind: str | None = None,
+    with_guide: bool | None = None,
+) -> Scaffold:
     """Write `releases/<version>.yaml` and, for a major release (or `with_guide`), guide stubs.
 
     Refuses, writing nothing, when the version is invalid or taken, a file is missing or misnamed,
@@ -284,19 +326,31 @@ def new(config_file: Path, version: str, files: Sequence[Path], *, date: dt.date
                 size += len(chunk)
         if size == 0:
             raise ScaffoldRefused(f"{path}: the file is empty")
-        artifacts.append(ArtifactFile(path, path.name, size, digest.hexdigest(),
-                                      _guess(path.name, version, previous, modules, platforms)))
+        artifacts.append(
+            ArtifactFile(
+                path, path.name, size, digest.hexdigest(), _guess(path.name, version, previous, modules, platforms)
+            )
+        )
     ids = [a.guess.id for a in artifacts if not a.guess.id.startswith(PLACEHOLDER)]
     if len(ids) != len(set(ids)):
-        artifacts = [dataclasses.replace(a, guess=Guessed(f"{PLACEHOLDER}: a unique id ({a.guess.id} is taken)",
-                                                          a.guess.module, a.guess.platform, a.guess.how))
-                     if ids.count(a.guess.id) > 1 else a for a in artifacts]
+        artifacts = [
+            dataclasses.replace(
+                a,
+                guess=Guessed(
+                    f"{PLACEHOLDER}: a unique id ({a.guess.id} is taken)", a.guess.module, a.guess.platform, a.guess.how
+                ),
+            )
+            if ids.count(a.guess.id) > 1
+            else a
+            for a in artifacts
+        ]
     schema_line = None
     if existing:
         first = (root / existing[-1][1].file).read_text(encoding="utf-8").splitlines()[:1]
         schema_line = first[0] if first and first[0].startswith("# yaml-language-server:") else None
-    text = manifest(version=version, date=date, kind=kind, languages=languages, artifacts=artifacts,
-                    schema_line=schema_line)
+    text = manifest(
+        version=version, date=date, kind=kind, languages=languages, artifacts=artifacts, schema_line=schema_line
+    )
     name = f"{relative(options.releases, root)}/{version}.yaml"
     source, problems = parse_yaml(text, name)
     assert not problems and source.data["version"] == version, problems  # the text is ours: a bug if not

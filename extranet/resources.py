@@ -97,6 +97,7 @@ def _read(path: Path) -> dict[str, dict[str, str]]:
         if not isinstance(texts, dict):
             lines = path.read_text(encoding="utf-8").splitlines()
             line = next((n for n, text in enumerate(lines, 1) if text.startswith(f"{key}:")), 1)
-            raise InvalidStrings(f"{path}:{line}:1: '{key}' must map each language to its text, "
-                                 f"found {type(texts).__name__}")
+            raise InvalidStrings(
+                f"{path}:{line}:1: '{key}' must map each language to its text, found {type(texts).__name__}"
+            )
     return data

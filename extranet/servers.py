@@ -79,9 +79,12 @@ def base_path(site_url: str | None) -> str:
     segments = [segment for segment in path.split("/") if segment]
     bad = [segment for segment in segments if not _SEGMENT.fullmatch(segment)]
     if bad or "//" in path:
-        raise ValueError(f"site_url: the path {path!r} cannot be served: use segments of letters, digits, "
-                         f"'.', '_', '~' and '-' (found {bad[0]!r})" if bad else
-                         f"site_url: the path {path!r} has an empty segment ('//')")
+        raise ValueError(
+            f"site_url: the path {path!r} cannot be served: use segments of letters, digits, "
+            f"'.', '_', '~' and '-' (found {bad[0]!r})"
+            if bad
+            else f"site_url: the path {path!r} has an empty segment ('//')"
+        )
     return "/" + "".join(f"{segment}/" for segment in segments)
 
 
@@ -109,8 +112,10 @@ _NEXT_RAW = re.compile(r"(?:[" + re.escape(NEXT_RAW_CHARS) + r"]|%[0-9A-Fa-f]{2}
 def next_pattern(base: str) -> str:
     """The decoded `next` a server accepts, as a regular expression that JavaScript, Go (RE2) and
     Python read alike: the base path, then anything but a second `/` (`//host` is another site)."""
+
     def klass(chars: str) -> str:
         return "[A-Za-z0-9" + "".join("\\" + c if c in "-]\\^" else c for c in chars if not c.isalnum()) + "]"
+
     return f"^{regex_literal(base)}(?:{klass(NEXT_PATH_CHARS.replace('/', ''))}{klass(NEXT_PATH_CHARS)}*)?$"
 
 
@@ -136,11 +141,14 @@ def safe_next(raw: str | None, base: str = "/") -> str | None:
 # nginx (session.js, elsewhere), Apache (session.lua, login) and Caddy (vars_regexp on Go's decoding)
 # implement exactly this; tests/test_login.py sends the same values to all three.
 
+
 def login_pages(extranet: Extranet, base: str) -> tuple[tuple[str, str], ...]:
     """(the path of a language, its login page) for each language but the first, whose login page
     is `login/` itself."""
-    return tuple((f"{base}{extranet.url_prefix(language)}", f"{base}{extranet.url_prefix(language)}login/")
-                 for language in extranet.languages[1:])
+    return tuple(
+        (f"{base}{extranet.url_prefix(language)}", f"{base}{extranet.url_prefix(language)}login/")
+        for language in extranet.languages[1:]
+    )
 
 
 _MALFORMED = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -153,7 +161,7 @@ def login_page(query: str, pages: Iterable[tuple[str, str]]) -> str | None:
     `next` as sent, decoded once: the first of `pages` whose path it starts with, case-sensitively.
     None when the query holds no `next`, more than one, or a `%` without two hex digits (Go drops
     such a parameter, so Caddy could not see it)."""
-    values = [part[len("next="):] for part in query.split("&") if part.startswith("next=")]
+    values = [part[len("next=") :] for part in query.split("&") if part.startswith("next=")]
     if len(values) != 1 or _MALFORMED.search(values[0]):
         return None
     decoded = urllib.parse.unquote_to_bytes(values[0]).decode("latin-1")  # the paths hold no `+`
@@ -161,6 +169,7 @@ def login_page(query: str, pages: Iterable[tuple[str, str]]) -> str | None:
 
 
 # --- Who is logged in, for the pages' header (the cookie `extranet_who`) -------------------------
+
 
 def who(extranet: Extranet, principal: Principal, base: str = "/") -> str:
     """The value of the cookie `extranet_who` for a login: percent-encoded JSON (as JavaScript's
@@ -209,9 +218,14 @@ regex_literal = escaping.regex_literal
 
 
 def _environment(templates: Path) -> jinja2.Environment:
-    env = jinja2.Environment(autoescape=False,  # noqa: S701 (server configuration, not HTML: per-syntax filters)
-                             loader=resources.loader(templates, "servers"), undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = jinja2.Environment(
+        autoescape=False,  # noqa: S701 (server configuration, not HTML: per-syntax filters)
+        loader=resources.loader(templates, "servers"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters.update(escaping.SERVER_FILTERS)
     return env
 
@@ -227,31 +241,45 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: L
         if not principal.staff:
             readers.setdefault(principal.customer, list(staff)).append(principal)  # type: ignore[arg-type]  # not staff: a customer's
     context = {
-        "staff": staff, "readers": readers,
-        "principals": people, "table": access.table(areas), "layout": layout, "site": layout.site,
+        "staff": staff,
+        "readers": readers,
+        "principals": people,
+        "table": access.table(areas),
+        "layout": layout,
+        "site": layout.site,
         "files": layout.files,
-        "runtime": layout.runtime, "port": layout.port, "base": layout.base, "secret_file": layout.secret_file,
-        "downloads": layout.downloads, "download_secret_file": layout.download_secret_file,
+        "runtime": layout.runtime,
+        "port": layout.port,
+        "base": layout.base,
+        "secret_file": layout.secret_file,
+        "downloads": layout.downloads,
+        "download_secret_file": layout.download_secret_file,
         "login_socket": layout.login_socket,
         "landing": {p.login: landing(extranet, p) for p in people},
-        "realm": escaping.realm(extranet.vendor.product), "session_lifetime": SESSION_LIFETIME,
-        "who": {p.login: who(extranet, p, layout.base) for p in people}, "dummy_login": DUMMY_LOGIN,
-        "next_pattern": next_pattern(layout.base), "next_raw_chars": NEXT_RAW_CHARS,
+        "realm": escaping.realm(extranet.vendor.product),
+        "session_lifetime": SESSION_LIFETIME,
+        "who": {p.login: who(extranet, p, layout.base) for p in people},
+        "dummy_login": DUMMY_LOGIN,
+        "next_pattern": next_pattern(layout.base),
+        "next_raw_chars": NEXT_RAW_CHARS,
         "next_path_chars": NEXT_PATH_CHARS,
         "login_pages": login_pages(extranet, layout.base),
         # Error pages: each status in each language; the first language's lie at the root, the
         # others' under their prefix (servers pick by the path asked for).
-        "error_statuses": errors.STATUSES, "download_403": errors.DOWNLOAD_403,
+        "error_statuses": errors.STATUSES,
+        "download_403": errors.DOWNLOAD_403,
         "error_prefixes": [extranet.url_prefix(language) for language in extranet.languages[1:]],
     }
     env = _environment(templates)
-    files = {"htpasswd": "".join(f"{p.login}:{p.password_hash}\n" for p in people)
-             + f"{DUMMY_LOGIN}:{dummy_hash(people)}\n"}
+    files = {
+        "htpasswd": "".join(f"{p.login}:{p.password_hash}\n" for p in people) + f"{DUMMY_LOGIN}:{dummy_hash(people)}\n"
+    }
     for kind in KINDS.values():
         for name, template in kind.files.items():
             template, _, variant = template.partition(":")
             files[f"{kind.name}/{name}"] = env.get_template(f"{kind.name}/{template}").render(
-                context, private=variant == "private")
+                context, private=variant == "private"
+            )
     return files
 
 
@@ -269,6 +297,7 @@ def write(directory: Path, files: dict[str, str]) -> None:
 
 
 # --- Running a real server locally -------------------------------------------------------------
+
 
 class ServerMissing(ExtranetError, RuntimeError):
     """The server program is not installed; the message says which package to install."""
@@ -300,33 +329,71 @@ class Kind:
     """The credential files (of `CREDENTIALS`) this server reads."""
 
 
-KINDS = {kind.name: kind for kind in (
-    Kind("nginx", {"extranet-http.conf": "http.conf.j2", "extranet-server.conf": "server.conf.j2",
-                   "standalone.conf": "standalone.conf.j2", "session.js": "session.js.j2",
-                   "headers-public.conf": "headers.conf.j2", "headers-private.conf": "headers.conf.j2:private"},
-         "nginx", "nginx libnginx-mod-http-js", ("-p", "{runtime}", "-c", "{files}/nginx/standalone.conf"),
-         check=("-t", "-q", "-e", "stderr", "-p", "{runtime}", "-c", "{files}/nginx/standalone.conf"),
-         reload=("nginx", "-s", "reload")),
-    # Caddy keeps its autosaved config (with the hashes) and its data under $HOME or $XDG_*: the runtime.
-    Kind("caddy", {"extranet.caddy": "extranet.caddy.j2", "accounts.caddy": "accounts.caddy.j2",
-                   "extranet-log.caddy": "log.caddy.j2", "standalone.caddy": "standalone.caddy.j2",
-                   "fail2ban-filter.conf": "fail2ban-filter.conf.j2", "fail2ban-jail.conf": "fail2ban-jail.conf.j2"},
-         "caddy", "caddy", ("run", "--adapter", "caddyfile", "--config", "{files}/caddy/standalone.caddy"),
-         ("HOME={runtime}", "XDG_CONFIG_HOME={runtime}/config", "XDG_DATA_HOME={runtime}/data"),
-         check=("validate", "--adapter", "caddyfile", "--config", "{files}/caddy/standalone.caddy"),
-         reload=("caddy", "reload", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"), group="caddy",
-         credentials=("caddy/accounts.caddy",)),
-    Kind("apache", {"extranet.conf": "extranet.conf.j2", "standalone.conf": "standalone.conf.j2",
-                    "session.lua": "session.lua.j2", "fail2ban-jail.conf": "fail2ban-jail.conf.j2"},
-         "apache2", "apache2", ("-d", "{runtime}", "-f", "{files}/apache/standalone.conf", "-D", "FOREGROUND"),
-         # httpd will not serve as root: run it as nobody, able to read the (root-owned, private) files.
-         as_root=("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                  "--inh-caps=-all,+dac_override,+net_bind_service",
-                  "--ambient-caps=-all,+dac_override,+net_bind_service",
-                  "--bounding-set=-all,+dac_override,+net_bind_service"),
-         check=("-t", "-d", "{runtime}", "-f", "{files}/apache/standalone.conf"),
-         reload=("apachectl", "graceful")),
-)}
+KINDS = {
+    kind.name: kind
+    for kind in (
+        Kind(
+            "nginx",
+            {
+                "extranet-http.conf": "http.conf.j2",
+                "extranet-server.conf": "server.conf.j2",
+                "standalone.conf": "standalone.conf.j2",
+                "session.js": "session.js.j2",
+                "headers-public.conf": "headers.conf.j2",
+                "headers-private.conf": "headers.conf.j2:private",
+            },
+            "nginx",
+            "nginx libnginx-mod-http-js",
+            ("-p", "{runtime}", "-c", "{files}/nginx/standalone.conf"),
+            check=("-t", "-q", "-e", "stderr", "-p", "{runtime}", "-c", "{files}/nginx/standalone.conf"),
+            reload=("nginx", "-s", "reload"),
+        ),
+        # Caddy keeps its autosaved config (with the hashes) and its data under $HOME or $XDG_*: the runtime.
+        Kind(
+            "caddy",
+            {
+                "extranet.caddy": "extranet.caddy.j2",
+                "accounts.caddy": "accounts.caddy.j2",
+                "extranet-log.caddy": "log.caddy.j2",
+                "standalone.caddy": "standalone.caddy.j2",
+                "fail2ban-filter.conf": "fail2ban-filter.conf.j2",
+                "fail2ban-jail.conf": "fail2ban-jail.conf.j2",
+            },
+            "caddy",
+            "caddy",
+            ("run", "--adapter", "caddyfile", "--config", "{files}/caddy/standalone.caddy"),
+            ("HOME={runtime}", "XDG_CONFIG_HOME={runtime}/config", "XDG_DATA_HOME={runtime}/data"),
+            check=("validate", "--adapter", "caddyfile", "--config", "{files}/caddy/standalone.caddy"),
+            reload=("caddy", "reload", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"),
+            group="caddy",
+            credentials=("caddy/accounts.caddy",),
+        ),
+        Kind(
+            "apache",
+            {
+                "extranet.conf": "extranet.conf.j2",
+                "standalone.conf": "standalone.conf.j2",
+                "session.lua": "session.lua.j2",
+                "fail2ban-jail.conf": "fail2ban-jail.conf.j2",
+            },
+            "apache2",
+            "apache2",
+            ("-d", "{runtime}", "-f", "{files}/apache/standalone.conf", "-D", "FOREGROUND"),
+            # httpd will not serve as root: run it as nobody, able to read the (root-owned, private) files.
+            as_root=(
+                "setpriv",
+                "--reuid=nobody",
+                "--regid=nogroup",
+                "--clear-groups",
+                "--inh-caps=-all,+dac_override,+net_bind_service",
+                "--ambient-caps=-all,+dac_override,+net_bind_service",
+                "--bounding-set=-all,+dac_override,+net_bind_service",
+            ),
+            check=("-t", "-d", "{runtime}", "-f", "{files}/apache/standalone.conf"),
+            reload=("apachectl", "graceful"),
+        ),
+    )
+}
 SERVERS = tuple(KINDS)
 
 
@@ -335,8 +402,11 @@ def command(server: str, runtime: Path) -> list[str]:
     executable = program(server)
     settings = [setting.format(runtime=runtime) for setting in kind.environment]
     prefix = [*(kind.as_root if os.getuid() == 0 else ()), *(["env", *settings] if settings else [])]
-    return [*prefix, executable,
-            *(argument.format(runtime=runtime, files=runtime / "files") for argument in kind.arguments)]
+    return [
+        *prefix,
+        executable,
+        *(argument.format(runtime=runtime, files=runtime / "files") for argument in kind.arguments),
+    ]
 
 
 def program(server: str) -> str:
@@ -365,8 +435,10 @@ def _secret_file(path: Path, variable: str, secret: str) -> Path:
     if any(ch in secret for ch in '"\\$') or not secret.isprintable():
         raise ValueError(f"${variable}: the secret must be printable, without quotes, backslashes or dollars")
     if len(secret) < storage.MIN_SECRET:
-        raise ValueError(f"${variable}: the secret must hold at least {storage.MIN_SECRET} characters (it holds "
-                         f"{len(secret)}); make one with: {storage.MAKE_SECRET}")
+        raise ValueError(
+            f"${variable}: the secret must hold at least {storage.MIN_SECRET} characters (it holds "
+            f"{len(secret)}); make one with: {storage.MAKE_SECRET}"
+        )
     path.write_text("", encoding="utf-8")
     os.chmod(path, 0o600)
     path.write_text(f'map "" ${variable} {{ default "{secret}"; }}\n', encoding="utf-8")
@@ -389,13 +461,25 @@ def weak_secret_file(path: Path) -> str | None:
     length = len(found.group(1)) if found else 0
     if length >= storage.MIN_SECRET:
         return None
-    return (f"{path}: the secret must hold at least {storage.MIN_SECRET} characters (it holds {length}); make one "
-            f"with: {storage.MAKE_SECRET}")
+    return (
+        f"{path}: the secret must hold at least {storage.MIN_SECRET} characters (it holds {length}); make one "
+        f"with: {storage.MAKE_SECRET}"
+    )
 
 
-def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: Path, site: Path, runtime: Path,
-            port: int, secret: str, downloads: Path | None = None, download_secret: str = "",
-            base: str = "/") -> list[str]:
+def prepare(
+    server: str,
+    extranet: Extranet,
+    areas: Iterable[Area],
+    templates: Path,
+    site: Path,
+    runtime: Path,
+    port: int,
+    secret: str,
+    downloads: Path | None = None,
+    download_secret: str = "",
+    base: str = "/",
+) -> list[str]:
     """Render the server files for a local run in `runtime` and return the command that starts the server.
 
     `secret` signs sessions and `download_secret` download links (served from `downloads`, if
@@ -411,11 +495,17 @@ def prepare(server: str, extranet: Extranet, areas: Iterable[Area], templates: P
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (runtime / sub).mkdir(parents=True, exist_ok=True)
     # Absolute, not resolved: a deploy's `current` symlink is followed per request, never pinned.
-    layout = Layout(site=os.path.abspath(site), files=str(files_dir.resolve()), runtime=str(runtime.resolve()),
-                    port=port, base=base,
-                    user=pwd.getpwuid(os.getuid()).pw_name if os.getuid() == 0 else None,
-                    secret_file=str(secret_file.resolve()), downloads=str(downloads.resolve()) if downloads else None,
-                    download_secret_file=str(download_file.resolve()))
+    layout = Layout(
+        site=os.path.abspath(site),
+        files=str(files_dir.resolve()),
+        runtime=str(runtime.resolve()),
+        port=port,
+        base=base,
+        user=pwd.getpwuid(os.getuid()).pw_name if os.getuid() == 0 else None,
+        secret_file=str(secret_file.resolve()),
+        downloads=str(downloads.resolve()) if downloads else None,
+        download_secret_file=str(download_file.resolve()),
+    )
     write(files_dir, render(extranet, areas, templates, layout))
     return command(server, runtime)
 
@@ -438,8 +528,14 @@ POLL = 0.5
 """Seconds between two looks for a rebuild while serving."""
 
 
-def run(cmd: list[str], secret: str, download_secret: str = "", *, server: str | None = None,
-        rebuilt: Callable[[], bool] | None = None) -> int:
+def run(
+    cmd: list[str],
+    secret: str,
+    download_secret: str = "",
+    *,
+    server: str | None = None,
+    rebuilt: Callable[[], bool] | None = None,
+) -> int:
     """Run a server in the foreground until interrupted.
 
     `rebuilt`, called every `POLL` seconds, returns True once it has rewritten the server files for
@@ -462,8 +558,9 @@ def run(cmd: list[str], secret: str, download_secret: str = "", *, server: str |
         signal.signal(signal.SIGTERM, previous)
 
 
-def _reload(server: str | None, process: subprocess.Popen[bytes], cmd: list[str],
-            env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _reload(
+    server: str | None, process: subprocess.Popen[bytes], cmd: list[str], env: dict[str, str]
+) -> subprocess.Popen[bytes]:
     """The running server, told to re-read its files; or a new one in its place."""
     reload = RELOAD_SIGNALS.get(server or "")
     if reload is not None:

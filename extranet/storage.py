@@ -52,6 +52,7 @@ def object_key(release: Release, artifact: Artifact) -> str:
 
 # --- Publishing: what each backend holds and how a file gets there ------------------------------
 
+
 class StorageError(ExtranetError):
     """An operation on the storage failed; the message says what and where, for the maintainer."""
 
@@ -68,8 +69,9 @@ class Publishable(Protocol):
 
     def holds(self, release: Release, artifact: Artifact, source: Path) -> bool: ...
 
-    def upload(self, release: Release, artifact: Artifact, source: Path, sha256: str,
-               progress: Progress | None = None) -> None: ...
+    def upload(
+        self, release: Release, artifact: Artifact, source: Path, sha256: str, progress: Progress | None = None
+    ) -> None: ...
 
     def describe(self, release: Release, artifact: Artifact) -> str: ...
 
@@ -119,8 +121,9 @@ class LocalStorage:
             return path.is_file() and os.path.samefile(path, source)
         return False
 
-    def upload(self, release: Release, artifact: Artifact, source: Path, sha256: str,
-               progress: Progress | None = None) -> None:
+    def upload(
+        self, release: Release, artifact: Artifact, source: Path, sha256: str, progress: Progress | None = None
+    ) -> None:
         """Copy `source` in atomically: readers see the old file or the whole new one, never a part.
 
         `sha256` is the already verified digest; a file system keeps no metadata to store it in."""
@@ -169,8 +172,10 @@ def download_secret(env: str = DOWNLOAD_SECRET_ENV) -> str:
     value = os.environ.get(env, "")
     if value:
         if len(value) < MIN_SECRET:
-            raise LinkError(f"${env} must hold at least {MIN_SECRET} characters (it holds {len(value)}); "
-                            f"make one with: {MAKE_SECRET}")
+            raise LinkError(
+                f"${env} must hold at least {MIN_SECRET} characters (it holds {len(value)}); "
+                f"make one with: {MAKE_SECRET}"
+            )
         return value
     home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     path = home / "extranet" / "download-secret"
@@ -182,8 +187,10 @@ def download_secret(env: str = DOWNLOAD_SECRET_ENV) -> str:
                 file.write(secrets.token_urlsafe(48) + "\n")
     value = path.read_text(encoding="utf-8").strip()
     if len(value) < MIN_SECRET:
-        raise LinkError(f"{path} must hold at least {MIN_SECRET} characters (it holds {len(value)}); "
-                        f"make one with: {MAKE_SECRET} > {path}")
+        raise LinkError(
+            f"{path} must hold at least {MIN_SECRET} characters (it holds {len(value)}); "
+            f"make one with: {MAKE_SECRET} > {path}"
+        )
     return value
 
 
@@ -277,8 +284,9 @@ class S3Storage:
     def holds(self, release: Release, artifact: Artifact, source: Path) -> bool:
         return False
 
-    def upload(self, release: Release, artifact: Artifact, source: Path, sha256: str,
-               progress: Progress | None = None) -> None:
+    def upload(
+        self, release: Release, artifact: Artifact, source: Path, sha256: str, progress: Progress | None = None
+    ) -> None:
         """Put the object with its Content-Type and its sha256 in `x-amz-meta-sha256`, which
         `stored_sha256` reads back; boto3's transfer manager goes multipart for big files."""
         from boto3.exceptions import S3UploadFailedError
@@ -286,8 +294,9 @@ class S3Storage:
 
         extra = {"ContentType": content_type(artifact.file), "Metadata": {"sha256": sha256}}
         try:
-            self._client.upload_file(str(source), self.bucket, self.key(release, artifact),
-                                                ExtraArgs=extra, Callback=progress)
+            self._client.upload_file(
+                str(source), self.bucket, self.key(release, artifact), ExtraArgs=extra, Callback=progress
+            )
         except (BotoCoreError, ClientError, S3UploadFailedError, OSError) as error:
             raise StorageError(f"{self.describe(release, artifact)}: {_boto_error(error)}") from None
 
@@ -300,8 +309,11 @@ class S3Storage:
 
         # A session of its own: boto3's default session would keep credentials across uses.
         return boto3.session.Session().client(
-            "s3", region_name=self.region, endpoint_url=self.endpoint_url,
-            config=Config(signature_version="s3v4", s3={"addressing_style": self.addressing_style}))
+            "s3",
+            region_name=self.region,
+            endpoint_url=self.endpoint_url,
+            config=Config(signature_version="s3v4", s3={"addressing_style": self.addressing_style}),
+        )
 
     def exists(self, release: Release, artifact: Artifact) -> bool:
         from botocore.exceptions import ClientError
@@ -313,14 +325,15 @@ class S3Storage:
         return True
 
     def link(self, release: Release, artifact: Artifact, now: dt.datetime) -> Link:
-        return Link(self.presign(self.key(release, artifact), now, artifact.file),
-                    now + dt.timedelta(seconds=self.lifetime))
+        return Link(
+            self.presign(self.key(release, artifact), now, artifact.file), now + dt.timedelta(seconds=self.lifetime)
+        )
 
     def presign(self, key: str, now: dt.datetime, filename: str | None = None) -> str:
         """A GET of `key`, valid from `now` for the lifetime; saved under `filename`."""
         params = {"Bucket": self.bucket, "Key": key}
         if filename:
-            params["ResponseContentDisposition"] = f"attachment; filename=\"{filename}\""
+            params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
         from botocore.exceptions import NoCredentialsError
 
         try:
@@ -351,8 +364,9 @@ class CloudFrontStorage:
     def _bucket(self) -> S3Storage:
         """Publishing goes to the bucket behind the distribution."""
         if self.origin is None:
-            raise StorageError("cloudfront: publishing needs the distribution's origin bucket "
-                               "(storage.bucket in mkdocs.yml)")
+            raise StorageError(
+                "cloudfront: publishing needs the distribution's origin bucket (storage.bucket in mkdocs.yml)"
+            )
         return self.origin
 
     def stored_sha256(self, release: Release, artifact: Artifact) -> str | None:
@@ -361,8 +375,9 @@ class CloudFrontStorage:
     def holds(self, release: Release, artifact: Artifact, source: Path) -> bool:
         return False
 
-    def upload(self, release: Release, artifact: Artifact, source: Path, sha256: str,
-               progress: Progress | None = None) -> None:
+    def upload(
+        self, release: Release, artifact: Artifact, source: Path, sha256: str, progress: Progress | None = None
+    ) -> None:
         self._bucket().upload(release, artifact, source, sha256, progress)
 
     def describe(self, release: Release, artifact: Artifact) -> str:
@@ -392,9 +407,18 @@ def from_config(root: Path, options: StorageConfig, base: str = "/") -> LocalSto
     `base`: the path the site is served under (`servers.base_path`), which local links are signed for."""
     if options.backend == "local":
         return LocalStorage(root / options.root, options.link_lifetime, download_secret(options.secret_env), base=base)
-    bucket = S3Storage(options.bucket, options.region, options.link_lifetime, options.endpoint_url,
-                       cast("Literal['auto', 'virtual', 'path']", options.addressing_style),  # a c.Choice of these
-                       options.prefix) if options.bucket else None
+    bucket = (
+        S3Storage(
+            options.bucket,
+            options.region,
+            options.link_lifetime,
+            options.endpoint_url,
+            cast("Literal['auto', 'virtual', 'path']", options.addressing_style),  # a c.Choice of these
+            options.prefix,
+        )
+        if options.bucket
+        else None
+    )
     if options.backend == "s3":
         if bucket is None:
             raise LinkError("storage: the s3 backend needs a bucket")
@@ -403,7 +427,9 @@ def from_config(root: Path, options: StorageConfig, base: str = "/") -> LocalSto
         key_file = os.environ.get(options.private_key_env, "")
         key_pair = os.environ.get(options.key_pair_id_env, "")
         if not key_file or not key_pair:
-            raise LinkError(f"storage: cloudfront needs ${options.key_pair_id_env} and ${options.private_key_env} "
-                            f"(a key pair id and the path of its private key file) in the environment")
+            raise LinkError(
+                f"storage: cloudfront needs ${options.key_pair_id_env} and ${options.private_key_env} "
+                f"(a key pair id and the path of its private key file) in the environment"
+            )
         return CloudFrontStorage(options.url, options.link_lifetime, key_pair, Path(key_file).read_bytes(), bucket)
     raise ValueError(f"unknown storage backend '{options.backend}'")

@@ -41,16 +41,27 @@ import holidays
 from .exceptions import ExtranetError
 from .model import Plan, PlannedRelease, Release, Rule, SupportCalendar, version_key
 
-__all__ = ["Calendar", "Deadline", "OutOfRange", "Repeated", "Skipped", "calendar", "deadline", "export", "ics",
-           "rule_text"]
+__all__ = [
+    "Calendar",
+    "Deadline",
+    "OutOfRange",
+    "Repeated",
+    "Skipped",
+    "calendar",
+    "deadline",
+    "export",
+    "ics",
+    "rule_text",
+]
 
 
 class OutOfRange(ExtranetError, ValueError):
     """A day outside the years the calendar covers."""
 
     def __init__(self, day: dt.date, first: dt.date, last: dt.date) -> None:
-        super().__init__(f"the support calendar covers {first.isoformat()} to {last.isoformat()} only "
-                         f"({day.isoformat()} is outside)")
+        super().__init__(
+            f"the support calendar covers {first.isoformat()} to {last.isoformat()} only ({day.isoformat()} is outside)"
+        )
         self.day, self.first, self.last = day, first, last
 
 
@@ -127,8 +138,11 @@ class Calendar:
     def closures(self, start: dt.date, end: dt.date, language: str) -> list[tuple[dt.date, str]]:
         """Public and company holidays from `start` to `end` (inclusive) that fall on weekdays, with
         their names in `language`; weekends are closed without being listed."""
-        localised = holidays.country_holidays(self.rules.country, years=range(start.year, end.year + 1),
-                                              language=_holiday_language(self.rules.country, language))
+        localised = holidays.country_holidays(
+            self.rules.country,
+            years=range(start.year, end.year + 1),
+            language=_holiday_language(self.rules.country, language),
+        )
         result = []
         day = start
         while day <= end:
@@ -137,8 +151,11 @@ class Calendar:
                 if day in localised:
                     names.append(localised[day])
                 if day in self._company:
-                    names.append(self._company[day][language] if language in self._company[day]
-                                 else next(iter(self._company[day].values())))
+                    names.append(
+                        self._company[day][language]
+                        if language in self._company[day]
+                        else next(iter(self._company[day].values()))
+                    )
                 if names:
                     result.append((day, "; ".join(names)))
             day += dt.timedelta(days=1)
@@ -165,10 +182,14 @@ class Calendar:
             return early_utc.astimezone(self.zone)
         back = early_utc.astimezone(self.zone).replace(tzinfo=None) == reported
         if back:
-            raise Repeated(f"{reported.isoformat()} happens twice in {self.rules.timezone} (clocks go back); "
-                             f"give the offset, e.g. {early.isoformat()} or {late.isoformat()}")
-        raise Skipped(f"{reported.isoformat()} does not exist in {self.rules.timezone} (clocks go forward); "
-                         f"give the offset or a valid time")
+            raise Repeated(
+                f"{reported.isoformat()} happens twice in {self.rules.timezone} (clocks go back); "
+                f"give the offset, e.g. {early.isoformat()} or {late.isoformat()}"
+            )
+        raise Skipped(
+            f"{reported.isoformat()} does not exist in {self.rules.timezone} (clocks go forward); "
+            f"give the offset or a valid time"
+        )
 
     def at(self, day: dt.date, time: dt.time) -> dt.datetime:
         """A wall-clock time of the plan's zone as an aware instant (a time in a DST gap moves forward)."""
@@ -207,6 +228,7 @@ def calendar(rules: SupportCalendar, now: dt.datetime | None = None) -> Calendar
 
 # --- deadlines ---------------------------------------------------------------------------------
 
+
 @dataclasses.dataclass(frozen=True)
 class Deadline:
     """When a response is due. `at` is None only for `next_release`, whose answer is a release."""
@@ -229,8 +251,9 @@ def upgrades(releases: Sequence[Release], planned: Sequence[PlannedRelease]) -> 
     return sorted([*releases, *planned], key=lambda release: (release.date, version_key(release.version)))
 
 
-def deadline(cal: Calendar, rule: Rule, reported: dt.datetime,
-             releases: Sequence[Release | PlannedRelease] = ()) -> Deadline:
+def deadline(
+    cal: Calendar, rule: Rule, reported: dt.datetime, releases: Sequence[Release | PlannedRelease] = ()
+) -> Deadline:
     """The deadline of `rule` for a report at `reported` (aware), exactly as the plan's terms define it.
 
     - immediate: the report time during business hours, otherwise the next opening time.
@@ -265,8 +288,10 @@ def deadline(cal: Calendar, rule: Rule, reported: dt.datetime,
             due = cal.next_business_day(due)
         return Deadline(rule, local, cal.closing(due))
     if rule.kind == "next_release":
-        upcoming = sorted((release for release in releases if release.date > day),
-                          key=lambda release: (release.date, version_key(release.version)))
+        upcoming = sorted(
+            (release for release in releases if release.date > day),
+            key=lambda release: (release.date, version_key(release.version)),
+        )
         return Deadline(rule, local, None, upcoming[0] if upcoming else None)
     raise AssertionError(rule.kind)  # pragma: no cover: the model admits no other kind
 
@@ -278,13 +303,19 @@ def rule_text(rule: Rule) -> str:
 
 # --- exports -----------------------------------------------------------------------------------
 
+
 def export_years(now: dt.datetime) -> tuple[int, int]:
     """The years the exported calendar covers: last year to two years ahead of `now`."""
     return now.year - 1, now.year + 2
 
 
-def export(plan: Plan, releases: Sequence[Release], planned: Sequence[PlannedRelease], now: dt.datetime,
-           languages: Sequence[str]) -> str:
+def export(
+    plan: Plan,
+    releases: Sequence[Release],
+    planned: Sequence[PlannedRelease],
+    now: dt.datetime,
+    languages: Sequence[str],
+) -> str:
     """The plan's calendar as JSON for the page's script: opening hours, zone, every closed weekday of
     the covered years with its name per language, the weekend days the country works, the official
     releases (published and planned, dated after `from`) and the rules.
@@ -311,14 +342,25 @@ def export(plan: Plan, releases: Sequence[Release], planned: Sequence[PlannedRel
         "weekend": sorted(day + 1 for day in cal.weekend),
         "workdays": [day.isoformat() for day in cal.weekend_workdays(start, end)],
         "closed": names,
-        "releases": [{"version": release.version, "date": release.date.isoformat(),
-                      "published": isinstance(release, Release)}
-                     for release in upgrades(releases, planned) if release.date >= start],
+        "releases": [
+            {"version": release.version, "date": release.date.isoformat(), "published": isinstance(release, Release)}
+            for release in upgrades(releases, planned)
+            if release.date >= start
+        ],
         "channels": [{"id": channel.id, "kind": channel.kind, "hours": channel.hours} for channel in plan.channels],
-        "severities": [{"id": severity.id, "channels": {
-            channel.id: {"deadline": rule(severity.response_on(channel.id).deadline),
-                         "target": rule(severity.response_on(channel.id).target)} for channel in plan.channels}}
-            for severity in plan.severities],
+        "severities": [
+            {
+                "id": severity.id,
+                "channels": {
+                    channel.id: {
+                        "deadline": rule(severity.response_on(channel.id).deadline),
+                        "target": rule(severity.response_on(channel.id).target),
+                    }
+                    for channel in plan.channels
+                },
+            }
+            for severity in plan.severities
+        ],
     }
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
@@ -353,12 +395,25 @@ def ics(plan: Plan, now: dt.datetime, language: str, name: str, closed: str, dom
     cal = calendar(plan.calendar)
     first, last = export_years(now)
     stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//{domain}//extranet support calendar//{language.upper()}",
-             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_ics_text(name)}",
-             f"X-WR-TIMEZONE:{plan.calendar.timezone}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:-//{domain}//extranet support calendar//{language.upper()}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_ics_text(name)}",
+        f"X-WR-TIMEZONE:{plan.calendar.timezone}",
+    ]
     for day, holiday in cal.closures(dt.date(first, 1, 1), dt.date(last, 12, 31), language):
-        lines += ["BEGIN:VEVENT", f"UID:{day:%Y%m%d}-{plan.id}-closed@{domain}", f"DTSTAMP:{stamp}",
-                  f"DTSTART;VALUE=DATE:{day:%Y%m%d}", f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}",
-                  f"SUMMARY:{_ics_text(closed + ': ' + holiday)}", "TRANSP:TRANSPARENT", "END:VEVENT"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{day:%Y%m%d}-{plan.id}-closed@{domain}",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}",
+            f"SUMMARY:{_ics_text(closed + ': ' + holiday)}",
+            "TRANSP:TRANSPARENT",
+            "END:VEVENT",
+        ]
     lines.append("END:VCALENDAR")
     return "".join(folded + "\r\n" for line in lines for folded in _fold(line))

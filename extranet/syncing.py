@@ -64,8 +64,16 @@ def cache_control(path: str) -> str:
     name = path.rsplit("/", 1)[-1]
     if _FINGERPRINTED.search(name):
         return CACHE_IMMUTABLE
-    if content_type(path) in ("text/html", "application/json", "text/xml", "application/xml", "text/plain",
-                              "application/gzip", "application/atom+xml", "text/calendar"):
+    if content_type(path) in (
+        "text/html",
+        "application/json",
+        "text/xml",
+        "application/xml",
+        "text/plain",
+        "application/gzip",
+        "application/atom+xml",
+        "text/calendar",
+    ):
         return CACHE_REVALIDATE
     return CACHE_ASSET
 
@@ -83,8 +91,17 @@ def _files(site: Path) -> list[str]:
     return sorted(path.relative_to(site).as_posix() for path in site.rglob("*") if path.is_file())
 
 
-def sync(output: Path, bucket: str, *, prefix: str = "", endpoint_url: str | None = None, region: str | None = None,
-         allow_private: bool = False, dry_run: bool = False, client: S3Client | None = None) -> SyncResult:
+def sync(
+    output: Path,
+    bucket: str,
+    *,
+    prefix: str = "",
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    allow_private: bool = False,
+    dry_run: bool = False,
+    client: S3Client | None = None,
+) -> SyncResult:
     """Make `s3://bucket/prefix` hold exactly the web root `output/site`."""
     import boto3
 
@@ -96,7 +113,8 @@ def sync(output: Path, bucket: str, *, prefix: str = "", endpoint_url: str | Non
         raise SyncRefused(
             f"{site} has {len(private)} file(s) for customers or staff only (e.g. {private[0]}); a bucket serves "
             f"every object to anyone with its URL, so they would be public. Deploy with --target behind nginx, "
-            f"Apache or Caddy, or pass --allow-private if something in front of the bucket enforces the logins")
+            f"Apache or Caddy, or pass --allow-private if something in front of the bucket enforces the logins"
+        )
     if prefix and not prefix.endswith("/"):
         prefix += "/"
     with _bucket_errors(bucket):
@@ -135,12 +153,18 @@ def _transfer(s3: S3Client, site: Path, bucket: str, prefix: str, dry_run: bool)
             continue
         result.uploaded.append(key)
         if not dry_run:
-            s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type(path, charset="utf-8"),
-                          CacheControl=cache_control(path), ContentMD5=base64.b64encode(digest.digest()).decode())
+            s3.put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=data,
+                ContentType=content_type(path, charset="utf-8"),
+                CacheControl=cache_control(path),
+                ContentMD5=base64.b64encode(digest.digest()).decode(),
+            )
     wanted = {prefix + path for path in local}
     result.deleted = sorted(key for key in remote if key not in wanted)
     for start in range(0, len(result.deleted), 1000) if not dry_run else ():
-        batch = result.deleted[start:start + 1000]
+        batch = result.deleted[start : start + 1000]
         answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True})
         if answer.get("Errors"):
             error = answer["Errors"][0]

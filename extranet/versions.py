@@ -61,7 +61,10 @@ def upgrade_path(releases: Sequence[Release], source: str, target: str) -> Upgra
         raise UpgradeError(f"{start.version} is already installed: nothing to upgrade")
     if version_key(end.version) < version_key(start.version):
         raise UpgradeError(f"{end.version} is lower than {start.version}: downgrades are not supported")
-    passed = tuple(release for release in newer(releases, start.version)
-                   if version_key(release.version) <= version_key(end.version))
+    passed = tuple(
+        release
+        for release in newer(releases, start.version)
+        if version_key(release.version) <= version_key(end.version)
+    )
     steps = (*(release for release in passed if release.required_stop and release is not end), end)
     return UpgradePath(source=start, target=end, steps=steps, passed=passed)
