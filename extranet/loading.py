@@ -548,32 +548,30 @@ def load(
         raise InvalidInput(escaping)
     problems: list[Problem] = []
     placeholders: list[Problem] = []
+
+    def check(source: Source, model: Any, placeholder: str) -> tuple[Any, list[Problem]]:
+        """The file against its model; outside drafts, around its placeholders, which are reported."""
+        if drafts:
+            return validate_source(source, model, languages)
+        placeholders.extend(_placeholders(source, placeholder))
+        return _validate_around_placeholders(source, model, languages)
+
     releases: list[tuple[Source, Release]] = []
     release_files = sorted((root / releases_dir).glob("*.yaml"))
     for path in release_files:
         source, found = _read(path, root)
         problems += found
         if not found:
-            release, found = (
-                validate_source(source, Release, languages)
-                if drafts
-                else _validate_around_placeholders(source, Release, languages)
-            )
+            release, found = check(source, Release, "still a placeholder from `extranet release new`")
             problems += found
-            placeholders += [] if drafts else _placeholders(source, "still a placeholder from `extranet release new`")
             if release is not None:  # with its placeholders: the checks below still look at the rest of it
                 releases.append((source, release))
     customers_source, found = _read(root / customers_file, root)
     problems += found
     customers = None
     if not found:
-        customers, found = (
-            validate_source(customers_source, CustomersFile, languages)
-            if drafts
-            else _validate_around_placeholders(customers_source, CustomersFile, languages)
-        )
+        customers, found = check(customers_source, CustomersFile, "still a placeholder")
         problems += found
-        placeholders += [] if drafts else _placeholders(customers_source, "still a placeholder")
     releases.sort(key=lambda pair: version_key(pair[1].version))
     problems += _check_releases(releases)
     # A manifest with problems of its own still has a guide: the guide is not reported as well.
