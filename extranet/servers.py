@@ -116,7 +116,7 @@ def next_pattern(base: str) -> str:
     def klass(chars: str) -> str:
         return "[A-Za-z0-9" + "".join("\\" + c if c in "-]\\^" else c for c in chars if not c.isalnum()) + "]"
 
-    return f"^{regex_literal(base)}(?:{klass(NEXT_PATH_CHARS.replace('/', ''))}{klass(NEXT_PATH_CHARS)}*)?$"
+    return f"^{escaping.regex_literal(base)}(?:{klass(NEXT_PATH_CHARS.replace('/', ''))}{klass(NEXT_PATH_CHARS)}*)?$"
 
 
 def safe_next(raw: str | None, base: str = "/") -> str | None:
@@ -209,12 +209,6 @@ def dummy_hash(people: Iterable[Principal]) -> str:
     costs = collections.Counter(int(p.password_hash.split("$")[2]) for p in people)
     cost = max(costs.items(), key=lambda item: (item[1], item[0]))[0] if costs else 12
     return DUMMY_HASHES[min(max(cost, 10), 14)]
-
-
-# The Caddyfile and regular-expression writers, under the names tests and callers knew.
-caddyfile_token = escaping.caddyfile
-caddyfile_template = escaping.caddyfile_template
-regex_literal = escaping.regex_literal
 
 
 def _environment(templates: Path) -> jinja2.Environment:

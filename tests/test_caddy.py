@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from extranet import access, servers
+from extranet import access, escaping, servers
 from extranet.building import validate
 
 from .conftest import NOW_DT, REPO
@@ -156,14 +156,14 @@ def test_fail2ban_filter_counts_failed_logins_only(caddy: Server):
 
 
 def test_caddyfile_tokens():
-    assert servers.caddyfile_token("anneca.horakova") == "anneca.horakova"
-    assert servers.caddyfile_token("private, no-store") == '"private, no-store"'
-    assert servers.caddyfile_token('Basic realm="X"') == '`Basic realm="X"`'
-    assert servers.caddyfile_token(r"^/a\.b$") == r"`^/a\.b$`"
+    assert escaping.caddyfile("anneca.horakova") == "anneca.horakova"
+    assert escaping.caddyfile("private, no-store") == '"private, no-store"'
+    assert escaping.caddyfile('Basic realm="X"') == '`Basic realm="X"`'
+    assert escaping.caddyfile(r"^/a\.b$") == r"`^/a\.b$`"
     for bad in ("{$HOME}", "a{b}", "line\nbreak", "", "`\"both\"`"):
         with pytest.raises(ValueError):
-            servers.caddyfile_token(bad)
-    assert servers.regex_literal("/a.b+c/") == r"/a\.b\+c/"
+            escaping.caddyfile(bad)
+    assert escaping.regex_literal("/a.b+c/") == r"/a\.b\+c/"
 
 
 @pytest.mark.servers
