@@ -128,15 +128,23 @@ class Renderer:
     """Renders every generated page of one extranet at one instant."""
 
     def __init__(
-        self, extranet: Extranet, templates: Path, storage: Storage, now: dt.datetime, site_url: str = ""
+        self,
+        extranet: Extranet,
+        templates: Path,
+        storage: Storage,
+        now: dt.datetime,
+        site_url: str = "",
+        strings: dict[str, dict[str, str]] | None = None,
     ) -> None:
+        """`strings`: the interface texts, when the caller has read them already (the plugin reads
+        them once, in `on_config`); otherwise read from `templates`."""
         self.extranet = extranet
         self.storage = storage
         self.site_url = site_url
         """Absolute links (feeds, curl lines) start here; without it there are no feeds."""
         self.now = now
         self.today = now.date()
-        self.strings = load_strings(templates)
+        self.strings = strings if strings is not None else load_strings(templates)
         self.env = jinja2.Environment(
             loader=resources.loader(templates, "pages"),
             undefined=jinja2.StrictUndefined,

@@ -180,7 +180,7 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
         site_url = config.site_url or ""
         if not site_url:
             log.info("extranet: no site_url in mkdocs.yml, so no Atom feeds (they need absolute links)")
-        renderer = Renderer(self.extranet, self.templates, self.storage, self.now, site_url)
+        renderer = Renderer(self.extranet, self.templates, self.storage, self.now, site_url, self.strings)
         self.generated, self._widgets, self._sections = {}, {}, {}
         self.shard_files = []  # MkDocs keeps a plugin's instance from one build to the next
         for page in renderer.pages(self.shard):
