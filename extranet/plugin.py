@@ -39,7 +39,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page, _ExtractAnchorsTreeprocessor, _RelativePathTreeprocessor
 from mkdocs.structure.toc import AnchorLink, get_toc
 
-from . import access, access_record, errors, feeds, resources, search, servers, storage
+from . import access, access_record, cloudfront, errors, feeds, resources, search, servers, storage
 from .access import CUSTOMER, CUSTOMERS, PUBLIC, STAFF
 from .build_environment import source_date_epoch
 from .config import ExtranetConfig, relative
@@ -556,7 +556,9 @@ class ExtranetPlugin(BasePlugin[ExtranetConfig]):
             base=self.base,
             downloads=self.config.server.downloads.rstrip("/") if local else None,
         )
-        servers.write(server_dir, servers.render(self.extranet, self.areas, self.templates, layout))
+        files = servers.render(self.extranet, self.areas, self.templates, layout)
+        files.update(cloudfront.render(self.extranet, self.areas, self.templates, self.base))
+        servers.write(server_dir, files)
         access_record.write(server_dir, access_record.AccessRecord(tuple(self.areas), self.base, root))
         self.progress("server files", 1, 1)
         self._environment.close()

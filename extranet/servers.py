@@ -277,7 +277,7 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: L
     return files
 
 
-CREDENTIALS = frozenset({"htpasswd", "caddy/accounts.caddy"})
+CREDENTIALS = frozenset({"htpasswd", "caddy/accounts.caddy", "cloudfront/login/accounts.json"})
 """The server files that hold password hashes."""
 
 
