@@ -400,6 +400,10 @@ RUNTIME_CASES = [
     ("import fs from 'fs';", "an import of fs at line 1"),
     ("var o = {a};", "a shorthand, method, computed or accessor property at line 1"),
     ("var r = /x/s;", "does not parse as ECMAScript 2017: Invalid regular expression flag (1:9)"),
+    ("setTimeout(handler, 1);", "setTimeout at line 1 is neither declared nor a global of the runtime"),
+    ("var r = fetch('https://example.com/');", "fetch at line 1 is neither declared nor a global of the runtime"),
+    ("var fs = require('fs');", "require at line 1 is neither declared nor a global of the runtime"),
+    ("var f = new Function('return 1');", "Function at line 1 is neither declared nor a global of the runtime"),
 ]
 
 
