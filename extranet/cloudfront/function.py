@@ -3,9 +3,7 @@
 The function (`site_templates/servers/cloudfront/viewer-request.js.j2`, runtime cloudfront-js-2.0)
 runs on every request at the edge: it maps the path to its row of `access.Table`, checks the session
 cookies the login function set, and lets the request through to the bucket, sends the visitor to the
-login, or rewrites the request to a key the bucket refuses (the site's 403 page); what no file of the
-site can be named by (outside the base path, `..`, `//`, a malformed escape) gets an empty 404 of its
-own. It holds no rule
+login, or rewrites the request to a key the bucket refuses (the site's 403 page). It holds no rule
 and no user: `entries` puts both into the KeyValueStore, so the code stays the same size whatever
 the site's size (CloudFront limits code to 10 KB, the store to 5 MB), and a user removed or a
 customer revoked takes effect when the deploy updates the store, without publishing new code.
@@ -74,6 +72,8 @@ STAFF_READER = "*"
 """A login's value for vendor staff (who read everything); a customer's user has the customer's id."""
 COOKIES = ("extranet_login", "extranet_exp", "extranet_sig")
 """The session cookies, as nginx names them: login, expiry (Unix seconds), signature."""
+MISSING = ".extranet-missing"
+"""Under the base path: a key no upload holds, so the bucket answers 404 (the site's 404 page)."""
 REFUSED = ".extranet-refused/403"
 """Under the base path: a key under the prefix the bucket policy denies to CloudFront, so the bucket
 answers 403 (the site's 403 page)."""
@@ -150,6 +150,7 @@ def code(templates: Path, base: str) -> str:
     text = env.get_template(TEMPLATE).render(
         base=base,
         answered=list(access.SERVER_ANSWERED),
+        missing=MISSING,
         refused=REFUSED,
         security_headers=[[name.lower(), value] for name, value in headers.security_headers],  # type: ignore[attr-defined]
         private_headers=[[name.lower(), value] for name, value in headers.private_headers],  # type: ignore[attr-defined]
