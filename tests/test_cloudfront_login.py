@@ -18,6 +18,7 @@ import os
 import statistics
 import time
 import types
+import urllib.parse
 import zipfile
 from pathlib import Path
 
@@ -548,3 +549,64 @@ def test_the_package_s_digest_is_the_one_lambda_reports(site: Site, tmp_path: Pa
             Code={"ZipFile": package}, Architectures=[cf_login.ARCHITECTURE])
     assert created["CodeSha256"] == cf_login.code_sha256(package)
     assert created["CodeSize"] == len(package)
+
+
+# --- With the edge: the session the function sets is the one the viewer-request function checks ---
+
+def viewer_request(site: Site, uri: str, jar: dict[str, str]) -> dict:
+    """The event CloudFront gives the viewer-request function for GET `uri` with the cookies of `jar`."""
+    return {
+        "version": "1.0",
+        "context": {"distributionDomainName": "d111111abcdef8.cloudfront.net", "distributionId": "EDFDVBD6EXAMPLE",
+                    "eventType": "viewer-request", "requestId": "test"},
+        "viewer": {"ip": "198.51.100.11"},
+        "request": {"method": "GET", "uri": uri, "querystring": {},
+                    "headers": {"host": {"value": "d111111abcdef8.cloudfront.net"}},
+                    "cookies": {name: {"value": v} for name, v in jar.items()}},
+    }
+
+
+def run_edge(site: Site, events: list[dict], secret: str) -> list[dict]:
+    """The real viewer-request.js of the build, in Node.js under tests/edge/load-function.mjs, with the
+    build's kvs.json and the secret the deploy would put into the KeyValueStore."""
+    import subprocess
+
+    directory = site.output / "server/cloudfront"
+    result = subprocess.run(
+        ["node", str(REPO / "tests/edge/load-function.mjs"), str(directory / "viewer-request.js"),
+         str(directory / "kvs.json"), secret],
+        input="".join(json.dumps(e) + "\n" for e in events), capture_output=True, text=True, timeout=60, check=True)
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def keep(jar: dict[str, str], response: dict) -> dict[str, str]:
+    """A browser's cookie jar after the function's Set-Cookie lines: Max-Age=0 deletes a cookie."""
+    jar = dict(jar)
+    for line in response["cookies"]:
+        name, rest = line.split("=", 1)
+        if rest.endswith("; Max-Age=0"):
+            jar.pop(name, None)
+        else:
+            jar[name] = rest.split(";", 1)[0]
+    return jar
+
+
+@pytest.mark.node
+def test_the_edge_accepts_the_function_s_session_for_the_user_s_page_and_not_after_logout(function, site: Site,
+                                                                                          secret: str):
+    elbe = next(c for c in CREDENTIALS if c["customer"] == "elbe-precision")
+    page = site.base + "en/customers/elbe-precision/"
+    other = site.base + "en/customers/strojirny-labe/"
+    jar = keep({}, call(function, site, "login/", headers=login_headers(elbe["login"], elbe["password"])))
+    assert set(jar) == {"extranet_login", "extranet_exp", "extranet_sig", "extranet_who"}
+    after_logout = keep(jar, call(function, site, "logout/"))
+    assert after_logout == {}
+    emptied = {name: "" for name in jar}  # a client that keeps sending what logout set
+    forged = {**jar, "extranet_exp": str(int(jar["extranet_exp"]) + 3600)}  # a longer session: its signature fails
+    answers = run_edge(site, [viewer_request(site, uri, cookies) for uri, cookies in (
+        (page, jar), (other, jar), (page, after_logout), (page, emptied), (page, forged))], secret)
+    assert answers[0].get("uri") == page + "index.html" and "statusCode" not in answers[0], answers[0]
+    assert answers[1].get("uri") == site.base + ".extranet-refused/403", answers[1]
+    login = site.base + "login/?next=" + urllib.parse.quote(page, safe="")
+    for answer in answers[2:]:
+        assert (answer.get("statusCode"), answer.get("headers", {}).get("location", {}).get("value")) == (302, login)
