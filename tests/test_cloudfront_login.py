@@ -8,6 +8,7 @@ here; the rules it shares with nginx, Apache and Caddy are, value for value."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import importlib.metadata
@@ -188,8 +189,8 @@ def test_a_refused_login_gets_the_401_page_and_the_challenge_unless_the_page_ask
     assert response["statusCode"] == status
     assert ("WWW-Authenticate" in response["headers"]) is challenge
     if status == 401:
-        assert response["headers"] == {**SECURITY, "Content-Type": "text/html; charset=utf-8",
-                                       **({"WWW-Authenticate": f'Basic realm="{PRODUCT} extranet"'} if challenge else {})}
+        realm = {"WWW-Authenticate": f'Basic realm="{PRODUCT} extranet"'} if challenge else {}
+        assert response["headers"] == {**SECURITY, "Content-Type": "text/html; charset=utf-8", **realm}
         assert response["body"] == (site.web_root / "401.html").read_text(encoding="utf-8")
         assert response["cookies"] == []
         assert escaping.realm(PRODUCT) == f"{PRODUCT} extranet"
@@ -290,7 +291,8 @@ def test_a_login_sends_the_reader_to_next_or_to_their_own_page(function, site: S
     elbe = next(c for c in CREDENTIALS if c["customer"] == "elbe-precision")
     assert site.base == "/extranet/"
     response = call(function, site, "login/", query, login_headers(elbe["login"], elbe["password"]))
-    assert (response["statusCode"], response["headers"]["Location"]) == (302, where or "/extranet/en/customers/elbe-precision/")
+    landing = "/extranet/en/customers/elbe-precision/"
+    assert (response["statusCode"], response["headers"]["Location"]) == (302, where or landing)
 
 
 # --- The login page: the one rule for its language (servers.login_page) --------------------------
@@ -317,7 +319,8 @@ def test_a_browser_without_credentials_gets_the_login_page_of_its_language(funct
 def test_a_script_without_credentials_gets_the_challenge(function, site: Site):
     """As on nginx, Apache and Caddy: `wget --user` and others send credentials only when asked."""
     response = call(function, site, "login/", headers={"Accept": "*/*"})
-    assert (response["statusCode"], response["headers"]["WWW-Authenticate"]) == (401, f'Basic realm="{PRODUCT} extranet"')
+    assert (response["statusCode"], response["headers"]["WWW-Authenticate"]) == (
+        401, f'Basic realm="{PRODUCT} extranet"')
 
 
 # --- Logout ------------------------------------------------------------------------------------
@@ -403,15 +406,16 @@ def test_the_secret_comes_from_secrets_manager_once_per_cold_start(site: Site, m
 
 def test_no_password_or_hash_of_a_user_is_in_the_code_or_the_settings(site: Site):
     directory = site.output / "server/cloudfront/login"
-    public = (directory / "index.py").read_text(encoding="utf-8") + (directory / "settings.json").read_text(encoding="utf-8")
+    public = "".join((directory / name).read_text(encoding="utf-8") for name in ("index.py", "settings.json"))
     assert [c["login"] for c in CREDENTIALS if c["password"] in public] == []
     assert [p.login for p in site.principals.values() if p.password_hash in public] == []
     assert "$2b$" not in (directory / "index.py").read_text(encoding="utf-8")
     accounts = json.loads((directory / "accounts.json").read_text(encoding="utf-8"))
     assert sorted(accounts) == sorted(site.principals)
-    assert {login: a["hash"] for login, a in accounts.items()} == {p.login: p.password_hash for p in site.principals.values()}
-    assert [oct(path.stat().st_mode & 0o777) for path in (directory / "accounts.json", directory / "settings.json")] == [
-        "0o600", "0o644"]
+    assert {login: a["hash"] for login, a in accounts.items()} == {
+        p.login: p.password_hash for p in site.principals.values()}
+    modes = [oct(path.stat().st_mode & 0o777) for path in (directory / "accounts.json", directory / "settings.json")]
+    assert modes == ["0o600", "0o644"]
 
 
 def test_the_code_is_the_template_as_it_is_and_the_data_are_sorted(site: Site):
@@ -610,3 +614,31 @@ def test_the_edge_accepts_the_function_s_session_for_the_user_s_page_and_not_aft
     login = site.base + "login/?next=" + urllib.parse.quote(page, safe="")
     for answer in answers[2:]:
         assert (answer.get("statusCode"), answer.get("headers", {}).get("location", {}).get("value")) == (302, login)
+
+
+def test_at_the_root_the_function_keeps_the_same_rules(site: Site, tmp_path: Path, secret: str):
+    """A site_url without a path: the same function, settings for `/` (no second build: login.files
+    for the same project at base `/`)."""
+    extranet = validate(site.root / "mkdocs.yml")
+    people = list(site.principals.values())
+    for name, text in cf_login.files(extranet, people, site.root / "site_templates", "/").items():
+        (tmp_path / Path(name).name).write_text(text, encoding="utf-8")
+    function = load(tmp_path, "extranet_login_at_the_root", site.web_root)
+    at_root = dataclasses.replace(site, base="/")
+    queries = [f"next={v}" for v in VALUES]
+    assert [q for q in queries if function.safe_next(function.next_arg(q)) != servers_next(q, "/")] == []
+    assert [q for q, _ in LOGIN_PAGE_CASES
+            if function.login_page(q.replace("/extranet", "")) != servers.login_page(q.replace("/extranet", ""),
+                                                                                     (("/en/", "/en/login/"),))] == []
+    elbe = next(c for c in CREDENTIALS if c["customer"] == "elbe-precision")
+    credentials = login_headers(elbe["login"], elbe["password"])
+    response = call(function, at_root, "login/", "next=%2Fen%2Freleases%2F", credentials)
+    assert (response["statusCode"], response["headers"]["Location"]) == (302, "/en/releases/")
+    assert {line.split("; ", 1)[1] for line in response["cookies"]} == {
+        "Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=28800", "Path=/; Secure; SameSite=Lax; Max-Age=28800"}
+    response = call(function, at_root, "login/", headers=credentials)
+    assert response["headers"]["Location"] == "/en/customers/elbe-precision/"
+    assert call(function, at_root, "logout/")["headers"]["Location"] == "/"
+    response = call(function, at_root, "login/", "next=/en/x", {"Accept": HTML})
+    assert response["headers"]["Location"] == "/en/login/?next=/en/x"
+    assert function.handler(event("/extranet/login/"), None)["statusCode"] == 404
