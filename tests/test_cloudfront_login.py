@@ -220,7 +220,8 @@ def test_the_authorization_header_itself_is_never_read(function, site: Site, sec
     """CloudFront's signature of the origin request (OAC) is in `authorization`: the credentials
     come only in x-extranet-authorization."""
     elbe = next(c for c in CREDENTIALS if c["customer"] == "elbe-precision")
-    response = call(function, site, "login/", headers={"Authorization": basic(elbe["login"], elbe["password"])})
+    signed = {"Authorization": basic(elbe["login"], elbe["password"]), "Accept": "*/*"}
+    response = call(function, site, "login/", headers=signed)
     assert (response["statusCode"], response["cookies"]) == (401, [])
 
 
@@ -316,11 +317,16 @@ def test_a_browser_without_credentials_gets_the_login_page_of_its_language(funct
     assert response["cookies"] == []
 
 
-def test_a_script_without_credentials_gets_the_challenge(function, site: Site):
+@pytest.mark.parametrize("accept, status", [
+    ("*/*", 401), ("application/json", 401), ("", 401), ("text/html", 200), (HTML, 200),
+    (None, 200),  # the distribution forwarded no Accept: the login page, as the design has it
+])
+def test_a_script_without_credentials_gets_the_challenge(function, site: Site, accept, status):
     """As on nginx, Apache and Caddy: `wget --user` and others send credentials only when asked."""
-    response = call(function, site, "login/", headers={"Accept": "*/*"})
-    assert (response["statusCode"], response["headers"]["WWW-Authenticate"]) == (
-        401, f'Basic realm="{PRODUCT} extranet"')
+    response = call(function, site, "login/", headers={} if accept is None else {"Accept": accept})
+    assert response["statusCode"] == status
+    challenge = f'Basic realm="{PRODUCT} extranet"' if status == 401 else None
+    assert response["headers"].get("WWW-Authenticate") == challenge
 
 
 # --- Logout ------------------------------------------------------------------------------------
