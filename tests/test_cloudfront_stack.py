@@ -451,7 +451,7 @@ UNSUPPORTED = [
 @pytest.mark.parametrize(("item", "message"), UNSUPPORTED, ids=[case[0].split('"')[1] for case in UNSUPPORTED])
 def test_a_header_cloudfront_cannot_send_stops_the_build_naming_its_line(tmp_path: Path, item: str, message: str):
     templates = headers_j2(tmp_path, '  ("X-Robots-Tag", "noindex"),\n  ' + item + ",\n")
-    with pytest.raises(stack.UnsupportedHeader) as raised:
+    with pytest.raises(stack.TemplateRefused) as raised:
         stack.headers_policy(stack.security_headers(templates))
     assert str(raised.value) == f"{tmp_path}/servers/headers.j2:3: {message}"
 
@@ -470,7 +470,7 @@ def test_a_build_with_such_a_header_fails_with_that_message(project, capsys, tmp
 def test_the_429_texts_must_fit_in_a_waf_answer(project):
     project.write("site_templates/strings.yaml", "error_429_edge_todo: {cs: " + "x" * 4000 + ", en: wait}\n")
     extranet = validate(project.config)
-    with pytest.raises(stack.UnsupportedHeader) as raised:
+    with pytest.raises(stack.TemplateRefused) as raised:
         stack.template(extranet, "/", "", project.root / "site_templates")
     assert str(raised.value) == (
         "strings.yaml: error_429_title, error_429_what and error_429_edge_todo make a WAF answer of 4197 bytes "
@@ -480,3 +480,13 @@ def test_the_429_texts_must_fit_in_a_waf_answer(project):
 
 def test_the_error_pages_named_are_among_the_sites_error_pages():
     assert {f"{status}.html" for status in (403, 404)} <= set(errors.paths(("cs", "en")))
+
+
+def test_the_template_fits_in_a_request_with_a_function_of_the_largest_size(site: Site):
+    """CloudFormation takes 51,200 bytes in the request (`TemplateBody`): enough with a function of
+    10,240 bytes (CloudFront's limit) of the worst kind, every character escaped in JSON."""
+    extranet = validate(site.root / "mkdocs.yml")
+    code = "cf.kvs('__EXTRANET_KVS_ID__');" + '"' * (10240 - len("cf.kvs('__EXTRANET_KVS_ID__');"))
+    text = stack.text(extranet, site.base, code, site.root / "site_templates")
+    assert len(text.encode("utf-8")) <= stack.TEMPLATE_BODY_LIMIT
+    assert len(text.encode("utf-8")) > 10240 * 2

@@ -65,7 +65,7 @@ CASES = [
     (["build"], escaping.UnsafeLink("javascript:"), 1, "build failed: javascript:\n"),
     (["build"], escaping.ConfigValueError("cannot be written into an nginx string: 'a\\x00'"), 1,
      "build failed: cannot be written into an nginx string: 'a\\x00'\n"),
-    (["build"], stack.UnsupportedHeader("X-Frame-Options: 'ALLOW' cannot be sent", file="headers.j2", line=2), 1,
+    (["build"], stack.TemplateRefused("X-Frame-Options: 'ALLOW' cannot be sent", file="headers.j2", line=2), 1,
      "build failed: headers.j2:2: X-Frame-Options: 'ALLOW' cannot be sent\n"),
     (["build"], resources.InvalidStrings("strings.yaml:1:1: expected a mapping"), 1,
      "build failed: strings.yaml:1:1: expected a mapping\n"),

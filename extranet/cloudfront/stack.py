@@ -61,6 +61,10 @@ WAF's smallest limit is 10, its shortest window 60 s."""
 LOGIN_WINDOW = 60
 WAF_BODY_LIMIT = 4096
 """Bytes of a WAF custom response body (documented limit)."""
+TEMPLATE_BODY_LIMIT = 51200
+"""Bytes of a template CloudFormation takes in the request itself (`TemplateBody`; larger ones must
+be uploaded to S3 first). The template stays below it with a function of the largest size CloudFront
+takes (10 KB): tests/test_cloudfront_stack.py measures it."""
 
 # Managed policies, documented ids (the same in every account).
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -94,9 +98,10 @@ _CSP_LIMIT = 1783
 """Characters of a Content-Security-Policy in a response headers policy (documented quota)."""
 
 
-class UnsupportedHeader(ExtranetError, ValueError):
-    """A security header of `headers.j2` that a CloudFront response headers policy cannot send as
-    written, or interface texts too long for WAF's answer; the message says which and the limit."""
+class TemplateRefused(ExtranetError, ValueError):
+    """What the template would hold and AWS would refuse: a security header of `headers.j2` that a
+    CloudFront response headers policy cannot send as written, interface texts too long for WAF's
+    answer. The message says which, where, and the limit."""
 
 
 def text(extranet: Extranet, base: str, function_code: str, templates: Path) -> str:
@@ -420,13 +425,13 @@ def security_headers(templates: Path) -> Headers:
 def headers_policy(headers: Headers) -> dict[str, Any]:
     """The part of a response headers policy that sends `headers`: CloudFront takes the security
     headers only in their own fields (it refuses them as custom headers), the others as custom headers.
-    `UnsupportedHeader` names a value that CloudFront cannot send as written."""
+    `TemplateRefused` names a value that CloudFront cannot send as written."""
     security: dict[str, Any] = {}
     custom: list[dict[str, Any]] = []
 
     def expect(name: str, value: str, allowed: Collection[str], form: str = "") -> None:
         if value not in allowed:
-            raise UnsupportedHeader(
+            raise TemplateRefused(
                 f"{name}: {value!r} cannot be sent by a CloudFront response headers policy (it takes "
                 f"{form or ', '.join(repr(v) for v in sorted(allowed))})",
                 file=headers.file,
@@ -600,7 +605,7 @@ def _firewall(extranet: Extranet, base: str, templates: Path) -> dict[str, Any]:
     body = too_many_logins(extranet, templates)
     size = len(body.encode("utf-8"))
     if size > WAF_BODY_LIMIT:
-        raise UnsupportedHeader(
+        raise TemplateRefused(
             f"error_429_title, error_429_what and error_429_edge_todo make a WAF answer of {size} bytes in "
             f"{' and '.join(extranet.languages[:2])}; WAF takes at most {WAF_BODY_LIMIT}",
             file=resources.STRINGS,
