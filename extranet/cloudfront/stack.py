@@ -95,7 +95,8 @@ _REFERRER_POLICIES = frozenset(
     }
 )
 _CSP_LIMIT = 1783
-"""Characters of a Content-Security-Policy in a response headers policy (documented quota)."""
+"""Characters of a Content-Security-Policy in a response headers policy (CloudFront's default quota,
+which an account may have raised: a longer policy is refused here rather than by the deploy)."""
 
 
 class TemplateRefused(ExtranetError, ValueError):
@@ -423,8 +424,9 @@ def security_headers(templates: Path) -> Headers:
 
 
 def headers_policy(headers: Headers) -> dict[str, Any]:
-    """The part of a response headers policy that sends `headers`: CloudFront takes the security
-    headers only in their own fields (it refuses them as custom headers), the others as custom headers.
+    """The part of a response headers policy that sends `headers`: the security headers CloudFront
+    has fields for (`SecurityHeadersConfig`, each with its own allowed values) in those, the others
+    as custom headers.
     `TemplateRefused` names a value that CloudFront cannot send as written."""
     security: dict[str, Any] = {}
     custom: list[dict[str, Any]] = []
