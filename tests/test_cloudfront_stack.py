@@ -490,3 +490,19 @@ def test_the_template_fits_in_a_request_with_a_function_of_the_largest_size(site
     text = stack.text(extranet, site.base, code, site.root / "site_templates")
     assert len(text.encode("utf-8")) <= stack.TEMPLATE_BODY_LIMIT
     assert len(text.encode("utf-8")) > 10240 * 2
+
+
+def test_cfn_lint_passes_on_every_kind_of_header_a_project_may_send(tmp_path: Path):
+    """The fields each header becomes are the ones CloudFormation's schema has (linted, not only compared)."""
+    templates = headers_j2(tmp_path / "site_templates", '  ("X-Frame-Options", "SAMEORIGIN"),\n'
+                                                         '  ("Strict-Transport-Security", "max-age=63072000; preload"),\n'
+                                                         '  ("X-XSS-Protection", "1; mode=block"),\n'
+                                                         '  ("Referrer-Policy", "same-origin"),\n'
+                                                         '  ("Permissions-Policy", "camera=()"),\n')
+    extranet = validate(REPO / "mkdocs.yml")
+    path = tmp_path / "template.json"
+    path.write_text(stack.text(extranet, "/", "cf.kvs('__EXTRANET_KVS_ID__');\n", templates), encoding="utf-8")
+    policy = json.loads(path.read_text())["Resources"]["SecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+    assert policy["SecurityHeadersConfig"]["XSSProtection"] == {"Protection": True, "ModeBlock": True, "Override": True}
+    result = subprocess.run([CFN_LINT, "--", path], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
