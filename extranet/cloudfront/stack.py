@@ -115,8 +115,7 @@ def text(extranet: Extranet, base: str, function_code: str, templates: Path) -> 
 
 def template(extranet: Extranet, base: str, function_code: str, templates: Path) -> dict[str, Any]:
     """The template as data."""
-    prefix = base.removeprefix("/")
-    """The web root's key prefix in the bucket: the deploy syncs it under the base."""
+    prefix = base.removeprefix("/")  # the web root's key prefix in the bucket: the deploy syncs it under the base
     resources_ = {
         **_bucket(prefix),
         **_edge(base, function_code, templates),
