@@ -20,6 +20,7 @@ from extranet import support_calendar
 from extranet.cloudfront.function import EdgeLimitExceeded
 from extranet.building import BuildFailed
 from extranet.cloudfront import login as cloudfront_login
+from extranet.cloudfront import stack
 from extranet.exceptions import CommandRefused, ExtranetError, UsageError
 from extranet.loading import InvalidInput, Problem
 
@@ -71,6 +72,8 @@ CASES = [
      "build failed: viewer-request.js is 10304 bytes; CloudFront Functions allow 10240 bytes of code\n"),
     (["build"], escaping.ConfigValueError("cannot be written into an nginx string: 'a\\x00'"), 1,
      "build failed: cannot be written into an nginx string: 'a\\x00'\n"),
+    (["build"], stack.TemplateRefused("X-Frame-Options: 'ALLOW' cannot be sent", file="headers.j2", line=2), 1,
+     "build failed: headers.j2:2: X-Frame-Options: 'ALLOW' cannot be sent\n"),
     (["build"], resources.InvalidStrings("strings.yaml:1:1: expected a mapping"), 1,
      "build failed: strings.yaml:1:1: expected a mapping\n"),
     (SLA, support_calendar.OutOfRange(DAY, dt.date(2025, 1, 1), dt.date(2028, 12, 31)), 1,
