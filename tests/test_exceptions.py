@@ -18,9 +18,10 @@ import extranet
 from extranet import access, cli, credentials, deploying, escaping, releasing, resources, servers, storage, syncing, versions
 from extranet import support_calendar
 from extranet.building import BuildFailed
-from extranet.cloudfront import deploy as cloudfront_deploy
 from extranet.exceptions import CommandRefused, ExtranetError, UsageError
 from extranet.loading import InvalidInput, Problem
+
+from extranet.cloudfront import deploy as cloudfront_deploy  # a subpackage: iter_modules below does not import it
 
 PROBLEM = Problem("customers.yaml", 40, 17, "customers[0].company_id", "'00177042' is not a valid IČO (check digit)")
 LOCATED = "customers.yaml:40:17: customers[0].company_id: '00177042' is not a valid IČO (check digit)"
@@ -47,10 +48,6 @@ CASES = [
      "extranet deploy: build holds no build (no site/)\n"),
     (["deploy", "--s3", "b"], syncing.SyncFailed("no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"),
      1, "extranet deploy: no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)\n"),
-    (["deploy", "--cloudfront", "s"], cloudfront_deploy.DeployRefused("--region eu-central-1: the CloudFront stack "
-     "lives in us-east-1 only"), 1, "extranet deploy: --region eu-central-1: the CloudFront stack lives in us-east-1 only\n"),
-    (["deploy", "--cloudfront", "s"], cloudfront_deploy.DeployFailed("stack s: ROLLBACK_COMPLETE: no"), 1,
-     "extranet deploy: stack s: ROLLBACK_COMPLETE: no\n"),
     (["publish"], storage.StorageError("s3://b/1.0.0/a.tar.gz: NoSuchBucket (HTTP 404)"), 1,
      "extranet publish: s3://b/1.0.0/a.tar.gz: NoSuchBucket (HTTP 404)\n"),
     (["link", "--backend", "s3", "--bucket", "b", "--key", "k", "--region", "r", "--expires", "1"],
@@ -77,6 +74,10 @@ CASES = [
     (SLA, support_calendar.Repeated("02:30 happens twice"), 1, "extranet sla deadline: 02:30 happens twice\n"),
     (["schema", "--check"], CommandRefused("out of date: a.json (run `extranet schema`)"), 1,
      "extranet schema: out of date: a.json (run `extranet schema`)\n"),
+    (["deploy", "--cloudfront", "s"], cloudfront_deploy.DeployRefused("--region eu-central-1: the CloudFront stack "
+     "lives in us-east-1 only"), 1, "extranet deploy: --region eu-central-1: the CloudFront stack lives in us-east-1 only\n"),
+    (["deploy", "--cloudfront", "s"], cloudfront_deploy.DeployFailed("stack s: ROLLBACK_COMPLETE: no"), 1,
+     "extranet deploy: stack s: ROLLBACK_COMPLETE: no\n"),
     (["validate"], KeyboardInterrupt(), 130, "interrupted\n"),
     (["validate"], RuntimeError("boom"), 1,
      "extranet validate: internal error: RuntimeError: boom (run with --verbose for details)\n"),
