@@ -11,11 +11,11 @@ shown only by a deploy to a real account (README, "To CloudFront").
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
+import io
 import json
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 
 from extranet import cli
 from extranet.building import build
-from extranet.cloudfront import deploy
+from extranet.cloudfront import deploy, login
 from extranet.cloudfront.deploy import Batch, KvsPlan
 
 from .conftest import NOW_DT, Project
@@ -32,7 +32,6 @@ from .conftest import NOW_DT, Project
 BASE = "/extranet/"
 SECRET = "S" * 64
 ZIP = b"the login function's zip"
-DIGEST = base64.b64encode(hashlib.sha256(ZIP).digest()).decode()
 START = 1_790_000_000.0
 
 
@@ -233,8 +232,9 @@ class Account:
         self.said: list[str] = []
         self.slept: list[float] = []
 
-    def deploy(self, output: Path, stack: str = "extranet-prod") -> deploy.Outcome:
-        return deploy.deploy(output, stack, clients=self.clients, package=lambda server, site: ZIP,
+    def deploy(self, output: Path, stack: str = "extranet-prod", package: deploy.Packager = lambda server, site: ZIP
+               ) -> deploy.Outcome:
+        return deploy.deploy(output, stack, clients=self.clients, package=package,
                              say=self.said.append, sleep=self.slept.append, clock=lambda: START)
 
     def steps(self) -> list[tuple[str, str, int]]:
@@ -267,11 +267,20 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     "site_name: Test extranet\nsite_url: https://extranet.example.com/extranet/\n")
     output = build(project.config, now=NOW_DT, output=base / "build")
     target = output / "server/cloudfront"
-    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(target / "kvs.json", base / "kvs.built.json")  # the edge module's, for the contract test
     (target / "template.json").write_text(TEMPLATE, encoding="utf-8")
     (target / "kvs.json").write_text(json.dumps({"data": [{"key": k, "value": v} for k, v in sorted(KVS.items())]}),
                                      encoding="utf-8")
+    wheels = base / "wheels"
+    wheels.mkdir()
+    with zipfile.ZipFile(wheels / "bcrypt-4.2.0-cp39-abi3-manylinux_2_28_x86_64.whl", "w") as wheel:
+        wheel.writestr("bcrypt/__init__.py", "# a stand-in: this test never runs the function\n")
     return output
+
+
+def packager(output: Path) -> deploy.Packager:
+    """The login function's real package (`login.package`), with a stand-in for bcrypt's wheel (no pip here)."""
+    return lambda server, site: login.package(server, site, output.parent / "wheels")
 
 
 def files(output: Path) -> list[str]:
@@ -298,6 +307,20 @@ def stored_objects(client: Any, name: str) -> dict[str, bytes]:
 COMPLETE = {"StackStatus": "CREATE_COMPLETE"}
 
 
+def test_the_builds_store_data_is_what_the_plan_puts(built: Path) -> None:
+    """The contract with `function.files`: kvs.json holds rules and users only (never the secret), so a
+    first deploy puts every one of its keys before the pages, and the next deploy nothing."""
+    data = json.loads((built.parent / "kvs.built.json").read_text(encoding="utf-8"))["data"]
+    pairs = {item["key"]: item["value"] for item in data}
+    assert [item["key"] for item in data] == sorted(pairs)
+    assert {key[0] for key in pairs} == {"=", "^", "@"}
+    assert {key: value for key, value in pairs.items() if key.startswith("@")} == {
+        "@alpha.one": "alpha", "@beta.one": "beta", "@staff.one": "*"}
+    plan = deploy.kvs_plan(pairs, {}, SECRET)
+    assert plan == KvsPlan(Batch((*sorted(pairs.items()), ("secret", SECRET))), Batch())
+    assert deploy.kvs_plan(pairs, {**pairs, "secret": SECRET}, SECRET) == KvsPlan(Batch(), Batch())
+
+
 def test_three_deploys_create_then_change_nothing_then_one_page(built: Path, bucket, tmp_path: Path) -> None:
     name, s3 = bucket
     s3.put_object(Bucket=name, Key="artifacts/app-1.0.0.tar.gz", Body=b"outside the prefix")
@@ -311,7 +334,9 @@ def test_three_deploys_create_then_change_nothing_then_one_page(built: Path, buc
         {"Stacks": [{"StackStatus": "CREATE_IN_PROGRESS"}]},
         {"Stacks": [{"StackStatus": "CREATE_IN_PROGRESS"}]},
         {"Stacks": [{**COMPLETE, "Outputs": outputs(name)}]}])
-    outcome = first.deploy(output)
+    package = packager(built)
+    zipped = package(output / "server", output / "site")
+    outcome = first.deploy(output, package=package)
 
     assert first.steps() == [
         ("cloudformation", "describe_stacks", 1), ("cloudformation", "create_stack", 1),
@@ -327,7 +352,10 @@ def test_three_deploys_create_then_change_nothing_then_one_page(built: Path, buc
         "StackName": "extranet-prod", "TemplateBody": TEMPLATE, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
         "OnFailure": "ROLLBACK"}]
     assert first.slept == [deploy.STACK_POLL, deploy.STACK_POLL, 1]
-    assert first.arguments("lambda", "update_function_code") == [{"FunctionName": "extranet-Login-1", "ZipFile": ZIP}]
+    assert first.arguments("lambda", "update_function_code") == [{"FunctionName": "extranet-Login-1", "ZipFile": zipped}]
+    with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
+        assert archive.read("accounts.json") == (output / "server/cloudfront/login/accounts.json").read_bytes()
+        assert archive.read("pages/login/index.html") == (output / "site/login/index.html").read_bytes()
     assert first.arguments("secretsmanager", "get_secret_value") == [
         {"SecretId": "arn:aws:secretsmanager:us-east-1:123456789012:secret:session-1"}]
     assert first.arguments("kvs", "update_keys") == [{
@@ -361,12 +389,12 @@ def test_three_deploys_create_then_change_nothing_then_one_page(built: Path, buc
 
     # 2. The same build again: no stack update, no code, no key, no object, no invalidation.
     stored = {**KVS, "secret": SECRET}
-    second = Account(s3, name, lambda_sha=DIGEST, stored=stored, stack=[
+    second = Account(s3, name, lambda_sha=login.code_sha256(zipped), stored=stored, stack=[
         {"Stacks": [{**COMPLETE, "Parameters": [{"ParameterKey": "Alias", "ParameterValue": "x.example"}]}]},
         {"Stacks": [{**COMPLETE, "Outputs": outputs(name)}]}])
     second.clients.cloudformation.answers["update_stack"] = [
         client_error("UpdateStack", "ValidationError", "No updates are to be performed.")]
-    second.deploy(output)
+    second.deploy(output, package=package)
     assert second.steps() == [
         ("cloudformation", "describe_stacks", 1), ("cloudformation", "update_stack", 1),
         ("cloudformation", "describe_stacks", 1),
@@ -390,12 +418,12 @@ def test_three_deploys_create_then_change_nothing_then_one_page(built: Path, buc
     page = output / "site/en/support/index.html"
     page.write_text(page.read_text(encoding="utf-8").replace("</body>", "<p>changed</p></body>"), encoding="utf-8")
     (output / "site/en/index.html").unlink()
-    third = Account(s3, name, lambda_sha=DIGEST, stored={**stored, "^customers/gone/": "customer:gone",
+    third = Account(s3, name, lambda_sha=login.code_sha256(zipped), stored={**stored, "^customers/gone/": "customer:gone",
                                                           "@gone.user": "gone"}, stack=[
         {"Stacks": [COMPLETE]}, {"Stacks": [{"StackStatus": "UPDATE_IN_PROGRESS"}]},
         {"Stacks": [{"StackStatus": "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"}]},
         {"Stacks": [{"StackStatus": "UPDATE_COMPLETE", "Outputs": outputs(name)}]}])
-    third.deploy(output)
+    third.deploy(output, package=package)
     assert third.steps() == [
         ("cloudformation", "describe_stacks", 1), ("cloudformation", "update_stack", 1),
         ("cloudformation", "describe_stacks", 4),

@@ -34,10 +34,8 @@ invalidation on every deploy (it empties every edge cache of the unchanged asset
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import dataclasses
-import hashlib
 import json
 import tempfile
 import time
@@ -47,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from extranet import access, access_record, syncing
+from extranet.cloudfront import login
 from extranet.exceptions import ExtranetError
 
 if TYPE_CHECKING:  # stubs only (test extras): boto3 builds its clients at run time
@@ -234,13 +233,9 @@ Packager = Callable[[Path, Path], bytes]
 
 
 def package_login(server_dir: Path, site_dir: Path) -> bytes:
-    """The login function's zip: its code and data, its public pages and bcrypt (see `login`)."""
-    from extranet.cloudfront import login
-
+    """The login function's zip: its code and data, its public pages and bcrypt (`login.package`)."""
     with tempfile.TemporaryDirectory(prefix="extranet-bcrypt-") as wheels:
-        fetched = login.fetch_bcrypt(Path(wheels))  # type: ignore[attr-defined]  # cf-login adds it
-        zipped: bytes = login.package(server_dir, site_dir, fetched)  # type: ignore[attr-defined]
-        return zipped
+        return login.package(server_dir, site_dir, login.fetch_bcrypt(Path(wheels)))
 
 
 @dataclasses.dataclass
@@ -440,9 +435,8 @@ def _outputs(cloudformation: CloudFormationClient, stack: str) -> dict[str, str]
 
 def _login(lambda_: LambdaClient, name: str, zipped: bytes, sleep: Callable[[float], None]) -> bool:
     """Upload the login function's code when it differs from the deployed code; whether it did."""
-    digest = base64.b64encode(hashlib.sha256(zipped).digest()).decode()
     with _aws_errors("Lambda"):
-        if lambda_.get_function_configuration(FunctionName=name)["CodeSha256"] == digest:
+        if lambda_.get_function_configuration(FunctionName=name)["CodeSha256"] == login.code_sha256(zipped):
             return False
         lambda_.update_function_code(FunctionName=name, ZipFile=zipped)
         while lambda_.get_function_configuration(FunctionName=name).get("LastUpdateStatus") == "InProgress":
