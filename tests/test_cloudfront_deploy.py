@@ -141,15 +141,29 @@ def test_the_documented_limits() -> None:
 Log = list[tuple[str, str, dict[str, Any]]]
 
 
+SERVICES = {"cloudformation": "cloudformation", "lambda": "lambda", "secretsmanager": "secretsmanager",
+            "kvs": "cloudfront-keyvaluestore", "cloudfront": "cloudfront"}
+
+
 class Fake:
     """A client of one AWS service: records each call; answers from `answers[operation]`, a list
-    consumed in order (its last item repeats) whose items are values, exceptions or callables."""
+    consumed in order (its last item repeats) whose items are values, exceptions or callables.
+
+    Each call's arguments are first validated against the service's API model, as botocore does before
+    sending (names, types, required members): a misspelt parameter fails here, not in a real deploy."""
 
     def __init__(self, service: str, log: Log, **answers: Any):
+        import boto3
+
         self.service, self.log, self.answers = service, log, answers
+        self.model = boto3.client(SERVICES[service], region_name="us-east-1").meta
 
     def __getattr__(self, operation: str) -> Any:
+        from botocore.validate import validate_parameters
+
         def call(**arguments: Any) -> Any:
+            api = self.model.method_to_api_mapping[operation]
+            validate_parameters(arguments, self.model.service_model.operation_model(api).input_shape)
             self.log.append((self.service, operation, arguments))
             queue = self.answers[operation]
             answer = queue.pop(0) if len(queue) > 1 else queue[0]
@@ -254,7 +268,14 @@ class Account:
 # --- a built web root --------------------------------------------------------------------------------
 
 KVS = {"^": "customers", "^customers/alpha/": "customer:alpha", "@a.novak": "alpha", "=index.html": "public"}
-TEMPLATE = '{"Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}}}\n'
+TEMPLATE = """{
+  "Parameters": {"AliasDomain": {"Default": "", "Type": "String"}, "PriceClass": {"Type": "String"}},
+  "Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"Tags": [{"Key": "k", "Value": "é"}]}}}
+}
+"""
+SENT = ('{"Parameters":{"AliasDomain":{"Default":"","Type":"String"},"PriceClass":{"Type":"String"}},'
+        '"Resources":{"Bucket":{"Properties":{"Tags":[{"Key":"k","Value":"é"}]},"Type":"AWS::S3::Bucket"}}}')
+"""The template as the deploy sends it: the same JSON without indentation."""
 
 
 @pytest.fixture(scope="module")
@@ -349,7 +370,7 @@ def test_three_deploys_create_then_change_nothing_then_one_page(built: Path, buc
         ("cloudfront", "create_invalidation", 1),
     ]
     assert first.arguments("cloudformation", "create_stack") == [{
-        "StackName": "extranet-prod", "TemplateBody": TEMPLATE, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+        "StackName": "extranet-prod", "TemplateBody": SENT, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
         "OnFailure": "ROLLBACK"}]
     assert first.slept == [deploy.STACK_POLL, deploy.STACK_POLL, 1]
     assert first.arguments("lambda", "update_function_code") == [{"FunctionName": "extranet-Login-1", "ZipFile": zipped}]
@@ -390,7 +411,8 @@ def test_three_deploys_create_then_change_nothing_then_one_page(built: Path, buc
     # 2. The same build again: no stack update, no code, no key, no object, no invalidation.
     stored = {**KVS, "secret": SECRET}
     second = Account(s3, name, lambda_sha=login.code_sha256(zipped), stored=stored, stack=[
-        {"Stacks": [{**COMPLETE, "Parameters": [{"ParameterKey": "Alias", "ParameterValue": "x.example"}]}]},
+        {"Stacks": [{**COMPLETE, "Parameters": [{"ParameterKey": "AliasDomain", "ParameterValue": "x.example"},
+                                                {"ParameterKey": "Dropped", "ParameterValue": "y"}]}]},
         {"Stacks": [{**COMPLETE, "Outputs": outputs(name)}]}])
     second.clients.cloudformation.answers["update_stack"] = [
         client_error("UpdateStack", "ValidationError", "No updates are to be performed.")]
@@ -402,8 +424,9 @@ def test_three_deploys_create_then_change_nothing_then_one_page(built: Path, buc
         ("secretsmanager", "get_secret_value", 1),
         ("kvs", "list_keys", 1),
     ]
-    assert second.arguments("cloudformation", "update_stack")[0]["Parameters"] == [
-        {"ParameterKey": "Alias", "UsePreviousValue": True}]
+    assert second.arguments("cloudformation", "update_stack") == [{
+        "StackName": "extranet-prod", "TemplateBody": SENT, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+        "Parameters": [{"ParameterKey": "AliasDomain", "UsePreviousValue": True}]}]
     assert second.said == [
         "stack extranet-prod: unchanged (distribution d111111abcdef8.cloudfront.net)",
         "login function extranet-Login-1: code unchanged",

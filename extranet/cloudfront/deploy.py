@@ -279,15 +279,18 @@ def deploy(
         base = access_record.read(output).base
     except access_record.NoBuild as error:
         raise DeployRefused(str(error)) from None
-    body = template.read_text(encoding="utf-8")
+    # Sent without the file's indentation: the same template in about half the bytes.
+    declared = json.loads(template.read_text(encoding="utf-8"))
+    body = json.dumps(declared, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
     if len(body.encode()) > TEMPLATE_BODY:
         raise DeployRefused(
-            f"{template} is {len(body.encode())} bytes; CloudFormation takes at most {TEMPLATE_BODY} bytes inline"
+            f"{template} is {len(body.encode())} bytes without indentation; CloudFormation takes at most "
+            f"{TEMPLATE_BODY} bytes inline"
         )
     built = {item["key"]: item["value"] for item in json.loads(data.read_text(encoding="utf-8"))["data"]}
     aws = clients or Clients.connect(region)
 
-    status = _stack(aws.cloudformation, stack, body, sleep, clock)
+    status = _stack(aws.cloudformation, stack, body, sorted(declared.get("Parameters", {})), sleep, clock)
     outputs = _outputs(aws.cloudformation, stack)
     say(f"stack {stack}: {status} (distribution {outputs['DistributionDomainName']})")
 
@@ -348,6 +351,7 @@ def _stack(
     cloudformation: CloudFormationClient,
     stack: str,
     body: str,
+    parameters: list[str],
     sleep: Callable[[float], None],
     clock: Callable[[], float],
 ) -> str:
@@ -371,9 +375,12 @@ def _stack(
             cloudformation.create_stack(**arguments, OnFailure="ROLLBACK")
             verb = "created"
         else:
-            # The stack's parameters (alias, certificate, downloads) stay as the vendor set them.
+            # The stack's parameters (alias, certificate, downloads) keep the values the vendor set; one
+            # the template no longer declares is dropped, a new one takes its default.
             previous: list[ParameterTypeDef] = [
-                {"ParameterKey": p["ParameterKey"], "UsePreviousValue": True} for p in current.get("Parameters", [])
+                {"ParameterKey": item["ParameterKey"], "UsePreviousValue": True}
+                for item in current.get("Parameters", [])
+                if item["ParameterKey"] in parameters
             ]
             try:
                 cloudformation.update_stack(**arguments, Parameters=previous)
