@@ -557,3 +557,29 @@ def test_an_aws_error_is_reported_with_the_services_message(tmp_path: Path) -> N
     assert str(raised.value) == (
         "CloudFormation: An error occurred (ValidationError) when calling the UpdateStack operation: "
         "Stack:arn:x is in ROLLBACK_COMPLETE state and can not be updated.")
+
+
+def test_a_template_beyond_cloudformations_inline_limit_is_refused_before_any_call(tmp_path: Path) -> None:
+    output = small_build(tmp_path)
+    template = output / "server/cloudfront/template.json"
+    template.write_text(json.dumps({"Description": "x" * 51200}, indent=2))
+    account = Account(None, "b", stack=[{"Stacks": [COMPLETE]}])
+    with pytest.raises(deploy.DeployRefused) as raised:
+        account.deploy(output)
+    assert str(raised.value) == (
+        f"{template} is 51218 bytes without indentation; CloudFormation takes at most 51200 bytes inline")
+    assert account.log == []
+
+
+def test_a_failed_code_update_of_the_login_function_stops_the_deploy(tmp_path: Path) -> None:
+    account = Account(None, "b", stack=[{"Stacks": [{**COMPLETE, "Outputs": outputs("b")}]}])
+    account.clients.cloudformation.answers["update_stack"] = [
+        client_error("UpdateStack", "ValidationError", "No updates are to be performed.")]
+    account.clients.lambda_.answers["get_function_configuration"] = [
+        {"CodeSha256": "placeholder"}, {"LastUpdateStatus": "Failed", "LastUpdateStatusReason": "Unzipped size must be "
+                                        "smaller than 262144000 bytes"}]
+    with pytest.raises(deploy.DeployFailed) as raised:
+        account.deploy(small_build(tmp_path))
+    assert str(raised.value) == (
+        "login function extranet-Login-1: the code update Failed: Unzipped size must be smaller than 262144000 bytes")
+    assert [service for service, _, _ in account.log][-1] == "lambda"
