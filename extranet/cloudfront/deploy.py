@@ -84,10 +84,13 @@ TEMPLATE_BODY = 51200
 """The largest template CloudFormation takes inline (TemplateBody), in bytes."""
 
 PROPAGATION = (
-    "KeyValueStore changes (users, removed users, revoked customers, rules) reach every edge location "
-    "within seconds (AWS: KeyValueStore is replicated to all edge locations; propagation takes seconds), "
-    "and apply to the next request there: no invalidation needed"
+    "KeyValueStore changes (users, removed users, revoked customers, rules) apply at an edge location once "
+    "the store has reached it, typically within seconds (AWS states no guaranteed figure); the function reads "
+    "the store on every request, so no invalidation is needed"
 )
+"""Said after each deploy, so a maintainer knows when a removed user is out. AWS's KeyValueStore pages
+describe a global store read at the edge without a propagation figure; "seconds" is what AWS's
+announcement and others' measurements describe, not a quota."""
 
 STACK_POLL = 10.0
 """Seconds between two looks at a stack being created or updated (a distribution takes minutes)."""
