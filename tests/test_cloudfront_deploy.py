@@ -583,3 +583,18 @@ def test_a_failed_code_update_of_the_login_function_stops_the_deploy(tmp_path: P
     assert str(raised.value) == (
         "login function extranet-Login-1: the code update Failed: Unzipped size must be smaller than 262144000 bytes")
     assert [service for service, _, _ in account.log][-1] == "lambda"
+
+
+def test_a_session_secret_too_short_for_the_function_stops_before_the_store(tmp_path: Path) -> None:
+    account = Account(None, "b", lambda_sha=login.code_sha256(ZIP), stack=[
+        {"Stacks": [{**COMPLETE, "Outputs": outputs("b")}]}])
+    account.clients.cloudformation.answers["update_stack"] = [
+        client_error("UpdateStack", "ValidationError", "No updates are to be performed.")]
+    account.clients.secretsmanager.answers["get_secret_value"] = [{"SecretString": "x" * 31}]
+    with pytest.raises(deploy.DeployFailed) as raised:
+        account.deploy(small_build(tmp_path))
+    assert str(raised.value) == (
+        "the session secret arn:aws:secretsmanager:us-east-1:123456789012:secret:session-1 has 31 characters; the "
+        "edge function takes none shorter than 32 (every session would be refused): set a longer one in Secrets "
+        "Manager and deploy again")
+    assert [service for service, _, _ in account.log][-1] == "secretsmanager"

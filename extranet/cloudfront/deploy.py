@@ -73,6 +73,9 @@ OUTPUTS = (
 SECRET_KEY = "secret"  # noqa: S105  # the name of a key, not a secret
 """The KeyValueStore key of the session secret: put by the deploy only, never in a file of the build."""
 
+SECRET_LENGTH = 32
+"""The shortest session secret the edge function and the login function accept (the stack generates 64)."""
+
 KVS_BATCH = 50
 """Keys per UpdateKeys request (puts and deletes together): CloudFront's quota is 50 keys or 3 MB."""
 
@@ -303,6 +306,12 @@ def deploy(
 
     with _aws_errors("Secrets Manager"):
         secret = aws.secretsmanager.get_secret_value(SecretId=outputs["SessionSecretArn"])["SecretString"]
+    if len(secret) < SECRET_LENGTH:
+        raise DeployFailed(
+            f"the session secret {outputs['SessionSecretArn']} has {len(secret)} characters; the edge function "
+            f"takes none shorter than {SECRET_LENGTH} (every session would be refused): set a longer one in "
+            f"Secrets Manager and deploy again"
+        )
     arn = outputs["KeyValueStoreArn"]
     plan = kvs_plan(built, _stored(aws.kvs, arn), secret)
     _update(aws.kvs, arn, plan.before)
