@@ -598,3 +598,32 @@ def test_a_session_secret_too_short_for_the_function_stops_before_the_store(tmp_
         "edge function takes none shorter than 32 (every session would be refused): set a longer one in Secrets "
         "Manager and deploy again")
     assert [service for service, _, _ in account.log][-1] == "secretsmanager"
+
+
+def test_the_command_line_deploys_in_us_east_1_and_prints_one_line_per_step(built: Path, bucket, monkeypatch,
+                                                                             capsys) -> None:
+    """`extranet deploy --cloudfront STACK --output DIR`: the clients of us-east-1, the real `package_login`
+    (pip's download of bcrypt replaced by the stand-in wheel), the lines on stdout."""
+    name, s3 = bucket
+    account = Account(s3, name, stack=[{"Stacks": [{**COMPLETE, "Outputs": outputs(name)}]}],
+                      lambda_sha=login.code_sha256(packager(built)(built / "server", built / "site")),
+                      stored={**KVS, "secret": SECRET})
+    account.clients.cloudformation.answers["update_stack"] = [
+        client_error("UpdateStack", "ValidationError", "No updates are to be performed.")]
+    regions: list[str] = []
+    monkeypatch.setattr(deploy.Clients, "connect", classmethod(lambda cls, region: regions.append(region)
+                                                               or account.clients))
+    monkeypatch.setattr(login, "fetch_bcrypt", lambda directory: built.parent / "wheels")
+
+    assert cli.main(["deploy", "--cloudfront", "extranet-prod", "--output", str(built)]) == 0
+    site = files(built)
+    assert regions == ["us-east-1"]
+    assert capsys.readouterr() == ("\n".join([
+        "stack extranet-prod: unchanged (distribution d111111abcdef8.cloudfront.net)",
+        "login function extranet-Login-1: code unchanged",
+        "key value store: 0 put, 0 deleted (removed users), before the pages",
+        f"s3://{name}/extranet/: {len(site)} uploaded, 0 deleted, 0 unchanged",
+        "key value store: 0 put (wider audiences), 0 deleted (rules no longer built), after the pages",
+        f"invalidation I2EXAMPLE: {len(site) + sum(path.endswith('index.html') for path in site)} path(s)",
+        deploy.PROPAGATION,
+    ]) + "\n", "")
