@@ -399,6 +399,7 @@ def test_three_deploys_create_then_change_nothing_then_one_page(built: Path, buc
     assert "/extranet/" in outcome.invalidated and "/extranet/index.html" in outcome.invalidated
     assert len(outcome.invalidated) == len(site) + sum(path.endswith("index.html") for path in site)
     assert first.said == [
+        "stack extranet-prod: creating, waiting (a new distribution takes minutes)",
         "stack extranet-prod: created (distribution d111111abcdef8.cloudfront.net)",
         "login function extranet-Login-1: code updated",
         "key value store: 5 put, 0 deleted (removed users), before the pages",
@@ -464,8 +465,9 @@ def test_three_deploys_create_then_change_nothing_then_one_page(built: Path, buc
     assert third.arguments("cloudfront", "create_invalidation")[0]["InvalidationBatch"]["Paths"] == {
         "Quantity": 4, "Items": ["/extranet/en/", "/extranet/en/index.html", "/extranet/en/support/",
                                  "/extranet/en/support/index.html"]}
-    assert third.said[0] == "stack extranet-prod: updated (distribution d111111abcdef8.cloudfront.net)"
-    assert third.said[2:6] == [
+    assert third.said[:2] == ["stack extranet-prod: updating, waiting (a new distribution takes minutes)",
+                              "stack extranet-prod: updated (distribution d111111abcdef8.cloudfront.net)"]
+    assert third.said[3:7] == [
         "key value store: 0 put, 1 deleted (removed users), before the pages",
         f"s3://{name}/extranet/: 1 uploaded, 1 deleted, {len(site) - 2} unchanged",
         "key value store: 0 put (wider audiences), 1 deleted (rules no longer built), after the pages",

@@ -294,13 +294,13 @@ def deploy(
             f"{TEMPLATE_BODY} bytes inline"
         )
     built = {item["key"]: item["value"] for item in json.loads(data.read_text(encoding="utf-8"))["data"]}
+    zipped = package(output / "server", output / "site")  # before AWS: a failed package touches nothing
     aws = clients or Clients.connect(region)
 
-    status = _stack(aws.cloudformation, stack, body, sorted(declared.get("Parameters", {})), sleep, clock)
+    status = _stack(aws.cloudformation, stack, body, sorted(declared.get("Parameters", {})), say, sleep, clock)
     outputs = _outputs(aws.cloudformation, stack)
     say(f"stack {stack}: {status} (distribution {outputs['DistributionDomainName']})")
 
-    zipped = package(output / "server", output / "site")
     login_updated = _login(aws.lambda_, outputs["LoginFunctionName"], zipped, sleep)
     say(f"login function {outputs['LoginFunctionName']}: " + ("code updated" if login_updated else "code unchanged"))
 
@@ -364,6 +364,7 @@ def _stack(
     stack: str,
     body: str,
     parameters: list[str],
+    say: Callable[[str], None],
     sleep: Callable[[float], None],
     clock: Callable[[], float],
 ) -> str:
@@ -401,6 +402,7 @@ def _stack(
                     raise
                 return "unchanged"
             verb = "updated"
+        say(f"stack {stack}: {verb[:-2]}ing, waiting (a new distribution takes minutes)")
         _wait(cloudformation, stack, started, sleep, clock)
     return verb
 
