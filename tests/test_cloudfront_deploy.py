@@ -142,7 +142,7 @@ Log = list[tuple[str, str, dict[str, Any]]]
 
 
 SERVICES = {"cloudformation": "cloudformation", "lambda": "lambda", "secretsmanager": "secretsmanager",
-            "kvs": "cloudfront-keyvaluestore", "cloudfront": "cloudfront"}
+            "kvs": "cloudfront-keyvaluestore", "cloudfront": "cloudfront", "s3": "s3"}
 
 
 class Fake:
@@ -221,7 +221,7 @@ def outputs(bucket: str, **override: str) -> list[dict[str, str]]:
 class Account:
     """The fakes of one deploy's AWS services and the log of their calls."""
 
-    def __init__(self, s3: Any, bucket: str, *, stack: list[Any], lambda_sha: str = "placeholder",
+    def __init__(self, s3: Any, *, stack: list[Any], lambda_sha: str = "placeholder",
                  stored: dict[str, str] | None = None):
         self.log: Log = []
         self.etags = 0
@@ -350,7 +350,7 @@ def test_three_deploys_create_then_change_nothing_then_one_page(built: Path, buc
     site = files(output)
 
     # 1. A new stack: created and waited for, the login code uploaded, the store filled, every file uploaded.
-    first = Account(s3, name, stack=[
+    first = Account(s3, stack=[
         client_error("DescribeStacks", "ValidationError", "Stack with id extranet-prod does not exist"),
         {"Stacks": [{"StackStatus": "CREATE_IN_PROGRESS"}]},
         {"Stacks": [{"StackStatus": "CREATE_IN_PROGRESS"}]},
@@ -411,7 +411,7 @@ def test_three_deploys_create_then_change_nothing_then_one_page(built: Path, buc
 
     # 2. The same build again: no stack update, no code, no key, no object, no invalidation.
     stored = {**KVS, "secret": SECRET}
-    second = Account(s3, name, lambda_sha=login.code_sha256(zipped), stored=stored, stack=[
+    second = Account(s3, lambda_sha=login.code_sha256(zipped), stored=stored, stack=[
         {"Stacks": [{**COMPLETE, "Parameters": [{"ParameterKey": "AliasDomain", "ParameterValue": "x.example"},
                                                 {"ParameterKey": "Dropped", "ParameterValue": "y"}]}]},
         {"Stacks": [{**COMPLETE, "Outputs": outputs(name)}]}])
@@ -442,7 +442,7 @@ def test_three_deploys_create_then_change_nothing_then_one_page(built: Path, buc
     page = output / "site/en/support/index.html"
     page.write_text(page.read_text(encoding="utf-8").replace("</body>", "<p>changed</p></body>"), encoding="utf-8")
     (output / "site/en/index.html").unlink()
-    third = Account(s3, name, lambda_sha=login.code_sha256(zipped), stored={**stored, "^customers/gone/": "customer:gone",
+    third = Account(s3, lambda_sha=login.code_sha256(zipped), stored={**stored, "^customers/gone/": "customer:gone",
                                                           "@gone.user": "gone"}, stack=[
         {"Stacks": [COMPLETE]}, {"Stacks": [{"StackStatus": "UPDATE_IN_PROGRESS"}]},
         {"Stacks": [{"StackStatus": "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"}]},
@@ -516,7 +516,7 @@ def small_build(tmp_path: Path) -> Path:
 
 def test_a_failed_stack_reports_its_status_reason_and_first_failed_resource(tmp_path: Path) -> None:
     at = dt.datetime.fromtimestamp(START + 30, dt.UTC)
-    account = Account(None, "b", stack=[
+    account = Account(None, stack=[
         client_error("DescribeStacks", "ValidationError", "Stack with id extranet-prod does not exist"),
         {"Stacks": [{"StackStatus": "ROLLBACK_IN_PROGRESS"}]},
         {"Stacks": [{"StackStatus": "ROLLBACK_COMPLETE",
@@ -538,7 +538,7 @@ def test_a_failed_stack_reports_its_status_reason_and_first_failed_resource(tmp_
 
 
 def test_a_stack_without_the_outputs_is_refused_before_anything_else(tmp_path: Path) -> None:
-    account = Account(None, "b", stack=[{"Stacks": [COMPLETE]}, {"Stacks": [
+    account = Account(None, stack=[{"Stacks": [COMPLETE]}, {"Stacks": [
         {**COMPLETE, "Outputs": outputs("b", KeyValueStoreArn="", SessionSecretArn="")}]}])
     account.clients.cloudformation.answers["update_stack"] = [
         client_error("UpdateStack", "ValidationError", "No updates are to be performed.")]
@@ -551,7 +551,7 @@ def test_a_stack_without_the_outputs_is_refused_before_anything_else(tmp_path: P
 
 
 def test_an_aws_error_is_reported_with_the_services_message(tmp_path: Path) -> None:
-    account = Account(None, "b", stack=[{"Stacks": [COMPLETE]}])
+    account = Account(None, stack=[{"Stacks": [COMPLETE]}])
     account.clients.cloudformation.answers["update_stack"] = [client_error(
         "UpdateStack", "ValidationError", "Stack:arn:x is in ROLLBACK_COMPLETE state and can not be updated.")]
     with pytest.raises(deploy.DeployFailed) as raised:
@@ -565,7 +565,7 @@ def test_a_template_beyond_cloudformations_inline_limit_is_refused_before_any_ca
     output = small_build(tmp_path)
     template = output / "server/cloudfront/template.json"
     template.write_text(json.dumps({"Description": "x" * 51200}, indent=2))
-    account = Account(None, "b", stack=[{"Stacks": [COMPLETE]}])
+    account = Account(None, stack=[{"Stacks": [COMPLETE]}])
     with pytest.raises(deploy.DeployRefused) as raised:
         account.deploy(output)
     assert str(raised.value) == (
@@ -574,7 +574,7 @@ def test_a_template_beyond_cloudformations_inline_limit_is_refused_before_any_ca
 
 
 def test_a_failed_code_update_of_the_login_function_stops_the_deploy(tmp_path: Path) -> None:
-    account = Account(None, "b", stack=[{"Stacks": [{**COMPLETE, "Outputs": outputs("b")}]}])
+    account = Account(None, stack=[{"Stacks": [{**COMPLETE, "Outputs": outputs("b")}]}])
     account.clients.cloudformation.answers["update_stack"] = [
         client_error("UpdateStack", "ValidationError", "No updates are to be performed.")]
     account.clients.lambda_.answers["get_function_configuration"] = [
@@ -588,7 +588,7 @@ def test_a_failed_code_update_of_the_login_function_stops_the_deploy(tmp_path: P
 
 
 def test_a_session_secret_too_short_for_the_function_stops_before_the_store(tmp_path: Path) -> None:
-    account = Account(None, "b", lambda_sha=login.code_sha256(ZIP), stack=[
+    account = Account(None, lambda_sha=login.code_sha256(ZIP), stack=[
         {"Stacks": [{**COMPLETE, "Outputs": outputs("b")}]}])
     account.clients.cloudformation.answers["update_stack"] = [
         client_error("UpdateStack", "ValidationError", "No updates are to be performed.")]
@@ -607,7 +607,7 @@ def test_the_command_line_deploys_in_us_east_1_and_prints_one_line_per_step(buil
     """`extranet deploy --cloudfront STACK --output DIR`: the clients of us-east-1, the real `package_login`
     (pip's download of bcrypt replaced by the stand-in wheel), the lines on stdout."""
     name, s3 = bucket
-    account = Account(s3, name, stack=[{"Stacks": [{**COMPLETE, "Outputs": outputs(name)}]}],
+    account = Account(s3, stack=[{"Stacks": [{**COMPLETE, "Outputs": outputs(name)}]}],
                       lambda_sha=login.code_sha256(packager(built)(built / "server", built / "site")),
                       stored={**KVS, "secret": SECRET})
     account.clients.cloudformation.answers["update_stack"] = [
@@ -629,3 +629,20 @@ def test_the_command_line_deploys_in_us_east_1_and_prints_one_line_per_step(buil
         f"invalidation I2EXAMPLE: {len(site) + sum(path.endswith('index.html') for path in site)} path(s)",
         deploy.PROPAGATION,
     ]) + "\n", "")
+
+
+def test_store_updates_past_one_batch_chain_the_etag_of_each_answer(tmp_path: Path) -> None:
+    output = small_build(tmp_path)
+    users = {f"@user{n:02}": "alpha" for n in range(60)}
+    (output / "server/cloudfront/kvs.json").write_text(json.dumps(
+        {"data": [{"key": key, "value": value} for key, value in users.items()]}))
+    account = Account(Fake("s3", [], list_objects_v2=[{"Contents": []}]), lambda_sha=login.code_sha256(ZIP),
+                      stack=[{"Stacks": [{**COMPLETE, "Outputs": outputs("b")}]}], stored={"secret": SECRET})
+    account.clients.cloudformation.answers["update_stack"] = [
+        client_error("UpdateStack", "ValidationError", "No updates are to be performed.")]
+    account.deploy(output)
+    updates = account.arguments("kvs", "update_keys")
+    assert [(update["IfMatch"], len(update["Puts"]), update["Deletes"]) for update in updates] == [
+        ("ETAG1", 50, []), ("ETAG2", 10, [])]
+    assert [put["Key"] for update in updates for put in update["Puts"]] == sorted(users)
+    assert account.said[2] == "key value store: 60 put, 0 deleted (removed users), before the pages"
