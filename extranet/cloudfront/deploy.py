@@ -23,6 +23,12 @@ The steps, in this order, each for a reason:
 The viewer-request function runs before CloudFront's cache on every request, so a KeyValueStore change
 needs no invalidation: it applies once it reached the edge location (`PROPAGATION`).
 
+Private files go to the bucket with the Cache-Control `syncing` gives every file: the function decides
+before the cache, so CloudFront may cache a customer's page for everyone's requests and still serve it
+to that customer only, and the viewer-response function marks every non-public answer `private,
+no-store` for browsers. `private, no-store` on the objects themselves would only keep CloudFront from
+caching them (every such request a trip to the bucket); `deploy --s3` is unchanged.
+
 The decisions (what to put and delete, in which part; which paths to invalidate) are pure functions
 (`kvs_plan`, `invalidation_paths`) with exact tables in the tests; `deploy` only calls AWS in order.
 Every AWS error becomes `DeployFailed` with the service's own message (as `syncing` does for S3), so no
