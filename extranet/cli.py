@@ -151,10 +151,13 @@ def parser() -> argparse.ArgumentParser:
 
     deploy_cmd = commands.add_parser(
         "deploy",
-        help="switch a server host to a build atomically (--target), or sync the web root to a bucket (--s3)",
+        help="switch a server host to a build atomically (--target), sync the web root to a bucket (--s3), "
+        "or deploy to CloudFront (--cloudfront)",
         description="--target DIR: copy the build into DIR/releases/<UTC time>, test the server configuration, "
         "switch the DIR/current symlink in one step, reload the servers, keep the last --keep deploys. "
-        "--s3 BUCKET: upload what changed in the web root (never the server files), delete what is gone.",
+        "--s3 BUCKET: upload what changed in the web root (never the server files), delete what is gone. "
+        "--cloudfront STACK: create or update the CloudFormation stack of server/cloudfront/, then the login "
+        "function, the KeyValueStore, the private bucket and the edge caches.",
     )
     where = deploy_cmd.add_mutually_exclusive_group(required=True)
     where.add_argument(
@@ -164,6 +167,11 @@ def parser() -> argparse.ArgumentParser:
         help="the deploy directory on this host (mkdocs.yml's extranet.server.root must be DIR/current)",
     )
     where.add_argument("--s3", metavar="BUCKET", help="an S3 bucket that hosts the web root behind a CDN")
+    where.add_argument(
+        "--cloudfront",
+        metavar="STACK",
+        help="a CloudFormation stack (in us-east-1) that serves the build from CloudFront, logins checked at the edge",
+    )
     deploy_cmd.add_argument("--output", type=Path, help="the build output directory (default: the parent of site_dir)")
     host = deploy_cmd.add_argument_group("--target")
     host.add_argument("--rollback", action="store_true", help="switch back to the deploy before the current one")
@@ -193,7 +201,11 @@ def parser() -> argparse.ArgumentParser:
     bucket = deploy_cmd.add_argument_group("--s3")
     bucket.add_argument("--prefix", default="", help="key prefix in the bucket, e.g. extranet/")
     bucket.add_argument("--endpoint-url", help="an S3-compatible endpoint; none for AWS")
-    bucket.add_argument("--region", help="the bucket's region (default: from the AWS configuration)")
+    bucket.add_argument(
+        "--region",
+        help="the bucket's region (default: from the AWS configuration); with --cloudfront the stack's, "
+        "which can only be us-east-1 (the default)",
+    )
     bucket.add_argument(
         "--allow-private",
         action="store_true",
@@ -751,6 +763,8 @@ def _deploy(args: argparse.Namespace) -> int:
             raise UsageError(f"no --output given, and {error}") from None
     if args.s3:
         return _sync(args)
+    if args.cloudfront:
+        return _deploy_cloudfront(args)
     from . import deploying
 
     options = deploying.Options(
@@ -776,6 +790,22 @@ def _deploy(args: argparse.Namespace) -> int:
 
 def _deploy_usage(args: argparse.Namespace) -> str | None:
     """Options that belong to the other kind of deploy, or a host deploy that would reload nothing."""
+    if args.cloudfront:
+        wrong = [
+            flag
+            for flag, given in (
+                ("--rollback", args.rollback),
+                ("--server", args.server),
+                ("--test-command", args.test_command),
+                ("--reload-command", args.reload_command),
+                ("--prefix", args.prefix),
+                ("--endpoint-url", args.endpoint_url),
+                ("--allow-private", args.allow_private),
+                ("--dry-run", args.dry_run),
+            )
+            if given
+        ]
+        return f"{', '.join(wrong)}: not with --cloudfront" if wrong else None
     if args.s3:
         wrong = [
             flag
@@ -835,6 +865,14 @@ def _sync(args: argparse.Namespace) -> int:
         print(f"  upload {key}")
     for key in result.deleted:
         print(f"  delete {key}")
+    return 0
+
+
+def _deploy_cloudfront(args: argparse.Namespace) -> int:
+    """Credentials come from the standard AWS environment or configuration, never from arguments."""
+    from .cloudfront import deploy
+
+    deploy.deploy(args.output, args.cloudfront, region=args.region or deploy.REGION)
     return 0
 
 

@@ -24,6 +24,8 @@ from extranet.cloudfront import stack
 from extranet.exceptions import CommandRefused, ExtranetError, UsageError
 from extranet.loading import InvalidInput, Problem
 
+from extranet.cloudfront import deploy as cloudfront_deploy  # a subpackage: iter_modules below does not import it
+
 PROBLEM = Problem("customers.yaml", 40, 17, "customers[0].company_id", "'00177042' is not a valid IČO (check digit)")
 LOCATED = "customers.yaml:40:17: customers[0].company_id: '00177042' is not a valid IČO (check digit)"
 DEPLOY = ["deploy", "--target", "srv", "--server", "nginx", "--output", "build"]
@@ -82,6 +84,10 @@ CASES = [
     (SLA, support_calendar.Repeated("02:30 happens twice"), 1, "extranet sla deadline: 02:30 happens twice\n"),
     (["schema", "--check"], CommandRefused("out of date: a.json (run `extranet schema`)"), 1,
      "extranet schema: out of date: a.json (run `extranet schema`)\n"),
+    (["deploy", "--cloudfront", "s"], cloudfront_deploy.DeployRefused("--region eu-central-1: the CloudFront stack "
+     "lives in us-east-1 only"), 1, "extranet deploy: --region eu-central-1: the CloudFront stack lives in us-east-1 only\n"),
+    (["deploy", "--cloudfront", "s"], cloudfront_deploy.DeployFailed("stack s: ROLLBACK_COMPLETE: no"), 1,
+     "extranet deploy: stack s: ROLLBACK_COMPLETE: no\n"),
     (["validate"], KeyboardInterrupt(), 130, "interrupted\n"),
     (["validate"], RuntimeError("boom"), 1,
      "extranet validate: internal error: RuntimeError: boom (run with --verbose for details)\n"),

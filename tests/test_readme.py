@@ -143,6 +143,8 @@ NOT_RUN = {
     "'[--now' '2026-11-23T12:00:00+01:00]' '[--endpoint-url' 'URL]'": CLOUD,
     "extranet deploy --s3 BUCKET '[--prefix' 'P]' '[--region' 'R]' '[--endpoint-url' 'URL]' '[--dry-run]' "
     "'[--allow-private]'": CLOUD,
+    "extranet deploy --cloudfront STACK '[--region' 'us-east-1]' '[--output' 'build]'": (
+        "needs an AWS account; tests/test_cloudfront_deploy.py uses recording fakes and moto"),
 }
 """Command lines of the README that need the cloud or a live server, and why they are not run here."""
 PLACEHOLDERS = {"/data/builds": "releases/artifacts"}

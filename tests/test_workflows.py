@@ -97,16 +97,33 @@ def test_the_workflows_say_what_the_maintainer_relies_on() -> None:
     assert set(deploy[True]) == {"push", "schedule", "workflow_dispatch"}
     assert deploy[True]["push"] == {"branches": ["main"]}
     assert [entry["cron"] for entry in deploy[True]["schedule"]] == ["23 2 * * *"]
-    for workflow in (pull_request, deploy):
-        assert workflow["permissions"] == {"contents": "read"}
+    assert pull_request["permissions"] == {"contents": "read"}
+    # id-token: the OIDC token a CloudFront deploy assumes its AWS role with (no long-lived AWS key).
+    assert deploy["permissions"] == {"contents": "read", "id-token": "write"}
     assert deploy["concurrency"] == {"group": "deploy-production", "cancel-in-progress": False}
     steps = [step for workflow in (pull_request, deploy) for job in workflow["jobs"].values() for step in job["steps"]]
     uses = sorted({step["uses"] for step in steps if "uses" in step})
-    assert uses == ["actions/checkout@v4", "actions/setup-python@v5", "actions/upload-artifact@v4"]
+    assert uses == ["actions/checkout@v4", "actions/setup-python@v5", "actions/upload-artifact@v4",
+                    "aws-actions/configure-aws-credentials@v4"]
     upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-artifact"))
     assert upload["with"]["path"] == "build/site"
     commands = "\n".join(step.get("run", "") for step in deploy["jobs"]["deploy"]["steps"])
     assert commands.index("extranet publish") < commands.index("make site") < commands.index("extranet deploy")
+    # DEPLOY_TO picks the host (default) or CloudFront; the nightly run rebuilds and deploys either way.
+    job = deploy["jobs"]["deploy"]
+    assert (job["env"]["DEPLOY_TO"], job["env"]["STACK"]) == ("host", "extranet")
+    chosen = {step.get("name", step.get("uses")): step.get("if", "") for step in job["steps"]}
+    host = ["SSH key", "Copy the build to the host", "Copy the artifacts to the host", "Switch the host to the new build"]
+    assert all(chosen[name].startswith("env.DEPLOY_TO == 'host'") for name in host)
+    cloud = ["AWS credentials for the CloudFront deploy", "Deploy to CloudFront"]
+    assert [chosen[name] for name in cloud] == ["env.DEPLOY_TO == 'cloudfront'"] * 2
+    names = list(chosen)
+    assert names.index("Build") < names.index(cloud[0]) < names.index(cloud[1]) < names.index("Forget the key")
+    assert next(step for step in job["steps"] if step.get("name") == cloud[1]) == {
+        "name": "Deploy to CloudFront", "if": "env.DEPLOY_TO == 'cloudfront'",
+        "run": '.venv/bin/extranet deploy --cloudfront "$STACK" --output build'}
+    assert next(step for step in job["steps"] if step.get("name") == cloud[0])["with"] == {
+        "role-to-assume": "${{ secrets.AWS_DEPLOY_ROLE_ARN }}", "aws-region": "us-east-1"}
     # Secrets come from GitHub's store, never from the repository.
     text = (REPO / ".github/workflows/deploy.yml").read_text(encoding="utf-8")
     assert not re.search(r"(AKIA[0-9A-Z]{16}|BEGIN [A-Z ]*PRIVATE KEY)", text)
