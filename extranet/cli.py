@@ -201,6 +201,27 @@ def parser() -> argparse.ArgumentParser:
         "no login, so use this only if something in front of it does",
     )
     bucket.add_argument("--dry-run", action="store_true", help="say what would be uploaded and deleted; change nothing")
+    probe_cmd = commands.add_parser(
+        "probe",
+        help="run the access matrix against a live site: every file of the build, for every visitor",
+        description="Ask the live site for every file of the build's web root, as an anonymous visitor and as "
+        "each login in FILE (a list of {login, password, customer}), and compare each answer with the "
+        "build's access rules and the project's users: 200 allowed; 401, 403 or a redirect to login/ "
+        "denied. Prints each mismatch and `probe: N cells, M mismatches (V visitors x F files)`; exit 1 on "
+        "any mismatch. Never prints a password.",
+    )
+    probe_cmd.add_argument(
+        "url", metavar="URL", help="the site's address, its path included, e.g. https://www.anneca.cz/extranet/"
+    )
+    probe_cmd.add_argument(
+        "--credentials",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="YAML: a list of {login, password, customer} (customer: null for staff), one test login per kind",
+    )
+    probe_cmd.add_argument("--output", type=Path, help="the build output directory (default: the parent of site_dir)")
+    probe_cmd.add_argument("--workers", type=int, default=8, metavar="N", help="requests at a time (default: 8)")
     sla = commands.add_parser("sla", help="support deadlines of a plan").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
@@ -493,6 +514,8 @@ def _run(args: argparse.Namespace) -> int:
         return _publish(args)
     if args.command == "deploy":
         return _deploy(args)
+    if args.command == "probe":
+        return _probe(args)
     if args.command == "sla":
         return _sla_deadline(args)
     if args.command == "schema":
@@ -736,6 +759,33 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     except FileNotFoundError:
         return None
     return status.st_ino, status.st_mtime_ns
+
+
+def _probe(args: argparse.Namespace) -> int:
+    """Mismatches and the summary to stdout, notes about logins to stderr; exit 1 on any mismatch."""
+    from . import access, access_record, probe
+    from .building import load_site_config
+
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    accounts = probe.read_credentials(args.credentials)
+    output = args.output or Path(load_site_config(args.config_file).site_dir).parent
+    try:
+        recorded = access_record.read(output)
+    except access_record.NoBuild as error:
+        raise CommandRefused(str(error)) from None
+    address = probe.site_address(args.url, recorded.base)
+    principals = {principal.login: principal for principal in access.principals(validate(args.config_file))}
+    result = probe.run(
+        address,
+        accounts,
+        principals,
+        recorded.areas,
+        probe.web_root_files(output / "site"),
+        workers=args.workers,
+    )
+    probe.report(result, sys.stdout)
+    return 1 if result.mismatches else 0
 
 
 def _deploy(args: argparse.Namespace) -> int:

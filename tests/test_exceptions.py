@@ -16,7 +16,7 @@ import pytest
 
 import extranet
 from extranet import access, cli, credentials, deploying, escaping, releasing, resources, servers, storage, syncing, versions
-from extranet import support_calendar
+from extranet import probe, support_calendar
 from extranet.building import BuildFailed
 from extranet.exceptions import CommandRefused, ExtranetError, UsageError
 from extranet.loading import InvalidInput, Problem
@@ -26,6 +26,7 @@ LOCATED = "customers.yaml:40:17: customers[0].company_id: '00177042' is not a va
 DEPLOY = ["deploy", "--target", "srv", "--server", "nginx", "--output", "build"]
 SLA = ["sla", "deadline", "--plan", "basic", "--severity", "common", "--reported", "2026-03-29T02:30"]
 DAY = dt.date(2029, 1, 2)
+PROBE = ["probe", "http://127.0.0.1:9/", "--credentials", "c.yaml"]
 
 CASES = [
     # (command line, raised, exit status, stderr)
@@ -72,6 +73,11 @@ CASES = [
     (SLA, support_calendar.Repeated("02:30 happens twice"), 1, "extranet sla deadline: 02:30 happens twice\n"),
     (["schema", "--check"], CommandRefused("out of date: a.json (run `extranet schema`)"), 1,
      "extranet schema: out of date: a.json (run `extranet schema`)\n"),
+    (PROBE, probe.BadCredentials("elbe.keller: password: expected a string (quote it)", file="c.yaml", line=3), 1,
+     "extranet probe: c.yaml:3: elbe.keller: password: expected a string (quote it)\n"),
+    (PROBE, probe.ProbeFailed("cannot reach http://127.0.0.1:9/: ConnectionRefusedError: refused"), 1,
+     "extranet probe: cannot reach http://127.0.0.1:9/: ConnectionRefusedError: refused\n"),
+    (PROBE, UsageError("--workers must be at least 1"), 2, "extranet probe: --workers must be at least 1\n"),
     (["validate"], KeyboardInterrupt(), 130, "interrupted\n"),
     (["validate"], RuntimeError("boom"), 1,
      "extranet validate: internal error: RuntimeError: boom (run with --verbose for details)\n"),
