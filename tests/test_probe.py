@@ -54,3 +54,144 @@ def test_the_probe_finds_every_server_as_the_rules_say(site: Site, running: dict
     assert notes == [f"probe: {login}: not a user in the project's data (removed, or its customer revoked): "
                      f"expected to open public files only" for login in shut_out]
     no_password(out, err)
+
+
+def made_public(site: Site, directory: Path, path: str) -> Path:
+    """A copy of the site's build whose access.json makes `path` (a customer's directory) public: a
+    deliberately wrong expectation, which a correct server must contradict."""
+    output = directory / "build"
+    shutil.copytree(site.output, output, symlinks=True)
+    record = json.loads((output / "server/access.json").read_text(encoding="utf-8"))
+    record["areas"].insert(0, {"path": path, "audience": access.PUBLIC, "customer": None, "prefix": True})
+    (output / "server/access.json").write_text(json.dumps(record), encoding="utf-8")
+    return output
+
+
+def credentials_file(directory: Path, *entries: dict[str, object]) -> Path:
+    path = directory / "credentials.yaml"
+    path.write_text(yaml.safe_dump(list(entries)), encoding="utf-8")
+    return path
+
+
+def entry(login: str) -> dict[str, object]:
+    return next(dict(entry) for entry in CREDENTIALS if entry["login"] == login)
+
+
+REFUSED = {"nginx": ("denied (302 to login/)", "denied (403)"), "apache": ("denied (302 to login/)", "denied (403)"),
+           "caddy": ("denied (401)", "denied (403)")}
+"""How each server refuses (anonymous, a customer's user outside their area), as the probe words it."""
+
+
+@pytest.mark.parametrize("name", servers.SERVERS)
+def test_a_wrong_expectation_is_reported_file_by_file(site: Site, running: dict[str, Server], name: str,
+                                                      tmp_path: Path, capsys):
+    """A build whose rules say elbe-precision's pages are public: the server refuses them to an
+    anonymous visitor and to another customer's user (and its staff-only page to the customer's own
+    user), and the probe says so, one line per file."""
+    output = made_public(site, tmp_path, "customers/elbe-precision/")
+    credentials = credentials_file(tmp_path, entry("labe.dvorakova"), entry("elbe.keller"))
+    status, out, err = probe(site, url(running[name]), credentials, capsys, output=output)
+    pages = [path for path in site.files() if path.startswith("customers/elbe-precision/")]
+    assert "customers/elbe-precision/contract/index.html" in pages and len(pages) >= 4
+    anonymous, other = REFUSED[name]
+    lines = [f"anonymous {path}: expected allowed, got {anonymous}" for path in pages]
+    lines += [f"labe.dvorakova {path}: expected allowed, got {other}" for path in pages]
+    # Their own customer's staff-only page (customers/elbe-precision/internal.md), public by these rules too.
+    lines += [f"elbe.keller customers/elbe-precision/internal/index.html: expected allowed, got {other}"]
+    assert (status, out) == (1, "\n".join(lines) + "\n" + summary(3, len(site.files()), len(lines))), err
+    no_password(out, err)
+
+
+@pytest.mark.parametrize("name", servers.SERVERS)
+def test_a_wrong_password_in_the_credentials_file_is_reported_and_never_printed(
+        site: Site, running: dict[str, Server], name: str, tmp_path: Path, capsys):
+    """The project's data says elbe.keller reads their pages; the login with a wrong password opens
+    none of them: one mismatch per file they should read and anonymous may not, and no password in
+    the output, neither the wrong one nor the right one."""
+    wrong = {**entry("elbe.keller"), "password": entry("elbe.keller")["password"] + "-wrong"}
+    status, out, err = probe(site, url(running[name]), credentials_file(tmp_path, wrong), capsys)
+    elbe = site.principals["elbe.keller"]
+    private = [path for path in site.files()
+               if access.allowed(elbe, access.area_of(path, site.areas))
+               and not access.allowed(None, access.area_of(path, site.areas))]
+    assert "customers/elbe-precision/index.html" in private and "releases/index.html" in private
+    assert "index.html" not in private and "customers/strojirny-labe/index.html" not in private
+    lines = [f"elbe.keller {path}: expected allowed, got {REFUSED[name][0]}" for path in private]
+    assert (status, out) == (1, "\n".join(lines) + "\n" + summary(2, len(site.files()), len(lines))), err
+    limited = "the login is answered 429"  # nginx's login limit, if the tests before used it up: waited out
+    assert [line for line in err.splitlines() if limited not in line] == [
+        "probe: elbe.keller: the login is answered 401; probing with HTTP Basic on each request"]
+    no_password(out, err)
+    assert wrong["password"] not in out + err
+
+
+USAGE = [
+    # (URL, options, exit status, stderr): nothing is asked of any server
+    ("http://elbe.keller:IhMLhaaeEr3lM8BP@127.0.0.1:9/extranet/", (), 2,
+     "extranet probe: URL: give no user or password in it (user:password@host): they go in --credentials FILE\n"),
+    ("ftp://127.0.0.1/extranet/", (), 2, "extranet probe: URL: expected http:// or https:// and a host, e.g. "
+     "https://www.example.com/extranet/ (got 'ftp://127.0.0.1/extranet/')\n"),
+    ("/extranet/", (), 2, "extranet probe: URL: expected http:// or https:// and a host, e.g. "
+     "https://www.example.com/extranet/ (got '/extranet/')\n"),
+    ("http://127.0.0.1:9/extranet/?next=/", (), 2, "extranet probe: URL: expected the site's address without "
+     "?query or #fragment (got 'http://127.0.0.1:9/extranet/?next=/')\n"),
+    ("http://127.0.0.1:99999/extranet/", (), 2,
+     "extranet probe: URL: the port is not a number from 0 to 65535 (got 'http://127.0.0.1:99999/extranet/')\n"),
+    ("http://127.0.0.1:9/", (), 2, "extranet probe: URL: the build serves the site under /extranet/ (the path of "
+     "its site_url), not /: give the site's address, e.g. http://127.0.0.1:9/extranet/\n"),
+    ("http://127.0.0.1:9/extranet/releases/", (), 2, "extranet probe: URL: the build serves the site under "
+     "/extranet/ (the path of its site_url), not /extranet/releases/: give the site's address, e.g. "
+     "http://127.0.0.1:9/extranet/\n"),
+    ("http://127.0.0.1:9/extranet/", ("--workers", "0"), 2, "extranet probe: --workers must be at least 1\n"),
+]
+
+
+@pytest.mark.parametrize(("address", "options", "exit_status", "message"), USAGE,
+                         ids=[f"{case[0]} {' '.join(case[1])}".strip() for case in USAGE])
+def test_usage_errors_say_what_is_wrong_and_never_print_a_password(site: Site, address: str, options: tuple[str, ...],
+                                                                   exit_status: int, message: str, capsys):
+    assert probe(site, address, DEMO_CREDENTIALS, capsys, *options) == (exit_status, "", message)
+
+
+def test_a_url_without_its_final_slash_is_the_site(site: Site, capsys):
+    """`…/extranet` is the site's address too (every server redirects it to `…/extranet/`): nothing
+    listens on the port, so the probe gets as far as asking."""
+    port = free_port()
+    status, out, err = probe(site, f"http://127.0.0.1:{port}/extranet", DEMO_CREDENTIALS, capsys)
+    assert (status, out) == (1, "")
+    assert err.startswith(f"extranet probe: cannot reach http://127.0.0.1:{port}/extranet/: ConnectionRefusedError")
+
+
+def test_no_build_and_no_credentials_file(site: Site, tmp_path: Path, capsys):
+    assert probe(site, "http://127.0.0.1:9/extranet/", DEMO_CREDENTIALS, capsys, output=tmp_path) == (
+        1, "", f"extranet probe: {tmp_path} holds no build (no server/access.json); run `extranet build`\n")
+    assert probe(site, "http://127.0.0.1:9/extranet/", tmp_path / "missing.yaml", capsys) == (
+        2, "", f"extranet probe: --credentials {tmp_path / 'missing.yaml'}: no such file\n")
+
+
+SHAPE = "expected a list of {login, password, customer} (customer: null for staff)"
+BAD_CREDENTIALS = [
+    # (file's text, line, message): never a quotation of the file, whose lines may hold passwords
+    ("login: a\n", 1, SHAPE),
+    ("- {login: a, password: s3cr3t-value, customer: null}\n- just-a-word\n", 2, SHAPE),
+    ("- {login: a, password: s3cr3t-value}\n", 1, f"no customer: {SHAPE}"),
+    ("- login: a\n  pasword: s3cr3t-value\n  customer: null\n", 1, f"unknown key 'pasword': {SHAPE}"),
+    ("- login: a\n  password: 123456\n  customer: null\n", 2, "a: password: expected a string (quote it)"),
+    ("- login: ''\n  password: s3cr3t-value\n  customer: null\n", 1, "login: expected a login name (a string)"),
+    ("- {login: a, password: s3cr3t-value, customer: [x]}\n", 1,
+     "a: customer: expected a customer's id, or null for staff"),
+    ("- {login: a, password: s3cr3t-value, customer: null}\n- {login: a, password: other, customer: x}\n", 2,
+     "login 'a' is listed twice"),
+    ("- {login: a, password: \"s3cr3t-value, customer: null}\n", 2,
+     "not valid YAML: found unexpected end of stream"),
+    ("- login: a\n  password: s3cr3t-value: x\n", 2, "not valid YAML: mapping values are not allowed here"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "message"), BAD_CREDENTIALS, ids=[case[2][:40] for case in BAD_CREDENTIALS])
+def test_a_bad_credentials_file_is_named_by_line(site: Site, text: str, line: int, message: str, tmp_path: Path,
+                                                 capsys):
+    path = tmp_path / "credentials.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert probe(site, "http://127.0.0.1:9/extranet/", path, capsys) == (
+        1, "", f"extranet probe: {path}:{line}: {message}\n")
