@@ -4,6 +4,7 @@ as a vendor runs it after a deploy."""
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from pathlib import Path
@@ -195,3 +196,41 @@ def test_a_bad_credentials_file_is_named_by_line(site: Site, text: str, line: in
     path.write_text(text, encoding="utf-8")
     assert probe(site, "http://127.0.0.1:9/extranet/", path, capsys) == (
         1, "", f"extranet probe: {path}:{line}: {message}\n")
+
+
+# --- several hosts behind a load balancer (README, "Scale") ----------------------------------------
+
+@pytest.mark.parametrize("name", servers.SERVERS)
+def test_a_session_from_one_host_opens_pages_on_another_with_the_same_secret(
+        site: Site, running: dict[str, Server], name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The session is stateless: a second host serving the same build with the same session secret
+    accepts the cookie the first one set, so a load balancer may send each request anywhere. With
+    another secret, nginx's and Apache's signed cookie opens nothing (Caddy's cookie carries the
+    credentials themselves: any host with the same accounts accepts it)."""
+    from . import servers as test_servers
+
+    first = running[name]
+    visitor = next(v for v in test_servers.visitors() if v.customer == "elbe-precision")
+    basic = {"Authorization": "Basic " + base64.b64encode(f"{visitor.login}:{visitor.password}".encode()).decode()}
+    status, headers, _ = first.request("/login/", {**basic, "X-Requested-With": "extranet-login"}, source="127.0.0.151")
+    cookie = {"Cookie": test_servers.session_cookie(headers)}
+    assert status == 302 and cookie["Cookie"], "the login set no cookie"
+    page = "/en/customers/elbe-precision/"
+    assert first.request(page, cookie)[0] == 200
+    (tmp_path / "same").mkdir()
+    second = test_servers.start(name, site, tmp_path / "same")
+    try:
+        assert second.request(page)[0] != 200
+        assert second.request(page, cookie)[0] == 200
+    finally:
+        test_servers.stop(second)
+    if name == "caddy":
+        return
+    monkeypatch.setattr(test_servers, "SECRET", "another-session-secret-" + "z" * 40)
+    (tmp_path / "other").mkdir()
+    other = test_servers.start(name, site, tmp_path / "other")
+    try:
+        status, headers, _ = other.request(page, cookie)
+        assert status in (302, 401, 403) and status != 200, status
+    finally:
+        test_servers.stop(other)
