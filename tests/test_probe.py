@@ -5,14 +5,17 @@ as a vendor runs it after a deploy."""
 from __future__ import annotations
 
 import base64
+import http.server
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 import yaml
 
 from extranet import access, cli, servers
+from extranet import probe as probe_module
 
 from .conftest import REPO
 from .servers import CREDENTIALS, REMOVED, REVOKED, Server, Site, free_port
@@ -234,3 +237,91 @@ def test_a_session_from_one_host_opens_pages_on_another_with_the_same_secret(
         assert status in (302, 401, 403) and status != 200, status
     finally:
         test_servers.stop(other)
+
+
+# --- how answers are read, against a stub site (no server program needed) --------------------------
+
+OUTCOMES = [
+    # (status, Location, what the probe makes of it)
+    (200, None, "allowed"),
+    (401, None, "denied (401)"),
+    (403, None, "denied (403)"),
+    (302, "/extranet/login/?next=%2Fextranet%2Freleases%2F", "denied (302 to login/)"),
+    (302, "https://www.anneca.cz/extranet/en/login/?next=x", "denied (302 to login/)"),
+    (302, "/extranet/en/customers/elbe-precision/", "unexpected 302 to /extranet/en/customers/elbe-precision/"),
+    (301, "/extranet/releases/", "unexpected 301 to /extranet/releases/"),
+    (302, "/extranet/login/x", "unexpected 302 to /extranet/login/x"),
+    (404, None, "unexpected 404"),
+    (429, None, "unexpected 429"),
+    (500, None, "unexpected 500"),
+]
+
+
+@pytest.mark.parametrize(("status", "location", "meaning"), OUTCOMES, ids=[f"{c[0]} {c[1]}" for c in OUTCOMES])
+def test_what_an_answer_means(status: int, location: str | None, meaning: str):
+    assert probe_module.outcome(status, location) == meaning
+
+
+class Stub(http.server.BaseHTTPRequestHandler):
+    """A site under /site/: the login answers 429 once, then sets a cookie (and deletes another);
+    private/ needs the cookie; broken.html fails. It records what it was sent."""
+
+    protocol_version = "HTTP/1.1"  # keeps connections open, as real servers do
+    seen: list[tuple[str, str | None, str | None]] = []
+    limited = [True]
+
+    def do_GET(self) -> None:  # noqa: N802
+        Stub.seen.append((self.path, self.headers.get("Cookie"), self.headers.get("Authorization")))
+        headers: list[tuple[str, str]] = []
+        if self.path == "/site/login/":
+            if Stub.limited[0]:
+                Stub.limited[0] = False
+                status, headers = 429, [("Retry-After", "1")]
+            else:
+                status = 302
+                headers = [("Location", "/site/private/"), ("Set-Cookie", "s=abc; Path=/site/; HttpOnly"),
+                           ("Set-Cookie", "old=; Path=/site/; Max-Age=0")]
+        elif self.path in ("/site/", "/site/index.html"):
+            status = 200
+        elif self.path == "/site/private/index.html":
+            status, headers = (200, []) if self.headers.get("Cookie") == "s=abc" else (
+                302, [("Location", "/site/login/?next=%2Fsite%2Fprivate%2F")])
+        else:
+            status = 500
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_login_waits_out_429_keeps_its_cookies_and_unexpected_answers_are_mismatches():
+    Stub.seen.clear()
+    Stub.limited[0] = True
+    stub = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stub)
+    thread = threading.Thread(target=stub.serve_forever, daemon=True)
+    thread.start()
+    notes: list[str] = []
+    try:
+        address = probe_module.site_address(f"http://127.0.0.1:{stub.server_address[1]}/site/", "/site/")
+        result = probe_module.run(
+            address, [probe_module.Account("u.one", "pass-word-1", "c")],
+            {"u.one": access.Principal("u.one", "U", "h", "c")}, [access.Area("", access.PUBLIC)],
+            ["private/index.html", "index.html", "broken.html"], workers=2, note=notes.append)
+    finally:
+        stub.shutdown()
+        stub.server_close()
+    assert notes == ["u.one: the login is answered 429 (login limit); trying again in 1 s"]
+    assert [str(m) for m in result.mismatches] == ["anonymous broken.html: expected denied, got unexpected 500",
+                                                   "u.one broken.html: expected allowed, got unexpected 500"]
+    assert result.summary() == "probe: 6 cells, 2 mismatches (2 visitors x 3 files)"
+    logins = [(cookie, auth) for path, cookie, auth in Stub.seen if path == "/site/login/"]
+    assert len(logins) == 2 and all(auth == "Basic " + base64.b64encode(b"u.one:pass-word-1").decode()
+                                    for _, auth in logins)
+    pages = {(path, cookie, auth) for path, cookie, auth in Stub.seen if path != "/site/login/" and path != "/site/"}
+    assert pages == {(f"/site/{path}", cookie, None) for path in ("private/index.html", "index.html", "broken.html")
+                     for cookie in (None, "s=abc")}
