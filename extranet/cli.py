@@ -1,5 +1,5 @@
 """The `extranet` command: validate, build, deploy, publish artifacts, scaffold releases, plan upgrades,
-sign links and manage users.
+sign links, manage users and probe a live site.
 
 Messages go to stderr as `file:line:column: path: message`, one per line, so editors and CI
 annotate them. `validate` and `build` take `--quiet` (errors only) and `--json` (one JSON object on

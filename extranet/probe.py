@@ -50,15 +50,21 @@ from extranet.exceptions import ExtranetError, UsageError
 
 __all__ = [
     "Account",
+    "Address",
     "BadCredentials",
+    "Client",
     "Mismatch",
+    "ProbeFailed",
     "Result",
     "Visitor",
     "expected",
+    "log_in",
     "outcome",
     "read_credentials",
+    "report",
     "run",
     "site_address",
+    "web_root_files",
 ]
 
 TIMEOUT = 30.0
@@ -431,10 +437,11 @@ def run(
             got = f"unexpected error ({_error(error)})"
         return None if got.split(" ", 1)[0] == want else Mismatch(visitor.name, path, want, got)
 
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe")
     try:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
-            found = [mismatch for mismatch in pool.map(ask, cells) if mismatch is not None]
-    finally:
+        found = [mismatch for mismatch in pool.map(ask, cells) if mismatch is not None]
+    finally:  # Ctrl+C: the requests not yet sent are dropped, not waited for
+        pool.shutdown(wait=True, cancel_futures=True)
         client.close_all()
     return Result(len(visitors), len(files), tuple(found))
 
