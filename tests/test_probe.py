@@ -325,3 +325,16 @@ def test_a_login_waits_out_429_keeps_its_cookies_and_unexpected_answers_are_mism
     pages = {(path, cookie, auth) for path, cookie, auth in Stub.seen if path != "/site/login/" and path != "/site/"}
     assert pages == {(f"/site/{path}", cookie, None) for path in ("private/index.html", "index.html", "broken.html")
                      for cookie in (None, "s=abc")}
+
+
+@pytest.mark.parametrize("name", servers.SERVERS)
+def test_the_probe_at_the_root(root_site: Site, running_root: dict[str, Server], name: str, tmp_path: Path, capsys):
+    """A site served at `/`: a staff login, a customer's user and the removed user (three logins, so
+    nginx's login limit is not what this waits for)."""
+    credentials = credentials_file(tmp_path, entry("anneca.benes"), entry("elbe.stastna"), entry(REMOVED))
+    server = running_root[name]
+    assert server.base == "/"
+    status, out, err = probe(root_site, f"http://127.0.0.1:{server.port}/", credentials, capsys)
+    assert (status, out) == (0, summary(4, len(root_site.files()), 0)), err
+    status, out, _ = probe(root_site, f"http://127.0.0.1:{server.port}/extranet/", credentials, capsys)
+    assert status == 2 and out == ""
