@@ -283,6 +283,10 @@ class Client:
     """GET requests to one site from a pool of threads: one kept-alive connection per thread,
     opened again once if the server closed it between two requests."""
 
+    source_address: tuple[str, int] | None = None
+    """The local address connections come from; None: the system's choice. Servers limit logins per
+    client address, so the tests give each probe an address of its own on the loopback network."""
+
     def __init__(self, address: Address, timeout: float = TIMEOUT) -> None:
         self.address = address
         self.timeout = timeout
@@ -296,10 +300,16 @@ class Client:
         if connection is None:
             if self.context is not None:
                 connection = http.client.HTTPSConnection(
-                    self.address.host, self.address.port, timeout=self.timeout, context=self.context
+                    self.address.host,
+                    self.address.port,
+                    timeout=self.timeout,
+                    source_address=self.source_address,
+                    context=self.context,
                 )
             else:
-                connection = http.client.HTTPConnection(self.address.host, self.address.port, timeout=self.timeout)
+                connection = http.client.HTTPConnection(
+                    self.address.host, self.address.port, timeout=self.timeout, source_address=self.source_address
+                )
             self.local.connection = connection
             with self.lock:
                 self.opened.append(connection)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import http.server
+import itertools
 import json
 import shutil
 import threading
@@ -21,6 +22,16 @@ from .conftest import REPO
 from .servers import CREDENTIALS, REMOVED, REVOKED, Server, Site, free_port
 
 DEMO_CREDENTIALS = REPO / "tests/fixtures/demo-credentials.yaml"
+ADDRESSES = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def own_address(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test probes from a loopback address of its own (127.0.2.N): the servers limit logins per
+    address, and the probe's logins must not use up what later tests log in with from 127.0.0.1."""
+    address = f"127.0.2.{next(ADDRESSES)}"
+    monkeypatch.setattr(probe_module.Client, "source_address", (address, 0))
+    return address
 PASSWORDS = [entry["password"] for entry in CREDENTIALS]
 
 
@@ -268,10 +279,12 @@ class Stub(http.server.BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"  # keeps connections open, as real servers do
     seen: list[tuple[str, str | None, str | None]] = []
+    peers: set[str] = set()
     limited = [True]
 
     def do_GET(self) -> None:  # noqa: N802
         Stub.seen.append((self.path, self.headers.get("Cookie"), self.headers.get("Authorization")))
+        Stub.peers.add(self.client_address[0])
         headers: list[tuple[str, str]] = []
         if self.path == "/site/login/":
             if Stub.limited[0]:
@@ -299,8 +312,9 @@ class Stub(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_a_login_waits_out_429_keeps_its_cookies_and_unexpected_answers_are_mismatches():
+def test_a_login_waits_out_429_keeps_its_cookies_and_unexpected_answers_are_mismatches(own_address: str):
     Stub.seen.clear()
+    Stub.peers.clear()
     Stub.limited[0] = True
     stub = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stub)
     thread = threading.Thread(target=stub.serve_forever, daemon=True)
@@ -315,6 +329,7 @@ def test_a_login_waits_out_429_keeps_its_cookies_and_unexpected_answers_are_mism
     finally:
         stub.shutdown()
         stub.server_close()
+    assert Stub.peers == {own_address}
     assert notes == ["u.one: the login is answered 429 (login limit); trying again in 1 s"]
     assert [str(m) for m in result.mismatches] == ["anonymous broken.html: expected denied, got unexpected 500",
                                                    "u.one broken.html: expected allowed, got unexpected 500"]
