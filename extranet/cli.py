@@ -201,27 +201,6 @@ def parser() -> argparse.ArgumentParser:
         "no login, so use this only if something in front of it does",
     )
     bucket.add_argument("--dry-run", action="store_true", help="say what would be uploaded and deleted; change nothing")
-    probe_cmd = commands.add_parser(
-        "probe",
-        help="run the access matrix against a live site: every file of the build, for every visitor",
-        description="Ask the live site for every file of the build's web root, as an anonymous visitor and as "
-        "each login in FILE (a list of {login, password, customer}), and compare each answer with the "
-        "build's access rules and the project's users: 200 allowed; 401, 403 or a redirect to login/ "
-        "denied. Prints each mismatch and `probe: N cells, M mismatches (V visitors x F files)`; exit 1 on "
-        "any mismatch. Never prints a password.",
-    )
-    probe_cmd.add_argument(
-        "url", metavar="URL", help="the site's address, its path included, e.g. https://www.anneca.cz/extranet/"
-    )
-    probe_cmd.add_argument(
-        "--credentials",
-        type=Path,
-        required=True,
-        metavar="FILE",
-        help="YAML: a list of {login, password, customer} (customer: null for staff), one test login per kind",
-    )
-    probe_cmd.add_argument("--output", type=Path, help="the build output directory (default: the parent of site_dir)")
-    probe_cmd.add_argument("--workers", type=int, default=8, metavar="N", help="requests at a time (default: 8)")
     sla = commands.add_parser("sla", help="support deadlines of a plan").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
@@ -248,6 +227,27 @@ def parser() -> argparse.ArgumentParser:
     )
     due.add_argument("--json", action="store_true", help="print a JSON object")
 
+    probe_cmd = commands.add_parser(
+        "probe",
+        help="run the access matrix against a live site: every file of the build, for every visitor",
+        description="Ask the live site for every file of the build's web root, as an anonymous visitor and as "
+        "each login in FILE (a list of {login, password, customer}), and compare each answer with the "
+        "build's access rules and the project's users: 200 allowed; 401, 403 or a redirect to login/ "
+        "denied. Prints each mismatch and `probe: N cells, M mismatches (V visitors x F files)`; exit 1 on "
+        "any mismatch. Never prints a password.",
+    )
+    probe_cmd.add_argument(
+        "url", metavar="URL", help="the site's address, its path included, e.g. https://www.anneca.cz/extranet/"
+    )
+    probe_cmd.add_argument(
+        "--credentials",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="YAML: a list of {login, password, customer} (customer: null for staff), one test login per kind",
+    )
+    probe_cmd.add_argument("--output", type=Path, help="the build output directory (default: the parent of site_dir)")
+    probe_cmd.add_argument("--workers", type=int, default=8, metavar="N", help="requests at a time (default: 8)")
     schema_cmd = commands.add_parser("schema", help="write the JSON Schemas of the YAML files")
     schema_cmd.add_argument("--output", type=Path, default=None, help="directory (default: extranet/schemas)")
     schema_cmd.add_argument("--check", action="store_true", help="fail if the written schemas are out of date")
@@ -514,8 +514,6 @@ def _run(args: argparse.Namespace) -> int:
         return _publish(args)
     if args.command == "deploy":
         return _deploy(args)
-    if args.command == "probe":
-        return _probe(args)
     if args.command == "sla":
         return _sla_deadline(args)
     if args.command == "schema":
@@ -525,6 +523,8 @@ def _run(args: argparse.Namespace) -> int:
         if stale:
             raise CommandRefused("out of date: " + ", ".join(map(str, stale)) + " (run `extranet schema`)")
         return 0
+    if args.command == "probe":
+        return _probe(args)
     if args.command in ("user", "staff", "customer"):
         return _edit_credentials(args)
     raise AssertionError(args.command)  # pragma: no cover
@@ -775,7 +775,9 @@ def _probe(args: argparse.Namespace) -> int:
     except access_record.NoBuild as error:
         raise CommandRefused(str(error)) from None
     address = probe.site_address(args.url, recorded.base)
-    principals = {principal.login: principal for principal in access.principals(validate(args.config_file))}
+    # The users as the data says now (not the build's server files); the storage is not asked about artifacts.
+    extranet = validate(args.config_file, check_storage=False)
+    principals = {principal.login: principal for principal in access.principals(extranet)}
     result = probe.run(
         address,
         accounts,

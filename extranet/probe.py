@@ -45,8 +45,8 @@ from typing import TextIO
 
 import yaml
 
-from extranet import access
-from extranet.exceptions import ExtranetError, UsageError
+from . import access
+from .exceptions import ExtranetError, UsageError
 
 __all__ = [
     "Account",
