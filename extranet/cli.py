@@ -246,7 +246,9 @@ def parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="YAML: a list of {login, password, customer} (customer: null for staff), one test login per kind",
     )
-    probe_cmd.add_argument("--output", type=Path, help="the build output directory (default: the parent of site_dir)")
+    probe_cmd.add_argument(
+        "--output", type=Path, metavar="DIR", help="the build output directory (default: the parent of site_dir)"
+    )
     probe_cmd.add_argument("--workers", type=int, default=8, metavar="N", help="requests at a time (default: 8)")
     schema_cmd = commands.add_parser("schema", help="write the JSON Schemas of the YAML files")
     schema_cmd.add_argument("--output", type=Path, default=None, help="directory (default: extranet/schemas)")

@@ -168,6 +168,14 @@ def test_usage_errors_say_what_is_wrong_and_never_print_a_password(site: Site, a
     assert probe(site, address, DEMO_CREDENTIALS, capsys, *options) == (exit_status, "", message)
 
 
+def test_argparse_refuses_a_probe_without_credentials(capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["probe", "https://www.anneca.cz/extranet/"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        "extranet probe: error: the following arguments are required: --credentials\n")
+
+
 def test_a_url_without_its_final_slash_is_the_site(site: Site, capsys):
     """`…/extranet` is the site's address too (every server redirects it to `…/extranet/`): nothing
     listens on the port, so the probe gets as far as asking."""
