@@ -15,8 +15,8 @@ import pkgutil
 import pytest
 
 import extranet
-from extranet import access, cli, credentials, deploying, escaping, releasing, resources, servers, storage, syncing, versions
-from extranet import probe, support_calendar
+from extranet import access, cli, credentials, deploying, escaping, probe, releasing, resources, servers, storage, syncing, versions
+from extranet import support_calendar
 from extranet.building import BuildFailed
 from extranet.exceptions import CommandRefused, ExtranetError, UsageError
 from extranet.loading import InvalidInput, Problem
@@ -59,6 +59,11 @@ CASES = [
      "extranet release new: version 9.0.0 exists already; nothing was written\n"),
     (["upgrade-path", "2.0.0", "1.0.0"], versions.UpgradeError("downgrades are not supported"), 1,
      "extranet upgrade-path: downgrades are not supported\n"),
+    (PROBE, probe.BadCredentials("elbe.keller: password: expected a string (quote it)", file="c.yaml", line=3), 1,
+     "extranet probe: c.yaml:3: elbe.keller: password: expected a string (quote it)\n"),
+    (PROBE, probe.ProbeFailed("cannot reach http://127.0.0.1:9/: ConnectionRefusedError: refused"), 1,
+     "extranet probe: cannot reach http://127.0.0.1:9/: ConnectionRefusedError: refused\n"),
+    (PROBE, UsageError("--workers must be at least 1"), 2, "extranet probe: --workers must be at least 1\n"),
     (["serve"], servers.ServerMissing("nginx is not installed"), 1, "extranet serve: nginx is not installed\n"),
     (["build"], access.AudienceError("audience 'x' is unknown"), 1, "build failed: audience 'x' is unknown\n"),
     (["build"], access.ConflictingAreas("move a/b.md"), 1, "build failed: move a/b.md\n"),
@@ -73,11 +78,6 @@ CASES = [
     (SLA, support_calendar.Repeated("02:30 happens twice"), 1, "extranet sla deadline: 02:30 happens twice\n"),
     (["schema", "--check"], CommandRefused("out of date: a.json (run `extranet schema`)"), 1,
      "extranet schema: out of date: a.json (run `extranet schema`)\n"),
-    (PROBE, probe.BadCredentials("elbe.keller: password: expected a string (quote it)", file="c.yaml", line=3), 1,
-     "extranet probe: c.yaml:3: elbe.keller: password: expected a string (quote it)\n"),
-    (PROBE, probe.ProbeFailed("cannot reach http://127.0.0.1:9/: ConnectionRefusedError: refused"), 1,
-     "extranet probe: cannot reach http://127.0.0.1:9/: ConnectionRefusedError: refused\n"),
-    (PROBE, UsageError("--workers must be at least 1"), 2, "extranet probe: --workers must be at least 1\n"),
     (["validate"], KeyboardInterrupt(), 130, "interrupted\n"),
     (["validate"], RuntimeError("boom"), 1,
      "extranet validate: internal error: RuntimeError: boom (run with --verbose for details)\n"),
