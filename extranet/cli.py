@@ -1,5 +1,5 @@
 """The `extranet` command: validate, build, deploy, publish artifacts, scaffold releases, plan upgrades,
-sign links and manage users.
+sign links, manage users and probe a live site.
 
 Messages go to stderr as `file:line:column: path: message`, one per line, so editors and CI
 annotate them. `validate` and `build` take `--quiet` (errors only) and `--json` (one JSON object on
@@ -239,6 +239,29 @@ def parser() -> argparse.ArgumentParser:
     )
     due.add_argument("--json", action="store_true", help="print a JSON object")
 
+    probe_cmd = commands.add_parser(
+        "probe",
+        help="run the access matrix against a live site: every file of the build, for every visitor",
+        description="Ask the live site for every file of the build's web root, as an anonymous visitor and as "
+        "each login in FILE (a list of {login, password, customer}), and compare each answer with the "
+        "build's access rules and the project's users: 200 allowed; 401, 403 or a redirect to login/ "
+        "denied. Prints each mismatch and `probe: N cells, M mismatches (V visitors x F files)`; exit 1 on "
+        "any mismatch. Never prints a password.",
+    )
+    probe_cmd.add_argument(
+        "url", metavar="URL", help="the site's address, its path included, e.g. https://www.anneca.cz/extranet/"
+    )
+    probe_cmd.add_argument(
+        "--credentials",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="YAML: a list of {login, password, customer} (customer: null for staff), one test login per kind",
+    )
+    probe_cmd.add_argument(
+        "--output", type=Path, metavar="DIR", help="the build output directory (default: the parent of site_dir)"
+    )
+    probe_cmd.add_argument("--workers", type=int, default=8, metavar="N", help="requests at a time (default: 8)")
     schema_cmd = commands.add_parser("schema", help="write the JSON Schemas of the YAML files")
     schema_cmd.add_argument("--output", type=Path, default=None, help="directory (default: extranet/schemas)")
     schema_cmd.add_argument("--check", action="store_true", help="fail if the written schemas are out of date")
@@ -514,6 +537,8 @@ def _run(args: argparse.Namespace) -> int:
         if stale:
             raise CommandRefused("out of date: " + ", ".join(map(str, stale)) + " (run `extranet schema`)")
         return 0
+    if args.command == "probe":
+        return _probe(args)
     if args.command in ("user", "staff", "customer"):
         return _edit_credentials(args)
     raise AssertionError(args.command)  # pragma: no cover
@@ -748,6 +773,35 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     except FileNotFoundError:
         return None
     return status.st_ino, status.st_mtime_ns
+
+
+def _probe(args: argparse.Namespace) -> int:
+    """Mismatches and the summary to stdout, notes about logins to stderr; exit 1 on any mismatch."""
+    from . import access, access_record, probe
+    from .building import load_site_config
+
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    accounts = probe.read_credentials(args.credentials)
+    output = args.output or Path(load_site_config(args.config_file).site_dir).parent
+    try:
+        recorded = access_record.read(output)
+    except access_record.NoBuild as error:
+        raise CommandRefused(str(error)) from None
+    address = probe.site_address(args.url, recorded.base)
+    # The users as the data says now (not the build's server files); the storage is not asked about artifacts.
+    extranet = validate(args.config_file, check_storage=False)
+    principals = {principal.login: principal for principal in access.principals(extranet)}
+    result = probe.run(
+        address,
+        accounts,
+        principals,
+        recorded.areas,
+        probe.web_root_files(output / "site"),
+        workers=args.workers,
+    )
+    probe.report(result, sys.stdout)
+    return 1 if result.mismatches else 0
 
 
 def _deploy(args: argparse.Namespace) -> int:

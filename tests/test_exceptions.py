@@ -15,7 +15,7 @@ import pkgutil
 import pytest
 
 import extranet
-from extranet import access, cli, credentials, deploying, escaping, releasing, resources, servers, storage, syncing, versions
+from extranet import access, cli, credentials, deploying, escaping, probe, releasing, resources, servers, storage, syncing, versions
 from extranet import support_calendar
 from extranet.cloudfront.function import EdgeLimitExceeded
 from extranet.building import BuildFailed
@@ -31,6 +31,7 @@ LOCATED = "customers.yaml:40:17: customers[0].company_id: '00177042' is not a va
 DEPLOY = ["deploy", "--target", "srv", "--server", "nginx", "--output", "build"]
 SLA = ["sla", "deadline", "--plan", "basic", "--severity", "common", "--reported", "2026-03-29T02:30"]
 DAY = dt.date(2029, 1, 2)
+PROBE = ["probe", "http://127.0.0.1:9/", "--credentials", "c.yaml"]
 
 CASES = [
     # (command line, raised, exit status, stderr)
@@ -66,6 +67,11 @@ CASES = [
      "extranet release new: version 9.0.0 exists already; nothing was written\n"),
     (["upgrade-path", "2.0.0", "1.0.0"], versions.UpgradeError("downgrades are not supported"), 1,
      "extranet upgrade-path: downgrades are not supported\n"),
+    (PROBE, probe.BadCredentials("elbe.keller: password: expected a string (quote it)", file="c.yaml", line=3), 1,
+     "extranet probe: c.yaml:3: elbe.keller: password: expected a string (quote it)\n"),
+    (PROBE, probe.ProbeFailed("cannot reach http://127.0.0.1:9/: ConnectionRefusedError: refused"), 1,
+     "extranet probe: cannot reach http://127.0.0.1:9/: ConnectionRefusedError: refused\n"),
+    (PROBE, UsageError("--workers must be at least 1"), 2, "extranet probe: --workers must be at least 1\n"),
     (["serve"], servers.ServerMissing("nginx is not installed"), 1, "extranet serve: nginx is not installed\n"),
     (["build"], access.AudienceError("audience 'x' is unknown"), 1, "build failed: audience 'x' is unknown\n"),
     (["build"], access.ConflictingAreas("move a/b.md"), 1, "build failed: move a/b.md\n"),
