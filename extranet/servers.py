@@ -25,6 +25,7 @@ import subprocess
 import urllib.parse
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -211,7 +212,7 @@ def dummy_hash(people: Iterable[Principal]) -> str:
     return DUMMY_HASHES[min(max(cost, 10), 14)]
 
 
-def _environment(templates: Path) -> jinja2.Environment:
+def template_environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         autoescape=False,  # noqa: S701 (server configuration, not HTML: per-syntax filters)
         loader=resources.loader(templates, "servers"),
@@ -222,6 +223,16 @@ def _environment(templates: Path) -> jinja2.Environment:
     )
     env.filters.update(escaping.SERVER_FILTERS)
     return env
+
+
+def headers(templates: Path) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """headers.j2's `security_headers` and `private_headers` (the project's file, else the packaged
+    one): the one list every server's template and the CloudFront target send."""
+    module: Any = template_environment(templates).get_template("headers.j2").module
+    return (
+        tuple((str(name), str(value)) for name, value in module.security_headers),
+        tuple((str(name), str(value)) for name, value in module.private_headers),
+    )
 
 
 def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: Layout) -> dict[str, str]:
@@ -264,7 +275,7 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, layout: L
         "download_403": errors.DOWNLOAD_403,
         "error_prefixes": [extranet.url_prefix(language) for language in extranet.languages[1:]],
     }
-    env = _environment(templates)
+    env = template_environment(templates)
     files = {
         "htpasswd": "".join(f"{p.login}:{p.password_hash}\n" for p in people) + f"{DUMMY_LOGIN}:{dummy_hash(people)}\n"
     }

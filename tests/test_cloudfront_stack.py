@@ -264,7 +264,7 @@ def test_login_and_logout_go_to_the_login_function_and_nothing_else_does(built: 
     assert "FunctionAssociations" not in given
     policy = template_of(built)["Resources"]["LoginOriginRequestPolicy"]["Properties"]["OriginRequestPolicyConfig"]
     assert policy["HeadersConfig"] == {"HeaderBehavior": "whitelist",
-                                       "Headers": ["x-extranet-authorization", "x-requested-with"]}
+                                       "Headers": ["accept", "x-extranet-authorization", "x-requested-with"]}
     assert policy["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
     assert policy["CookiesConfig"] == {"CookieBehavior": "all"}
 

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from extranet import access, access_record, syncing
-from extranet.cloudfront import login
+from extranet.cloudfront import function, login, stack
 from extranet.exceptions import ExtranetError
 
 if TYPE_CHECKING:  # stubs only (test extras): boto3 builds its clients at run time
@@ -66,17 +66,10 @@ if TYPE_CHECKING:  # stubs only (test extras): boto3 builds its clients at run t
 REGION = "us-east-1"
 """The only region the stack can live in: its WAF web ACL has scope CLOUDFRONT, which exists there alone."""
 
-OUTPUTS = (
-    "BucketName",
-    "DistributionId",
-    "DistributionDomainName",
-    "KeyValueStoreArn",
-    "LoginFunctionName",
-    "SessionSecretArn",
-)
+OUTPUTS = stack.OUTPUTS
 """The stack's outputs the deploy reads (template.json declares them)."""
 
-SECRET_KEY = "secret"  # noqa: S105  # the name of a key, not a secret
+SECRET_KEY = function.SECRET_KEY
 """The KeyValueStore key of the session secret: put by the deploy only, never in a file of the build."""
 
 SECRET_LENGTH = 32

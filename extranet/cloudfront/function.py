@@ -145,7 +145,7 @@ def _check(key: str, value: str, what: str) -> None:
 
 def code(templates: Path, base: str) -> str:
     """The function's code, the store's id left as `KVS_MARKER`."""
-    env = servers._environment(templates)
+    env = servers.template_environment(templates)
     headers = env.get_template("headers.j2").module
     text = env.get_template(TEMPLATE).render(
         base=base,

@@ -34,9 +34,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
-
 from extranet import escaping, resources, servers
+from extranet.cloudfront import function
 from extranet.exceptions import ExtranetError
 
 if TYPE_CHECKING:
@@ -73,7 +72,7 @@ LOCAL_PAGES_VARIABLE = "EXTRANET_LOGIN_PAGES"
 """Run locally, a directory that holds the pages instead of the package's `pages/` (the web root)."""
 PLATFORMS = ("manylinux_2_28_x86_64", "manylinux2014_x86_64")
 """The wheel platforms the runtime loads (Amazon Linux 2023, glibc 2.34): the newest first."""
-SESSION_COOKIES = ("extranet_login", "extranet_exp", "extranet_sig")
+SESSION_COOKIES = function.COOKIES
 """The session's cookies, as nginx names them: the login, its expiry (unix seconds), the signature."""
 WHO_COOKIE = "extranet_who"
 """The cookie the pages' script reads (`servers.who`): no HttpOnly; nothing trusts it for access."""
@@ -93,10 +92,7 @@ def _source(templates: Path) -> Path:
 
 def _headers(templates: Path) -> tuple[list[list[str]], list[list[str]]]:
     """headers.j2's security and private headers (the one list every server's template reads)."""
-    env = jinja2.Environment(loader=resources.loader(templates, "servers"), autoescape=True)
-    module = env.get_template("headers.j2").module
-    security: Any = module.security_headers  # type: ignore[attr-defined]  # a `set` at the template's top level
-    private: Any = module.private_headers  # type: ignore[attr-defined]
+    security, private = servers.headers(templates)
     return [list(pair) for pair in security], [list(pair) for pair in private]
 
 

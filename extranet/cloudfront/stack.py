@@ -25,9 +25,8 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
-
-from extranet import access, resources
+from extranet import access, resources, servers
+from extranet.cloudfront import function, login
 from extranet.exceptions import ExtranetError
 
 if TYPE_CHECKING:
@@ -49,9 +48,6 @@ OUTPUTS = (
 )
 """The stack's outputs, by exact name: `extranet deploy --cloudfront` reads them."""
 
-REFUSED = ".extranet-refused/"
-"""Under the base: where the function sends a refused request. The bucket policy denies it, so S3
-answers 403 and the distribution serves the site's 403 page."""
 DOWNLOADS = "downloads/"
 """Under the base: the path of signed download links when the artifacts are served by this distribution."""
 
@@ -290,7 +286,7 @@ def _bucket(prefix: str) -> dict[str, Any]:
                             "Effect": "Deny",
                             "Principal": "*",
                             "Action": "s3:GetObject",
-                            "Resource": {"Fn::Sub": "${SiteBucket.Arn}/" + prefix + REFUSED + "*"},
+                            "Resource": {"Fn::Sub": "${SiteBucket.Arn}/" + prefix + function.REFUSED_PREFIX + "*"},
                         },
                         {
                             "Sid": "TlsOnly",
@@ -385,9 +381,11 @@ def _edge(base: str, function_code: str, templates: Path) -> dict[str, Any]:
                     "Name": {"Fn::Sub": "${AWS::StackName}-login"},
                     "Comment": "extranet: what the login function reads",
                     "CookiesConfig": {"CookieBehavior": "all"},
+                    # Accept: a client without credentials that does not ask for HTML (wget, a script)
+                    # gets the Basic challenge from the login function, as from the servers.
                     "HeadersConfig": {
                         "HeaderBehavior": "whitelist",
-                        "Headers": ["x-extranet-authorization", "x-requested-with"],
+                        "Headers": ["accept", "x-extranet-authorization", "x-requested-with"],
                     },
                     "QueryStringsConfig": {"QueryStringBehavior": "all"},
                 }
@@ -414,10 +412,7 @@ class Headers:
 
 def security_headers(templates: Path) -> Headers:
     """headers.j2's `security_headers` (the project's, else the packaged one): the list every server sends."""
-    env = jinja2.Environment(  # noqa: S701 (read as data, never rendered into HTML)
-        loader=resources.loader(templates, "servers"), undefined=jinja2.StrictUndefined
-    )
-    source = env.get_template("headers.j2")
+    source = servers.template_environment(templates).get_template("headers.j2")
     items = source.module.security_headers  # type: ignore[attr-defined]  # a `set` at the template's top level
     return Headers(tuple((str(name), str(value)) for name, value in items), str(source.filename))
 
@@ -538,14 +533,14 @@ def _login() -> dict[str, Any]:
             "Type": "AWS::Lambda::Function",
             "Properties": {
                 "Description": "extranet: login and logout (HTTP Basic, bcrypt, session cookies)",
-                "Runtime": "python3.12",
-                "Architectures": ["x86_64"],
-                "Handler": "index.handler",
+                "Runtime": login.RUNTIME,
+                "Architectures": [login.ARCHITECTURE],
+                "Handler": login.HANDLER,
                 "Role": {"Fn::GetAtt": ["LoginRole", "Arn"]},
                 # bcrypt takes a quarter of a second at cost 12 on one vCPU (1769 MB); 1024 MB gives 0.6.
-                "MemorySize": 1024,
-                "Timeout": 10,
-                "Environment": {"Variables": {"EXTRANET_SECRET_ARN": {"Ref": "SessionSecret"}}},
+                "MemorySize": login.MEMORY,
+                "Timeout": login.TIMEOUT,
+                "Environment": {"Variables": {login.SECRET_ARN_VARIABLE: {"Ref": "SessionSecret"}}},
                 "Code": {"ZipFile": PLACEHOLDER},
             },
         },
