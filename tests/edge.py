@@ -1,0 +1,119 @@
+"""The CloudFront target, run here: the built distribution emulated on loopback as a test server.
+
+`start(site, runtime)` runs two processes and returns a `servers.Server` named "cloudfront" that the
+access tests use like nginx, Apache and Caddy:
+
+- tests/edge/function_url.py: the login Lambda's function URL, running the REAL built
+  `cloudfront/login/index.py` from a package laid out as the deploy zips it (the login directory
+  plus `pages/`: the first language's login page and 401 page from the web root);
+- tests/edge/cloudfront.mjs: the distribution of the built `cloudfront/template.json`, running the
+  REAL built `cloudfront/viewer-request.js` (through tests/edge/load-function.mjs) with the built
+  `cloudfront/kvs.json` plus the session secret the deploy would put there, the web root standing in
+  for the bucket (under the base's prefix, each object with the Content-Type and Cache-Control the
+  deploy's sync stores), and the login behaviours sent to the function URL.
+
+What the emulation cannot show (the real edge runtime, WAF, OAC, caching) is said in those two files.
+Rejected: running the function alone against hand-built events (tests/test_cloudfront_function.py
+does that for its own rules): only a whole request through the template's behaviours, origins and
+error responses shows what a visitor gets, and lets the same matrix run as against the servers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from extranet import syncing
+from extranet.content_types import content_type
+
+from .conftest import REPO
+from .servers import SECRET, Server, Site, free_port
+
+NAME = "cloudfront"
+"""The emulated CloudFront distribution, as a name beside servers.SERVERS."""
+EDGE = REPO / "tests/edge"
+NODE = shutil.which("node") or "node"
+
+
+def package(site: Site, directory: Path) -> Path:
+    """The login function's package as the deploy zips it: the built login directory, plus the public
+    pages it serves (the first language's, at the web root's top)."""
+    built = site.output / "server/cloudfront/login"
+    if not (built / "index.py").is_file():
+        raise RuntimeError(f"the build wrote no login function ({built / 'index.py'})")
+    shutil.copytree(built, directory)
+    for page in ("login/index.html", "401.html"):
+        (directory / "pages" / page).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(site.web_root / page, directory / "pages" / page)
+    return directory
+
+
+def objects(site: Site, prefix: str) -> dict[str, dict[str, str]]:
+    """Each object of the bucket, by key: the headers the deploy's sync stores with it."""
+    return {prefix + path: {"content-type": content_type(path, charset="utf-8"),
+                            "cache-control": syncing.cache_control(path)} for path in site.files()}
+
+
+class Processes:
+    """The function URL and the distribution, stopped and polled as one server process."""
+
+    def __init__(self, *processes: subprocess.Popen) -> None:
+        self.processes = processes
+
+    def poll(self) -> int | None:
+        codes = [process.poll() for process in self.processes]
+        return next((code for code in codes if code is not None), None)
+
+    def terminate(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+
+    def kill(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+
+    def wait(self, timeout: float | None = None) -> None:
+        for process in self.processes:
+            process.wait(timeout=timeout)
+
+
+def start(site: Site, runtime: Path) -> Server:
+    """Start the function URL and the distribution on free loopback ports and wait until both answer."""
+    built = site.output / "server/cloudfront"
+    prefix = site.base.lstrip("/")
+    (runtime / "secret").write_text(SECRET)
+    (runtime / "secret").chmod(0o600)
+    (runtime / "objects.json").write_text(json.dumps(objects(site, prefix), indent=1, sort_keys=True))
+    login_port, port = free_port(), free_port()
+    log = open(runtime / "server.log", "wb")  # noqa: SIM115 (lives as long as the server)
+    environment = {**os.environ, "EXTRANET_SESSION_SECRET": SECRET}
+    environment.pop("EXTRANET_SECRET_ARN", None)
+    function_url = subprocess.Popen(
+        [sys.executable, str(EDGE / "function_url.py"), "--package", str(package(site, runtime / "package")),
+         "--port", str(login_port)], stdout=log, stderr=subprocess.STDOUT, env=environment)
+    distribution = subprocess.Popen(
+        [NODE, str(EDGE / "cloudfront.mjs"), "--template", str(built / "template.json"),
+         "--function", str(built / "viewer-request.js"), "--kvs", str(built / "kvs.json"),
+         "--secret-file", str(runtime / "secret"), "--site", str(site.web_root), "--prefix", prefix,
+         "--metadata", str(runtime / "objects.json"), "--login-url", f"http://127.0.0.1:{login_port}",
+         "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    server = Server(NAME, port, Processes(function_url, distribution), runtime, site.base)  # type: ignore[arg-type]
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", login_port), timeout=1).close()
+            server.request("/")
+            return server
+        except OSError:
+            if server.process.poll() is not None or time.monotonic() > deadline:
+                server.process.terminate()
+                raise RuntimeError(f"{NAME} did not start:\n" + (runtime / "server.log").read_text(errors="replace"))
+            time.sleep(0.1)
