@@ -18,6 +18,7 @@ import extranet
 from extranet import access, cli, credentials, deploying, escaping, releasing, resources, servers, storage, syncing, versions
 from extranet import support_calendar
 from extranet.building import BuildFailed
+from extranet.cloudfront import login as cloudfront_login
 from extranet.exceptions import CommandRefused, ExtranetError, UsageError
 from extranet.loading import InvalidInput, Problem
 
@@ -46,6 +47,9 @@ CASES = [
      "extranet deploy: build holds no build (no site/)\n"),
     (["deploy", "--s3", "b"], syncing.SyncFailed("no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"),
      1, "extranet deploy: no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)\n"),
+    # The login function's package (`deploy --cloudfront`; --s3 parses on every branch, the handler is the same).
+    (["deploy", "--s3", "b"], cloudfront_login.PackagingFailed("wheels: no bcrypt wheel for the login function"), 1,
+     "extranet deploy: wheels: no bcrypt wheel for the login function\n"),
     (["publish"], storage.StorageError("s3://b/1.0.0/a.tar.gz: NoSuchBucket (HTTP 404)"), 1,
      "extranet publish: s3://b/1.0.0/a.tar.gz: NoSuchBucket (HTTP 404)\n"),
     (["link", "--backend", "s3", "--bucket", "b", "--key", "k", "--region", "r", "--expires", "1"],
