@@ -43,5 +43,5 @@ def render(extranet: Extranet, areas: Iterable[Area], templates: Path, base: str
         **function.files(extranet, table, people, templates, base),
         **login.files(extranet, people, templates, base),
     }
-    files[f"{DIRECTORY}/{stack.FILE}"] = stack.text(extranet, base, files[f"{DIRECTORY}/{function.CODE}"])
+    files[f"{DIRECTORY}/{stack.FILE}"] = stack.text(extranet, base, files[f"{DIRECTORY}/{function.CODE}"], templates)
     return files
