@@ -20,6 +20,8 @@ error responses shows what a visitor gets, and lets the same matrix run as again
 
 from __future__ import annotations
 
+import importlib.metadata
+import io
 import json
 import os
 import shutil
@@ -27,9 +29,11 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 from extranet import syncing
+from extranet.cloudfront import login
 from extranet.content_types import content_type
 
 from .conftest import REPO
@@ -42,15 +46,18 @@ NODE = shutil.which("node") or "node"
 
 
 def package(site: Site, directory: Path) -> Path:
-    """The login function's package as the deploy zips it: the built login directory, plus the public
-    pages it serves (the first language's, at the web root's top)."""
-    built = site.output / "server/cloudfront/login"
-    if not (built / "index.py").is_file():
-        raise RuntimeError(f"the build wrote no login function ({built / 'index.py'})")
-    shutil.copytree(built, directory)
-    for page in ("login/index.html", "401.html"):
-        (directory / "pages" / page).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(site.web_root / page, directory / "pages" / page)
+    """The login function's package as the deploy zips it (`extranet.cloudfront.login.package`: the
+    built code and data, `pages/` from the web root, bcrypt's wheel content), unpacked into `directory`.
+    The wheel is made of this environment's installed bcrypt (the deploy downloads the Lambda
+    runtime's: its content differs only in the compiled module's platform)."""
+    wheels = directory.parent / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    distribution = importlib.metadata.distribution("bcrypt")
+    with zipfile.ZipFile(wheels / f"bcrypt-{distribution.version}-py3-none-any.whl", "w") as wheel:
+        for file in distribution.files or []:
+            if str(file).startswith("bcrypt/") and not str(file).endswith(".pyc"):
+                wheel.write(Path(str(distribution.locate_file(file))), str(file))
+    zipfile.ZipFile(io.BytesIO(login.package(site.output / "server", site.web_root, wheels))).extractall(directory)
     return directory
 
 

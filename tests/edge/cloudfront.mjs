@@ -62,13 +62,68 @@ for (const name of ["template", "function", "kvs", "secret-file", "site", "login
 }
 
 const template = JSON.parse(fs.readFileSync(options.template, "utf8"));
-const resources = template.Resources || {};
+
+// --- the template ------------------------------------------------------------------------------
+
+// The stack as created with every parameter at its default (no alias, no downloads): conditions
+// evaluated, Fn::If resolved, AWS::NoValue removed, resources whose Condition is false left out.
+const parameters = Object.fromEntries(Object.entries(template.Parameters || {}).map(([name, spec]) => [name, spec.Default]));
+const conditions = {};
+
+function condition(value) {
+  if (typeof value === "string") return condition({ Condition: value });
+  if ("Condition" in value) {
+    const name = value.Condition;
+    if (!(name in conditions)) conditions[name] = condition(template.Conditions[name]);
+    return conditions[name];
+  }
+  if ("Fn::Equals" in value) {
+    const [a, b] = value["Fn::Equals"].map(scalar);
+    return a === b;
+  }
+  if ("Fn::Not" in value) return !condition(value["Fn::Not"][0]);
+  if ("Fn::And" in value) return value["Fn::And"].every(condition);
+  if ("Fn::Or" in value) return value["Fn::Or"].some(condition);
+  throw new Error(`template: condition ${JSON.stringify(value)} is not emulated`);
+}
+
+function scalar(value) {
+  if (value && typeof value === "object" && "Ref" in value) {
+    if (!(value.Ref in parameters)) throw new Error(`template: a condition refers to ${value.Ref}, not a parameter`);
+    return String(parameters[value.Ref]);
+  }
+  return String(value);
+}
+
+const NONE = Symbol("AWS::NoValue");
+
+function resolve(value) {
+  if (Array.isArray(value)) return value.map(resolve).filter((item) => item !== NONE);
+  if (value && typeof value === "object") {
+    if (value.Ref === "AWS::NoValue") return NONE;
+    if ("Fn::If" in value) {
+      const [name, yes, no] = value["Fn::If"];
+      return resolve(condition(name) ? yes : no);
+    }
+    const result = {};
+    for (const [key, inner] of Object.entries(value)) {
+      const resolved = resolve(inner);
+      if (resolved !== NONE) result[key] = resolved;
+    }
+    return result;
+  }
+  return value;
+}
+
+const resources = Object.fromEntries(
+  Object.entries(template.Resources || {})
+    .filter(([, resource]) => resource.Condition === undefined || condition(resource.Condition))
+    .map(([id, resource]) => [id, resolve(resource)]),
+);
 const site = path.resolve(options.site);
 const prefix = options.prefix || "";
 const metadata = options.metadata ? JSON.parse(fs.readFileSync(options.metadata, "utf8")) : {};
 const loginUrl = new URL(options["login-url"]);
-
-// --- the template ------------------------------------------------------------------------------
 
 function ofType(type) {
   return Object.entries(resources).filter(([, resource]) => resource.Type === type);
@@ -123,7 +178,7 @@ function originKind(origin) {
   const types = [...references(origin.DomainName)].map(typeOf);
   if (types.includes("AWS::S3::Bucket") || origin.S3OriginConfig) return "s3";
   if (types.includes("AWS::Lambda::Url")) return "lambda";
-  throw new Error(`template: origin ${origin.Id} is neither the bucket nor the login function's URL`);
+  return "other"; // e.g. the downloads bucket (a parameter): a request routed there answers 502 here
 }
 
 const origins = Object.fromEntries(
@@ -146,7 +201,8 @@ function forwardedHeaders(policyId) {
   if (headers.HeaderBehavior === "allViewer" || headers.HeaderBehavior === "allViewerAndWhitelistCloudFront") {
     return "*";
   }
-  return new Set(((headers.Headers && headers.Headers.Items) || []).map((name) => name.toLowerCase()));
+  const names = Array.isArray(headers.Headers) ? headers.Headers : (headers.Headers && headers.Headers.Items) || [];
+  return new Set(names.map((name) => name.toLowerCase()));
 }
 
 function behaviour(spec, pattern) {
@@ -214,20 +270,30 @@ function policyHeaders(policyId) {
   return result;
 }
 
-/** The bucket policy: what CloudFront may read (regexes of denied keys) and whether it may list. */
+/** The site bucket's policy: which keys CloudFront may not read (regexes) and whether it may list. */
 function bucketPolicy() {
+  const origin = config.Origins.find((candidate) => originKind(candidate) === "s3");
+  const buckets = [...references(origin.DomainName)].filter((id) => typeOf(id) === "AWS::S3::Bucket");
   const denied = [];
   let listing = false;
   for (const [, policy] of ofType("AWS::S3::BucketPolicy")) {
-    for (const statement of policy.Properties.PolicyDocument.Statement) {
+    if (![...references(policy.Properties.Bucket)].some((id) => buckets.includes(id))) continue;
+    for (const statement of [].concat(policy.Properties.PolicyDocument.Statement)) {
       const actions = [].concat(statement.Action);
-      const resourceList = [].concat(statement.Resource);
+      if (statement.Condition !== undefined) {
+        // CloudFront reaches S3 over TLS: a statement only about plain HTTP never applies to it.
+        const text = JSON.stringify(statement.Condition);
+        if (text === '{"Bool":{"aws:SecureTransport":"false"}}') continue;
+        if (statement.Effect === "Deny" || !text.includes("AWS:SourceArn")) {
+          throw new Error(`template: bucket policy condition ${text} is not emulated`);
+        }
+      }
       if (statement.Effect === "Allow" && actions.some((a) => a === "s3:ListBucket" || a === "s3:*")) listing = true;
       if (statement.Effect !== "Deny" || !actions.some((a) => a === "s3:GetObject" || a === "s3:*")) continue;
-      for (const resource of resourceList) {
-        const suffix = literal(resource).replace(/^[^/]*\//, "");
-        if (!literal(resource).includes("/")) continue;
-        const body = suffix.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+      for (const resource of [].concat(statement.Resource)) {
+        const text = literal(resource);
+        if (!text.includes("/")) continue;
+        const body = text.replace(/^[^/]*\//, "").replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
         denied.push(new RegExp(`^${body}$`));
       }
     }
