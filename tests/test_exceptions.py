@@ -17,6 +17,7 @@ import pytest
 import extranet
 from extranet import access, cli, credentials, deploying, escaping, releasing, resources, servers, storage, syncing, versions
 from extranet import support_calendar
+from extranet.cloudfront.function import EdgeLimitExceeded
 from extranet.building import BuildFailed
 from extranet.cloudfront import login as cloudfront_login
 from extranet.exceptions import CommandRefused, ExtranetError, UsageError
@@ -66,6 +67,8 @@ CASES = [
     (["build"], access.AudienceError("audience 'x' is unknown"), 1, "build failed: audience 'x' is unknown\n"),
     (["build"], access.ConflictingAreas("move a/b.md"), 1, "build failed: move a/b.md\n"),
     (["build"], escaping.UnsafeLink("javascript:"), 1, "build failed: javascript:\n"),
+    (["build"], EdgeLimitExceeded("viewer-request.js is 10304 bytes; CloudFront Functions allow 10240 bytes of code"), 1,
+     "build failed: viewer-request.js is 10304 bytes; CloudFront Functions allow 10240 bytes of code\n"),
     (["build"], escaping.ConfigValueError("cannot be written into an nginx string: 'a\\x00'"), 1,
      "build failed: cannot be written into an nginx string: 'a\\x00'\n"),
     (["build"], resources.InvalidStrings("strings.yaml:1:1: expected a mapping"), 1,
