@@ -529,3 +529,22 @@ def test_fetch_bcrypt_says_what_pip_said_when_it_fails(tmp_path: Path, monkeypat
     assert str(raised.value) == (
         f"pip could not download bcrypt {version} for the login function (python3.12, manylinux_2_28_x86_64 or "
         f"manylinux2014_x86_64): ERROR: No matching distribution found for bcrypt=={version}")
+
+
+def test_the_package_s_digest_is_the_one_lambda_reports(site: Site, tmp_path: Path, aws_credentials):
+    """The deploy uploads the package only when its digest differs from the function's CodeSha256."""
+    from moto import mock_aws
+
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    fake_wheel(wheels)
+    package = cf_login.package(site.output / "server", site.web_root, wheels)
+    with mock_aws():
+        import boto3
+
+        role = boto3.client("iam").create_role(RoleName="login", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        created = boto3.client("lambda").create_function(
+            FunctionName="login", Runtime=cf_login.RUNTIME, Role=role, Handler=cf_login.HANDLER,
+            Code={"ZipFile": package}, Architectures=[cf_login.ARCHITECTURE])
+    assert created["CodeSha256"] == cf_login.code_sha256(package)
+    assert created["CodeSize"] == len(package)

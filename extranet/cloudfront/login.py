@@ -22,6 +22,8 @@ password check in the viewer-request function (no bcrypt there, and no secret ma
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib.metadata
 import io
 import json
@@ -54,6 +56,21 @@ PAGES = ("login/index.html", "401.html")
 RUNTIME = "python3.12"
 ARCHITECTURE = "x86_64"
 """The Lambda runtime and architecture the package is made for (bcrypt's wheel is compiled for them)."""
+HANDLER = "index.handler"
+"""The function's handler: `handler` in the package's `index.py`."""
+MEMORY = 1769
+"""The function's memory in MB: Lambda gives CPU in proportion, one whole vCPU at 1,769 MB (AWS Lambda
+Developer Guide, "Configure Lambda function memory"). A bcrypt check of cost 12 takes about 0.25 s on
+one vCPU; at the default 128 MB it would take some 14 times as long."""
+TIMEOUT = 10
+"""The function's timeout in seconds: a login is one bcrypt check (and, once per cold start, one read
+of the secret)."""
+SECRET_ARN_VARIABLE = "EXTRANET_SECRET_ARN"  # noqa: S105 (a variable's name)
+"""The function's environment variable that names the session secret in Secrets Manager."""
+LOCAL_SECRET_VARIABLE = "EXTRANET_SESSION_SECRET"  # noqa: S105 (a variable's name)
+"""Run locally (tests, the emulator), the secret itself, when SECRET_ARN_VARIABLE is not set."""
+LOCAL_PAGES_VARIABLE = "EXTRANET_LOGIN_PAGES"
+"""Run locally, a directory that holds the pages instead of the package's `pages/` (the web root)."""
 PLATFORMS = ("manylinux_2_28_x86_64", "manylinux2014_x86_64")
 """The wheel platforms the runtime loads (Amazon Linux 2023, glibc 2.34): the newest first."""
 SESSION_COOKIES = ("extranet_login", "extranet_exp", "extranet_sig")
@@ -154,6 +171,12 @@ def package(server_dir: Path, site_dir: Path, wheels: Path) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, members[name], compresslevel=9)
     return buffer.getvalue()
+
+
+def code_sha256(package: bytes) -> str:
+    """The package's digest as Lambda reports it (`CodeSha256`: base64 of the SHA-256): the deploy
+    uploads the package only when it differs."""
+    return base64.b64encode(hashlib.sha256(package).digest()).decode("ascii")
 
 
 def _read(path: Path, hint: str) -> bytes:
