@@ -32,7 +32,9 @@ import time
 import zipfile
 from pathlib import Path
 
-from extranet import syncing
+import pytest
+
+from extranet import servers, syncing
 from extranet.cloudfront import login
 from extranet.content_types import content_type
 
@@ -41,6 +43,10 @@ from .servers import SECRET, Server, Site, free_port
 
 NAME = "cloudfront"
 """The emulated CloudFront distribution, as a name beside servers.SERVERS."""
+PARAM = pytest.param(NAME, marks=pytest.mark.node)
+"""The edge as a test parameter: it runs Node.js."""
+TARGETS = (*servers.SERVERS, PARAM)
+"""The three servers and the CloudFront target, for the tests whose rules hold on every target."""
 EDGE = REPO / "tests/edge"
 NODE = shutil.which("node") or "node"
 
@@ -65,6 +71,14 @@ def objects(site: Site, prefix: str) -> dict[str, dict[str, str]]:
     """Each object of the bucket, by key: the headers the deploy's sync stores with it."""
     return {prefix + path: {"content-type": content_type(path, charset="utf-8"),
                             "cache-control": syncing.cache_control(path)} for path in site.files()}
+
+
+def target(request: pytest.FixtureRequest, site: Site, running: dict[str, Server], name: str) -> Server:
+    """The server `name` serving `site`: one of `running`, or the CloudFront edge of the same site
+    (the `edge` or `edge_root` fixture, started once)."""
+    if name != NAME:
+        return running[name]
+    return request.getfixturevalue("edge_root" if site.base == "/" else "edge")
 
 
 class Processes:

@@ -22,18 +22,6 @@ from .servers import (CREDENTIALS, HAND_PLACED, MARKERS, REMOVED, REVOKED, SECRE
 
 CUSTOMERS = yaml.safe_load((REPO / "customers.yaml").read_text(encoding="utf-8"))["customers"]
 SECURITY = {"content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"}
-TARGETS = (*servers.SERVERS, pytest.param(edge.NAME, marks=pytest.mark.node))
-"""The three servers and the CloudFront target (emulated on loopback: tests/edge.py), for the tests
-whose rules hold on every target."""
-
-
-def target(request: pytest.FixtureRequest, site: Site, running: dict[str, Server], name: str) -> Server:
-    """The server `name` serving `site`: one of `running`, or the CloudFront edge of the same site."""
-    if name != edge.NAME:
-        return running[name]
-    return request.getfixturevalue("edge_root" if site.base == "/" else "edge")
-
-
 def outcome(status: int, headers: dict[str, str]) -> str:
     if status == 200:
         return "allowed"
@@ -77,13 +65,13 @@ def foreign(visitor: Visitor, principal: access.Principal | None) -> list[dict]:
     return [customer for customer in CUSTOMERS if customer["id"] != own]
 
 
-@pytest.mark.parametrize("name", TARGETS)
+@pytest.mark.parametrize("name", edge.TARGETS)
 def test_access_matrix(request: pytest.FixtureRequest, served: tuple[Site, dict[str, Server]], name: str, capsys):
     """Every file of the web root, for every kind of visitor, gets the outcome its audience says,
     and no response carries another customer's name, company ID, login or page: served under the
     path of site_url (`/extranet/`) and at the root."""
     site, running = served
-    server = target(request, site, running, name)
+    server = edge.target(request, site, running, name)
     files = site.files()
     cells, mismatches, links = 0, [], 0
     for visitor in visitors():
@@ -120,10 +108,10 @@ def test_access_matrix(request: pytest.FixtureRequest, served: tuple[Site, dict[
     assert links, "no download link in any response: the check above proved nothing"
 
 
-@pytest.mark.parametrize("name", TARGETS)
+@pytest.mark.parametrize("name", edge.TARGETS)
 def test_removed_user_and_revoked_customer_are_shut_out(request: pytest.FixtureRequest, site: Site,
                                                         running: dict[str, Server], name: str):
-    server = target(request, site, running, name)
+    server = edge.target(request, site, running, name)
     removed = next(v for v in visitors() if v.login == REMOVED)
     status, headers, _ = server.request("/releases/", server.credentials(removed))
     assert outcome(status, headers) == "denied"
@@ -134,11 +122,11 @@ def test_removed_user_and_revoked_customer_are_shut_out(request: pytest.FixtureR
     assert outcome(status, headers) == "denied"
 
 
-@pytest.mark.parametrize("name", TARGETS)
+@pytest.mark.parametrize("name", edge.TARGETS)
 def test_public_pages_need_no_login_and_private_ones_do(request: pytest.FixtureRequest,
                                                         served: tuple[Site, dict[str, Server]], name: str):
     site, running = served
-    server = target(request, site, running, name)
+    server = edge.target(request, site, running, name)
     for path in ("/", "/en/", "/support/", "/en/support/", "/assets/javascripts/bundle.a5f9d56c.min.js", "/404.html"):
         status, headers, _ = server.request(path)
         assert status == 200, path
@@ -149,13 +137,13 @@ def test_public_pages_need_no_login_and_private_ones_do(request: pytest.FixtureR
         assert outcome(status, headers) == "denied", path
 
 
-@pytest.mark.parametrize("name", TARGETS)
+@pytest.mark.parametrize("name", edge.TARGETS)
 def test_nothing_outside_the_sites_path_is_served(request: pytest.FixtureRequest, site: Site,
                                                   running: dict[str, Server], name: str):
     """Under `/extranet/`, the site's files are not reachable by any other path, logged in or not,
     and the path without its final slash leads to the site. (A CloudFront distribution's error pages
     are distribution-wide: there the answer is the site's own public 404 page, and nothing else.)"""
-    server = target(request, site, running, name)
+    server = edge.target(request, site, running, name)
     assert site.base == "/extranet/"
     not_found = (site.web_root / "404.html").read_bytes()
     staff = next(v for v in visitors() if v.staff)
@@ -208,12 +196,12 @@ def test_no_password_in_web_root_server_files_or_server_logs(site: Site, running
     assert all(line.split(":", 1)[1].startswith("$2b$12$") for line in htpasswd.splitlines())
 
 
-@pytest.mark.parametrize("name", ["nginx", "apache", pytest.param(edge.NAME, marks=pytest.mark.node)])
+@pytest.mark.parametrize("name", ["nginx", "apache", edge.PARAM])
 def test_login_lands_on_the_users_page_and_logout_ends_the_session(request: pytest.FixtureRequest,
                                                                    running: dict[str, Server], name: str):
     """/login/ checks the password once and sends the user to their customer's page in its language
     (or to ?next= on this site, never elsewhere); /logout/ drops the session cookie."""
-    server = target(request, request.getfixturevalue("site"), running, name)
+    server = edge.target(request, request.getfixturevalue("site"), running, name)
     entry = next(c for c in CREDENTIALS if c["customer"] == "elbe-precision")
     basic = {"Authorization": "Basic " + base64.b64encode(f"{entry['login']}:{entry['password']}".encode()).decode()}
     status, headers, _ = server.request("/login/", basic, source="127.0.0.150")
@@ -258,11 +246,11 @@ def readable_by(audience: str, customer: str | None, principal: access.Principal
     return access.allowed(principal, access.Area("", audience, customer))
 
 
-@pytest.mark.parametrize("name", TARGETS)
+@pytest.mark.parametrize("name", edge.TARGETS)
 def test_a_maintainers_page_is_served_only_to_whom_its_folder_says(request: pytest.FixtureRequest, site: Site,
                                                                    running: dict[str, Server], name: str):
     """`customers/<id>/…` for that customer (front matter may narrow it to staff), `staff/…` for staff."""
-    server = target(request, site, running, name)
+    server = edge.target(request, site, running, name)
     intended = {"customers/elbe-precision/contract.md": (access.CUSTOMER, "elbe-precision"),
                 "customers/elbe-precision/internal.md": (access.STAFF, None), "staff/handbook.md": (access.STAFF, None)}
     assert set(intended) == set(HAND_PLACED)
@@ -392,7 +380,7 @@ def sample(files: list[str]) -> list[str]:
     return [path for path in files if not path.startswith("assets/")] + assets[:3]
 
 
-@pytest.mark.parametrize("name", TARGETS)
+@pytest.mark.parametrize("name", edge.TARGETS)
 def test_every_path_however_written_gets_the_answer_area_of_gives(request: pytest.FixtureRequest,
                                                                   served: tuple[Site, dict[str, Server]], name: str,
                                                                   capsys):
@@ -400,7 +388,7 @@ def test_every_path_however_written_gets_the_answer_area_of_gives(request: pytes
     and staff: each server answers as `access.area_of` decides for the path it resolves to; under
     `/extranet/` and at the root."""
     site, running = served
-    server = target(request, site, running, name)
+    server = edge.target(request, site, running, name)
     existing = set(site.files())
     people = [v for v in visitors() if v.name in ("anonymous", "user of staff", "user of elbe-precision",
                                                    "user of strojirny-labe")]

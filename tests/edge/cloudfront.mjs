@@ -522,9 +522,10 @@ const server = http.createServer((incoming, outgoing) => {
   incoming.on("data", (chunk) => chunks.push(chunk));
   incoming.on("end", () => {
     serve(incoming, Buffer.concat(chunks)).then((answer) => {
-      const headers = {};
-      for (const [name, value] of answer.headers) (headers[name] = headers[name] || []).push(value);
-      outgoing.writeHead(answer.status, Object.entries(headers).flatMap(([name, values]) => values.map((value) => [name, value])).flat());
+      // CloudFront answers with the whole object's Content-Length (the emulator never streams).
+      const lines = answer.headers.filter(([name]) => !["content-length", "transfer-encoding", "connection"].includes(name));
+      lines.push(["content-length", String(answer.body.length)]);
+      outgoing.writeHead(answer.status, lines.flat());
       outgoing.end(incoming.method === "HEAD" ? undefined : answer.body);
     }).catch((error) => {
       // A function that throws: CloudFront answers 503 (FunctionExecutionError) and logs it.
