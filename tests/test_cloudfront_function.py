@@ -400,6 +400,10 @@ RUNTIME_CASES = [
     ("import fs from 'fs';", "an import of fs at line 1"),
     ("var o = {a};", "a shorthand, method, computed or accessor property at line 1"),
     ("var r = /x/s;", "does not parse as ECMAScript 2017: Invalid regular expression flag (1:9)"),
+    ("setTimeout(handler, 1);", "setTimeout at line 1 is neither declared nor a global of the runtime"),
+    ("var r = fetch('https://example.com/');", "fetch at line 1 is neither declared nor a global of the runtime"),
+    ("var fs = require('fs');", "require at line 1 is neither declared nor a global of the runtime"),
+    ("var f = new Function('return 1');", "Function at line 1 is neither declared nor a global of the runtime"),
 ]
 
 
@@ -462,3 +466,55 @@ def test_a_function_template_beyond_10_kb_fails_the_build(tmp_path: Path):
 def test_the_limits_are_the_documented_numbers():
     assert (function.CODE_LIMIT, function.KEY_LIMIT, function.VALUE_LIMIT, function.STORE_LIMIT) == (
         10 * 1024, 512, 1024, 5_000_000)
+
+
+# --- the harness itself (tests/edge/load-function.mjs, which the emulator uses too) ----------------
+
+HARNESS_SCRIPT = """
+import { loadFunction } from %s;
+const results = {};
+const attempt = (name, code, options) => {
+  try { loadFunction(code, options); results[name] = 'loaded'; } catch (e) { results[name] = e.message; }
+};
+attempt('fs', "import fs from 'fs';\\nasync function handler(e) { return e; }");
+attempt('other store', "import cf from 'cloudfront';\\nvar s = cf.kvs('another-id');\\nasync function handler(e) { return e; }",
+        {kvsId: 'the-id'});
+attempt('no handler', "var x = 1;");
+const handler = loadFunction(`import cf from 'cloudfront';
+import crypto from 'crypto';
+var store = cf.kvs('__EXTRANET_KVS_ID__');
+async function handler(event) {
+    var out = {};
+    try { await store.get('absent'); out.absent = 'resolved'; } catch (e) { out.absent = 'rejected'; }
+    out.value = await store.get('k');
+    out.json = await store.get('j', {format: 'json'});
+    out.bytes = (await store.get('k', {format: 'bytes'})).length;
+    out.exists = [await store.exists('k'), await store.exists('absent')];
+    out.globals = [typeof setTimeout, typeof require, typeof process, typeof fetch];
+    out.strict = (function () { return this === undefined; })();
+    out.hmac = crypto.createHmac('sha256', 'key').update('message').digest('base64url');
+    return out;
+}`, {kvs: {k: 'valüe', j: '{"a": [1]}'}, kvsId: 'the-id'});
+results.run = await handler({});
+results.calls = handler.kvsCalls;
+console.log(JSON.stringify(results));
+"""
+
+
+def test_the_harness_answers_as_cloudfronts_runtime():
+    """The stand-in of the `cloudfront` module answers as the documentation says (get rejects an
+    absent key, formats string, json and bytes, exists), only for the store's id (the marker is
+    replaced by it); no module but cloudfront and crypto; strict mode; no Node-only globals."""
+    script = HARNESS_SCRIPT % json.dumps((EDGE / "load-function.mjs").as_uri())
+    done = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    digest = base64.urlsafe_b64encode(hmac.new(b"key", b"message", hashlib.sha256).digest()).rstrip(b"=").decode()
+    assert json.loads(done.stdout) == {
+        "fs": "the function imports fs: CloudFront Functions offer only cloudfront, crypto",
+        "other store": 'no key value store "another-id" is associated with the function',
+        "no handler": "the function defines no handler",
+        "run": {"absent": "rejected", "value": "valüe", "json": {"a": [1]}, "bytes": 6, "exists": [True, False],
+                "globals": ["undefined"] * 4, "strict": True, "hmac": digest},
+        "calls": ["the-id"],
+    }

@@ -89,7 +89,7 @@ export function loadFunction(codeText, { kvs = {}, kvsId = DEFAULT_KVS_ID } = {}
   if (/^\s*(import|export)\b/m.test(body)) {
     throw new Error('the function has an import or export the runtime does not accept');
   }
-  const make = new Function(...names, ...ABSENT, "'use strict';\n" + body + '\nreturn handler;');
+  const make = new Function(...names, ...ABSENT, "'use strict';\n" + body + "\nreturn typeof handler === 'function' ? handler : undefined;");
   const handler = make(...values, ...ABSENT.map(() => undefined));
   if (typeof handler !== 'function') {
     throw new Error('the function defines no handler');

@@ -7,9 +7,11 @@
 // const and let, async functions and await inside them, arrow functions, rest parameters, the
 // exponent operator), which leaves out what ES 2017 has and the runtime does not: classes,
 // generators, for-of, destructuring, spread, default parameters, async closures, shorthand and
-// computed properties. Template literals are supported by the runtime but refused here: the code
-// must hold no `${` (the CloudFormation template carries it inside Fn::Join, where `${` would read
-// as a substitution to a reader of the template). Imports: only `cloudfront` and `crypto`.
+// computed properties. Names: only what the code declares and the globals the documentation lists
+// (no eval or Function constructor, timers, require, process or fetch). Template literals are
+// supported by the runtime but refused here: the code must hold no `${` (the CloudFormation template
+// carries it inside Fn::Join, where `${` would read as a substitution to a reader of the template).
+// Imports: only `cloudfront` and `crypto`.
 // Rejected: `node --check` alone (Node parses every ES version, so it proves nothing about the
 // runtime), and a list of forbidden words searched in the text (blind to what parses the same).
 
@@ -28,6 +30,14 @@ const ALLOWED = new Set([
   'ThisExpression', 'AwaitExpression', 'RestElement',
 ]);
 const MODULES = new Set(['cloudfront', 'crypto']);
+// The globals the documentation lists (built-in objects, error types, global functions): a name the
+// code neither declares nor finds here (setTimeout, fetch, require, process...) does not exist at the edge.
+const GLOBALS = new Set([
+  'Object', 'Array', 'String', 'Number', 'Boolean', 'Math', 'JSON', 'Date', 'RegExp', 'Promise', 'Buffer',
+  'Error', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError', 'NaN',
+  'Infinity', 'undefined', 'decodeURI', 'decodeURIComponent', 'encodeURI', 'encodeURIComponent', 'isFinite',
+  'isNaN', 'parseFloat', 'parseInt', 'console',
+]);
 const REGEX_FLAGS = /^[gim]*$/;
 
 function check(code, acorn) {
@@ -72,10 +82,43 @@ function check(code, acorn) {
     }
   };
   visit(tree, null);
+  for (const node of free(tree)) {
+    problems.push(node.name + ' at ' + at(node) + ' is neither declared nor a global of the runtime');
+  }
   if (code.includes('${')) {
     problems.push('the code holds `${`');
   }
   return { problems, types: [...types].sort() };
+}
+
+// Identifiers read as variables that nothing in the code declares and the runtime does not define.
+// One scope for the whole file (the function is small): a name declared anywhere counts as declared.
+function free(tree) {
+  const declared = new Set();
+  const used = [];
+  const walk = (node, parent, key) => {
+    if (node.type === 'Identifier') {
+      const property = (parent.type === 'MemberExpression' && key === 'property' && !parent.computed)
+        || (parent.type === 'Property' && key === 'key' && !parent.computed)
+        || (parent.type === 'LabeledStatement' || parent.type === 'BreakStatement'
+            || parent.type === 'ContinueStatement');
+      const declaration = (parent.type === 'VariableDeclarator' && key === 'id')
+        || (/Function/.test(parent.type) && (key === 'id' || key === 'params'))
+        || (parent.type === 'CatchClause' && key === 'param') || parent.type === 'ImportDefaultSpecifier'
+        || (parent.type === 'RestElement');
+      if (declaration) declared.add(node.name);
+      else if (!property) used.push(node);
+      return;
+    }
+    for (const [name, value] of Object.entries(node)) {
+      if (name === 'loc') continue;
+      for (const child of Array.isArray(value) ? value : [value]) {
+        if (child && typeof child.type === 'string') walk(child, node, name);
+      }
+    }
+  };
+  walk(tree, null, null);
+  return used.filter((node) => !declared.has(node.name) && !GLOBALS.has(node.name));
 }
 
 const acorn = await import(pathToFileURL(process.argv[2]).href);
