@@ -8,6 +8,7 @@ here; the rules it shares with nginx, Apache and Caddy are, value for value."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import importlib.metadata
@@ -18,6 +19,7 @@ import os
 import statistics
 import time
 import types
+import urllib.parse
 import zipfile
 from pathlib import Path
 
@@ -187,8 +189,8 @@ def test_a_refused_login_gets_the_401_page_and_the_challenge_unless_the_page_ask
     assert response["statusCode"] == status
     assert ("WWW-Authenticate" in response["headers"]) is challenge
     if status == 401:
-        assert response["headers"] == {**SECURITY, "Content-Type": "text/html; charset=utf-8",
-                                       **({"WWW-Authenticate": f'Basic realm="{PRODUCT} extranet"'} if challenge else {})}
+        realm = {"WWW-Authenticate": f'Basic realm="{PRODUCT} extranet"'} if challenge else {}
+        assert response["headers"] == {**SECURITY, "Content-Type": "text/html; charset=utf-8", **realm}
         assert response["body"] == (site.web_root / "401.html").read_text(encoding="utf-8")
         assert response["cookies"] == []
         assert escaping.realm(PRODUCT) == f"{PRODUCT} extranet"
@@ -218,7 +220,8 @@ def test_the_authorization_header_itself_is_never_read(function, site: Site, sec
     """CloudFront's signature of the origin request (OAC) is in `authorization`: the credentials
     come only in x-extranet-authorization."""
     elbe = next(c for c in CREDENTIALS if c["customer"] == "elbe-precision")
-    response = call(function, site, "login/", headers={"Authorization": basic(elbe["login"], elbe["password"])})
+    signed = {"Authorization": basic(elbe["login"], elbe["password"]), "Accept": "*/*"}
+    response = call(function, site, "login/", headers=signed)
     assert (response["statusCode"], response["cookies"]) == (401, [])
 
 
@@ -289,7 +292,8 @@ def test_a_login_sends_the_reader_to_next_or_to_their_own_page(function, site: S
     elbe = next(c for c in CREDENTIALS if c["customer"] == "elbe-precision")
     assert site.base == "/extranet/"
     response = call(function, site, "login/", query, login_headers(elbe["login"], elbe["password"]))
-    assert (response["statusCode"], response["headers"]["Location"]) == (302, where or "/extranet/en/customers/elbe-precision/")
+    landing = "/extranet/en/customers/elbe-precision/"
+    assert (response["statusCode"], response["headers"]["Location"]) == (302, where or landing)
 
 
 # --- The login page: the one rule for its language (servers.login_page) --------------------------
@@ -313,10 +317,16 @@ def test_a_browser_without_credentials_gets_the_login_page_of_its_language(funct
     assert response["cookies"] == []
 
 
-def test_a_script_without_credentials_gets_the_challenge(function, site: Site):
+@pytest.mark.parametrize("accept, status", [
+    ("*/*", 401), ("application/json", 401), ("", 401), ("text/html", 200), (HTML, 200),
+    (None, 200),  # the distribution forwarded no Accept: the login page, as the design has it
+])
+def test_a_script_without_credentials_gets_the_challenge(function, site: Site, accept, status):
     """As on nginx, Apache and Caddy: `wget --user` and others send credentials only when asked."""
-    response = call(function, site, "login/", headers={"Accept": "*/*"})
-    assert (response["statusCode"], response["headers"]["WWW-Authenticate"]) == (401, f'Basic realm="{PRODUCT} extranet"')
+    response = call(function, site, "login/", headers={} if accept is None else {"Accept": accept})
+    assert response["statusCode"] == status
+    challenge = f'Basic realm="{PRODUCT} extranet"' if status == 401 else None
+    assert response["headers"].get("WWW-Authenticate") == challenge
 
 
 # --- Logout ------------------------------------------------------------------------------------
@@ -402,15 +412,16 @@ def test_the_secret_comes_from_secrets_manager_once_per_cold_start(site: Site, m
 
 def test_no_password_or_hash_of_a_user_is_in_the_code_or_the_settings(site: Site):
     directory = site.output / "server/cloudfront/login"
-    public = (directory / "index.py").read_text(encoding="utf-8") + (directory / "settings.json").read_text(encoding="utf-8")
+    public = "".join((directory / name).read_text(encoding="utf-8") for name in ("index.py", "settings.json"))
     assert [c["login"] for c in CREDENTIALS if c["password"] in public] == []
     assert [p.login for p in site.principals.values() if p.password_hash in public] == []
     assert "$2b$" not in (directory / "index.py").read_text(encoding="utf-8")
     accounts = json.loads((directory / "accounts.json").read_text(encoding="utf-8"))
     assert sorted(accounts) == sorted(site.principals)
-    assert {login: a["hash"] for login, a in accounts.items()} == {p.login: p.password_hash for p in site.principals.values()}
-    assert [oct(path.stat().st_mode & 0o777) for path in (directory / "accounts.json", directory / "settings.json")] == [
-        "0o600", "0o644"]
+    assert {login: a["hash"] for login, a in accounts.items()} == {
+        p.login: p.password_hash for p in site.principals.values()}
+    modes = [oct(path.stat().st_mode & 0o777) for path in (directory / "accounts.json", directory / "settings.json")]
+    assert modes == ["0o600", "0o644"]
 
 
 def test_the_code_is_the_template_as_it_is_and_the_data_are_sorted(site: Site):
@@ -548,3 +559,92 @@ def test_the_package_s_digest_is_the_one_lambda_reports(site: Site, tmp_path: Pa
             Code={"ZipFile": package}, Architectures=[cf_login.ARCHITECTURE])
     assert created["CodeSha256"] == cf_login.code_sha256(package)
     assert created["CodeSize"] == len(package)
+
+
+# --- With the edge: the session the function sets is the one the viewer-request function checks ---
+
+def viewer_request(site: Site, uri: str, jar: dict[str, str]) -> dict:
+    """The event CloudFront gives the viewer-request function for GET `uri` with the cookies of `jar`."""
+    return {
+        "version": "1.0",
+        "context": {"distributionDomainName": "d111111abcdef8.cloudfront.net", "distributionId": "EDFDVBD6EXAMPLE",
+                    "eventType": "viewer-request", "requestId": "test"},
+        "viewer": {"ip": "198.51.100.11"},
+        "request": {"method": "GET", "uri": uri, "querystring": {},
+                    "headers": {"host": {"value": "d111111abcdef8.cloudfront.net"}},
+                    "cookies": {name: {"value": v} for name, v in jar.items()}},
+    }
+
+
+def run_edge(site: Site, events: list[dict], secret: str) -> list[dict]:
+    """The real viewer-request.js of the build, in Node.js under tests/edge/load-function.mjs, with the
+    build's kvs.json and the secret the deploy would put into the KeyValueStore."""
+    import subprocess
+
+    directory = site.output / "server/cloudfront"
+    result = subprocess.run(
+        ["node", str(REPO / "tests/edge/load-function.mjs"), str(directory / "viewer-request.js"),
+         str(directory / "kvs.json"), secret],
+        input="".join(json.dumps(e) + "\n" for e in events), capture_output=True, text=True, timeout=60, check=True)
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def keep(jar: dict[str, str], response: dict) -> dict[str, str]:
+    """A browser's cookie jar after the function's Set-Cookie lines: Max-Age=0 deletes a cookie."""
+    jar = dict(jar)
+    for line in response["cookies"]:
+        name, rest = line.split("=", 1)
+        if rest.endswith("; Max-Age=0"):
+            jar.pop(name, None)
+        else:
+            jar[name] = rest.split(";", 1)[0]
+    return jar
+
+
+@pytest.mark.node
+def test_the_edge_accepts_the_function_s_session_for_the_user_s_page_and_not_after_logout(function, site: Site,
+                                                                                          secret: str):
+    elbe = next(c for c in CREDENTIALS if c["customer"] == "elbe-precision")
+    page = site.base + "en/customers/elbe-precision/"
+    other = site.base + "en/customers/strojirny-labe/"
+    jar = keep({}, call(function, site, "login/", headers=login_headers(elbe["login"], elbe["password"])))
+    assert set(jar) == {"extranet_login", "extranet_exp", "extranet_sig", "extranet_who"}
+    after_logout = keep(jar, call(function, site, "logout/"))
+    assert after_logout == {}
+    emptied = {name: "" for name in jar}  # a client that keeps sending what logout set
+    forged = {**jar, "extranet_exp": str(int(jar["extranet_exp"]) + 3600)}  # a longer session: its signature fails
+    answers = run_edge(site, [viewer_request(site, uri, cookies) for uri, cookies in (
+        (page, jar), (other, jar), (page, after_logout), (page, emptied), (page, forged))], secret)
+    assert answers[0].get("uri") == page + "index.html" and "statusCode" not in answers[0], answers[0]
+    assert answers[1].get("uri") == site.base + ".extranet-refused/403", answers[1]
+    login = site.base + "login/?next=" + urllib.parse.quote(page, safe="")
+    for answer in answers[2:]:
+        assert (answer.get("statusCode"), answer.get("headers", {}).get("location", {}).get("value")) == (302, login)
+
+
+def test_at_the_root_the_function_keeps_the_same_rules(site: Site, tmp_path: Path, secret: str):
+    """A site_url without a path: the same function, settings for `/` (no second build: login.files
+    for the same project at base `/`)."""
+    extranet = validate(site.root / "mkdocs.yml")
+    people = list(site.principals.values())
+    for name, text in cf_login.files(extranet, people, site.root / "site_templates", "/").items():
+        (tmp_path / Path(name).name).write_text(text, encoding="utf-8")
+    function = load(tmp_path, "extranet_login_at_the_root", site.web_root)
+    at_root = dataclasses.replace(site, base="/")
+    queries = [f"next={v}" for v in VALUES]
+    assert [q for q in queries if function.safe_next(function.next_arg(q)) != servers_next(q, "/")] == []
+    assert [q for q, _ in LOGIN_PAGE_CASES
+            if function.login_page(q.replace("/extranet", "")) != servers.login_page(q.replace("/extranet", ""),
+                                                                                     (("/en/", "/en/login/"),))] == []
+    elbe = next(c for c in CREDENTIALS if c["customer"] == "elbe-precision")
+    credentials = login_headers(elbe["login"], elbe["password"])
+    response = call(function, at_root, "login/", "next=%2Fen%2Freleases%2F", credentials)
+    assert (response["statusCode"], response["headers"]["Location"]) == (302, "/en/releases/")
+    assert {line.split("; ", 1)[1] for line in response["cookies"]} == {
+        "Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=28800", "Path=/; Secure; SameSite=Lax; Max-Age=28800"}
+    response = call(function, at_root, "login/", headers=credentials)
+    assert response["headers"]["Location"] == "/en/customers/elbe-precision/"
+    assert call(function, at_root, "logout/")["headers"]["Location"] == "/"
+    response = call(function, at_root, "login/", "next=/en/x", {"Accept": HTML})
+    assert response["headers"]["Location"] == "/en/login/?next=/en/x"
+    assert function.handler(event("/extranet/login/"), None)["statusCode"] == 404

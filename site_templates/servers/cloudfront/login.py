@@ -205,9 +205,12 @@ def password_ok(account: dict[str, str] | None, password: bytes) -> bool:
 
 
 def login(query: str, headers: dict[str, str]) -> dict[str, Any]:
+    """`<base>login/`: the login page without credentials, else a session for the right password."""
     authorization = headers.get("x-extranet-authorization", "")
     if not authorization:
-        if "text/html" not in headers.get("accept", ""):  # a script: the challenge, as on the servers
+        # A script (an Accept without text/html) gets the challenge, as on every server: some send
+        # their credentials only when asked. No Accept at all: the distribution did not forward it.
+        if "text/html" not in headers.get("accept", "text/html"):
             return refused(headers)
         elsewhere = login_page(query)
         if elsewhere:
