@@ -239,6 +239,44 @@ def _cookie(values: dict[str, str]) -> str:
     return "; ".join(f"{name}={value}" for name, value in values.items())
 
 
+def test_a_forged_or_expired_edge_session_opens_nothing(edge: Server):
+    """At the edge the viewer-request function checks the same three cookies with an HMAC: claiming
+    staff, extending the session, guessing, dropping the signature or an expired session all fail."""
+    customer = next(v for v in visitors() if v.customer == "elbe-precision")
+    cookies = dict(part.split("=", 1) for part in edge.credentials(customer)["Cookie"].split("; "))
+    assert {"extranet_login", "extranet_exp", "extranet_sig"} <= set(cookies)
+    assert edge.request("/en/customers/elbe-precision/", {"Cookie": _cookie(cookies)})[0] == 200
+    staff = next(c["login"] for c in CREDENTIALS if c["customer"] is None)
+    unsigned = {name: value for name, value in cookies.items() if name != "extranet_sig"}
+    for forged in ({**cookies, "extranet_login": staff},
+                   {**cookies, "extranet_exp": str(int(cookies["extranet_exp"]) + 3600)},
+                   {**cookies, "extranet_sig": cookies["extranet_sig"][:-2] + "AA"},
+                   {**cookies, "extranet_exp": "1000000000"}, unsigned, {**cookies, "extranet_sig": ""}):
+        status, headers, _ = edge.request("/staff/", {"Cookie": _cookie(forged)})
+        assert outcome(status, headers) == "denied", forged
+        status, headers, _ = edge.request("/en/customers/elbe-precision/", {"Cookie": _cookie(forged)})
+        assert outcome(status, headers) == "denied", forged
+
+
+def test_no_password_or_secret_in_the_edges_files_or_log(site: Site, edge: Server):
+    """Logins at the edge, right and wrong, leave no password in the emulator's log (the function URL
+    and the distribution); the session secret is in no file of the build (the deploy puts it in the
+    KeyValueStore) and in no log."""
+    wrong = next(v for v in visitors() if v.name == "wrong password")
+    for visitor in visitors():
+        if visitor.login is not None:
+            edge.credentials(visitor)
+    assert edge.request("/login/", server_basic(wrong), source=wrong.address)[0] == 401
+    passwords = [entry["password"] for entry in CREDENTIALS] + [v.password for v in visitors() if v.password]
+    log = edge.runtime / "server.log"
+    places = [log, *(p for p in (site.output / "server/cloudfront").rglob("*") if p.is_file())]
+    assert log.stat().st_size > 0
+    for path in places:
+        content = path.read_bytes()
+        assert not [password for password in passwords if password.encode() in content], f"{path} holds a password"
+        assert SECRET.encode() not in content, f"{path} holds the session secret"
+
+
 # --- pages a maintainer places by hand --------------------------------------------------------------
 
 def readable_by(audience: str, customer: str | None, principal: access.Principal | None) -> bool:
