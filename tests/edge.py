@@ -107,26 +107,34 @@ class Processes:
 
 
 def start(site: Site, runtime: Path) -> Server:
-    """Start the function URL and the distribution on free loopback ports and wait until both answer."""
+    """The built CloudFront target of `site`, emulated: started on free loopback ports, once both
+    processes answer."""
     built = site.output / "server/cloudfront"
     prefix = site.base.lstrip("/")
-    (runtime / "secret").write_text(SECRET)
-    (runtime / "secret").chmod(0o600)
     (runtime / "objects.json").write_text(json.dumps(objects(site, prefix), indent=1, sort_keys=True))
+    return launch(runtime, built / "template.json", built / "viewer-request.js", built / "kvs.json", site.web_root,
+                  prefix, runtime / "objects.json", package(site, runtime / "package"), SECRET, site.base)
+
+
+def launch(runtime: Path, template: Path, function: Path, kvs: Path, web_root: Path, prefix: str, metadata: Path,
+           package: Path, secret: str, base: str = "/") -> Server:
+    """Start the function URL (serving the login function in `package`) and the distribution of
+    `template` (the bucket: `web_root` under the key prefix `prefix`) and wait until both answer."""
+    (runtime / "secret").write_text(secret)
+    (runtime / "secret").chmod(0o600)
     login_port, port = free_port(), free_port()
     log = open(runtime / "server.log", "wb")  # noqa: SIM115 (lives as long as the server)
-    environment = {**os.environ, "EXTRANET_SESSION_SECRET": SECRET}
+    environment = {**os.environ, "EXTRANET_SESSION_SECRET": secret}
     environment.pop("EXTRANET_SECRET_ARN", None)
     function_url = subprocess.Popen(
-        [sys.executable, str(EDGE / "function_url.py"), "--package", str(package(site, runtime / "package")),
-         "--port", str(login_port)], stdout=log, stderr=subprocess.STDOUT, env=environment)
+        [sys.executable, str(EDGE / "function_url.py"), "--package", str(package), "--port", str(login_port)],
+        stdout=log, stderr=subprocess.STDOUT, env=environment)
     distribution = subprocess.Popen(
-        [NODE, str(EDGE / "cloudfront.mjs"), "--template", str(built / "template.json"),
-         "--function", str(built / "viewer-request.js"), "--kvs", str(built / "kvs.json"),
-         "--secret-file", str(runtime / "secret"), "--site", str(site.web_root), "--prefix", prefix,
-         "--metadata", str(runtime / "objects.json"), "--login-url", f"http://127.0.0.1:{login_port}",
-         "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    server = Server(NAME, port, Processes(function_url, distribution), runtime, site.base)  # type: ignore[arg-type]
+        [NODE, str(EDGE / "cloudfront.mjs"), "--template", str(template), "--function", str(function),
+         "--kvs", str(kvs), "--secret-file", str(runtime / "secret"), "--site", str(web_root), "--prefix", prefix,
+         "--metadata", str(metadata), "--login-url", f"http://127.0.0.1:{login_port}", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT)
+    server = Server(NAME, port, Processes(function_url, distribution), runtime, base)  # type: ignore[arg-type]
     deadline = time.monotonic() + 20
     while True:
         try:

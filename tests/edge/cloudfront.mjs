@@ -28,7 +28,9 @@
 //   viewer's `authorization` header never reaches it: OAC signs the origin request and puts its own
 //   Authorization header in its place, so a function that did not move it loses it, as on AWS.
 // - CustomErrorResponses: an origin status listed there is replaced by the page at ResponsePagePath,
-//   fetched from the S3 origin without any function, with ResponseCode as its status.
+//   fetched through the behaviour that path selects (its S3 origin) without any function, with
+//   ResponseCode as its status and the page object's own headers (CloudFront's documentation does
+//   not list which of the page object's headers it keeps: here Content-Type and Cache-Control).
 // - Viewer-response: runs only when the status is below 400 ("CloudFront doesn't invoke edge
 //   functions for viewer response events when the origin returns HTTP status code 400 or higher",
 //   Restrictions on all edge functions); the event carries the request as the viewer-request
@@ -508,7 +510,12 @@ async function serve(incoming, body) {
   }
   const error = errorResponses.get(answer.status);
   if (error) {
-    const page = s3(error.page, origins[config.DefaultCacheBehavior.TargetOriginId].path);
+    // The page comes through the behaviour its path selects, with no function (as for Lambda@Edge:
+    // "the function doesn't execute ... when fetching a custom error page"); the answer keeps the
+    // page object's headers (Content-Type, Cache-Control) with the template's status.
+    const pageBehaviour = behaviours.find((candidate) => candidate.regex.test(error.page));
+    if (pageBehaviour.origin.kind !== "s3") throw new Error(`the error page ${error.page} is not in the bucket`);
+    const page = s3(error.page, pageBehaviour.origin.path);
     if (page.status === 200) answer = { ...page, status: error.status };
   }
   if (answer.status < 400 && chosen.associations["viewer-response"]) {
