@@ -106,18 +106,19 @@ class Processes:
             process.wait(timeout=timeout)
 
 
-def start(site: Site, runtime: Path) -> Server:
+def start(site: Site, runtime: Path, waf: bool = False) -> Server:
     """The built CloudFront target of `site`, emulated: started on free loopback ports, once both
-    processes answer."""
+    processes answer. `waf`: with the web ACL's login rate limit (off for the tests that log in
+    often from one address)."""
     built = site.output / "server/cloudfront"
     prefix = site.base.lstrip("/")
     (runtime / "objects.json").write_text(json.dumps(objects(site, prefix), indent=1, sort_keys=True))
     return launch(runtime, built / "template.json", built / "viewer-request.js", built / "kvs.json", site.web_root,
-                  prefix, runtime / "objects.json", package(site, runtime / "package"), SECRET, site.base)
+                  prefix, runtime / "objects.json", package(site, runtime / "package"), SECRET, site.base, waf)
 
 
 def launch(runtime: Path, template: Path, function: Path, kvs: Path, web_root: Path, prefix: str, metadata: Path,
-           package: Path, secret: str, base: str = "/") -> Server:
+           package: Path, secret: str, base: str = "/", waf: bool = False) -> Server:
     """Start the function URL (serving the login function in `package`) and the distribution of
     `template` (the bucket: `web_root` under the key prefix `prefix`) and wait until both answer."""
     (runtime / "secret").write_text(secret)
@@ -132,7 +133,8 @@ def launch(runtime: Path, template: Path, function: Path, kvs: Path, web_root: P
     distribution = subprocess.Popen(
         [NODE, str(EDGE / "cloudfront.mjs"), "--template", str(template), "--function", str(function),
          "--kvs", str(kvs), "--secret-file", str(runtime / "secret"), "--site", str(web_root), "--prefix", prefix,
-         "--metadata", str(metadata), "--login-url", f"http://127.0.0.1:{login_port}", "--port", str(port)],
+         "--metadata", str(metadata), "--login-url", f"http://127.0.0.1:{login_port}", "--port", str(port),
+         "--waf", "on" if waf else "off"],
         stdout=log, stderr=subprocess.STDOUT)
     server = Server(NAME, port, Processes(function_url, distribution), runtime, base)  # type: ignore[arg-type]
     deadline = time.monotonic() + 20

@@ -17,6 +17,7 @@ from extranet.building import validate
 
 from . import edge
 from .conftest import DOWNLOAD_SECRET, REPO
+from .servers import stop as servers_stop
 from .servers import (CREDENTIALS, HAND_PLACED, MARKERS, REMOVED, REVOKED, SECRET, Server, Site, Visitor, session_cookie,
                       visitors)
 
@@ -171,6 +172,23 @@ def test_failed_logins_are_limited_per_client_address(running: dict[str, Server]
     assert 429 in statuses
     user = next(v for v in visitors() if v.customer == "elbe-precision")
     assert server.credentials(user) != {}
+
+
+@pytest.mark.node
+def test_logins_at_the_edge_are_limited_per_client_address(site: Site, tmp_path):
+    """The template's WAF rate rule on the login path (emulated exactly: real WAF blocks a little
+    later, see tests/edge/cloudfront.mjs) answers a guesser 429 with its text; a customer logging in
+    from elsewhere is not slowed down."""
+    server = edge.start(site, tmp_path, waf=True)
+    try:
+        guesser = Visitor("guesser", "labe.dvorakova", "wrong-password", address="127.0.0.200")
+        answers = [server.request("/login/", server_basic(guesser), source=guesser.address) for _ in range(12)]
+        assert [status for status, _, _ in answers] == [401] * 10 + [429] * 2
+        assert b"Too many login attempts came from your address" in answers[-1][2]
+        user = next(v for v in visitors() if v.customer == "elbe-precision")
+        assert server.credentials(user) != {}
+    finally:
+        servers_stop(server)
 
 
 def server_basic(visitor: Visitor) -> dict[str, str]:

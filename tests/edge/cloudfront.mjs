@@ -3,7 +3,7 @@
 // the private S3 bucket and a local "function URL" (function_url.py) for the login Lambda.
 //
 //   node cloudfront.mjs --template T --function F --kvs KVS --secret-file S --site WEBROOT
-//        [--prefix extranet/] [--metadata OBJECTS.json] --login-url http://127.0.0.1:PORT --port P
+//        [--prefix extranet/] [--metadata OBJECTS.json] [--waf on] --login-url http://127.0.0.1:PORT --port P
 //
 // What is emulated, from the template (nothing of the site is written here):
 // - Behaviours: CacheBehaviors in order, then DefaultCacheBehavior; a PathPattern (`*` any run of
@@ -44,9 +44,14 @@
 //   the real one propagates within seconds.
 // - No cache at all: every request reaches the function and the origin. On CloudFront the function
 //   still runs before the cache (viewer-request), so a decision is never cached, but objects are.
+// - WAF, only with --waf on: the web ACL's rate-based rules (per client address, their scope-down
+//   ByteMatch on the URI path) counted exactly, request by request, over the evaluation window, and
+//   their Block custom response. AWS WAF reacts with a delay (it aggregates the counts; AWS says
+//   blocking may start some time after the limit is crossed), so a real guesser gets a few more tries.
+//   Off by default: the other tests log in from one address more often than the limit allows.
 // - CloudFront's own handling of odd request lines (it may normalise or refuse some before any
-//   function runs), HTTP/2 and /3, redirect-to-https, WAF (the login rate limit is not emulated:
-//   no 429 here), OAC signatures (never checked), managed policies other than the few known here.
+//   function runs), HTTP/2 and /3, redirect-to-https, OAC signatures (never checked), managed
+//   policies other than the few known here.
 
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -492,9 +497,55 @@ async function viewerResponse(event, request, answer) {
   return { status: result.statusCode || answer.status, headers: [...headerLines(result.headers), ...cookies, ...cookieLines(result.cookies)], body: answer.body };
 }
 
+/** The web ACL's rate-based rules, when --waf is on: each counts the requests its scope-down matches. */
+function firewall() {
+  if (options.waf !== "on" || config.WebACLId === undefined) return [];
+  const ids = [...references(config.WebACLId)].filter((id) => typeOf(id) === "AWS::WAFv2::WebACL");
+  if (ids.length !== 1) throw new Error("template: the distribution's WebACLId names no AWS::WAFv2::WebACL");
+  const acl = resources[ids[0]].Properties;
+  const types = { TEXT_PLAIN: "text/plain", TEXT_HTML: "text/html", APPLICATION_JSON: "application/json" };
+  return [...acl.Rules].sort((a, b) => a.Priority - b.Priority).map((rule) => {
+    const rate = rule.Statement.RateBasedStatement;
+    const match = rate && rate.ScopeDownStatement && rate.ScopeDownStatement.ByteMatchStatement;
+    if (!rate || rate.AggregateKeyType !== "IP" || !match || !match.FieldToMatch.UriPath
+        || match.TextTransformations.some((transformation) => transformation.Type !== "NONE")
+        || !["EXACTLY", "STARTS_WITH"].includes(match.PositionalConstraint) || !rule.Action.Block) {
+      throw new Error(`template: WAF rule ${rule.Name} is not emulated (only IP rate limits on a URI path)`);
+    }
+    const custom = rule.Action.Block.CustomResponse || {};
+    const body = custom.CustomResponseBodyKey ? acl.CustomResponseBodies[custom.CustomResponseBodyKey] : undefined;
+    return {
+      limit: Number(rate.Limit),
+      window: Number(rate.EvaluationWindowSec || 300) * 1000,
+      matches: (uri) => (match.PositionalConstraint === "EXACTLY" ? uri === match.SearchString : uri.startsWith(match.SearchString)),
+      status: Number(custom.ResponseCode || 403),
+      headers: body ? [["content-type", `${types[body.ContentType]}; charset=utf-8`]] : [],
+      body: Buffer.from(body ? body.Content : ""),
+      seen: new Map(),
+    };
+  });
+}
+
+const rules = firewall();
+
+/** WAF's answer to this request, if one of its rules blocks it (before any function runs). */
+function blocked(uri, address) {
+  const now = Date.now();
+  for (const rule of rules) {
+    if (!rule.matches(uri)) continue;
+    const times = (rule.seen.get(address) || []).filter((time) => time > now - rule.window);
+    times.push(now);
+    rule.seen.set(address, times);
+    if (times.length > rule.limit) return { status: rule.status, headers: rule.headers, body: rule.body };
+  }
+  return undefined;
+}
+
 async function serve(incoming, body) {
   const address = incoming.socket.remoteAddress.replace(/^::ffff:/, "");
   const event = viewerEvent(incoming, null, address);
+  const refused = blocked(event.request.uri, address);
+  if (refused) return refused;
   const chosen = behaviours.find((candidate) => candidate.regex.test(event.request.uri));
   let request = event.request;
   if (chosen.associations["viewer-request"]) {
