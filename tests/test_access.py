@@ -17,9 +17,9 @@ from extranet.building import validate
 
 from . import edge
 from .conftest import DOWNLOAD_SECRET, REPO
-from .servers import stop as servers_stop
 from .servers import (CREDENTIALS, HAND_PLACED, MARKERS, REMOVED, REVOKED, SECRET, Server, Site, Visitor, session_cookie,
                       visitors)
+from .servers import stop as servers_stop
 
 CUSTOMERS = yaml.safe_load((REPO / "customers.yaml").read_text(encoding="utf-8"))["customers"]
 SECURITY = {"content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"}
