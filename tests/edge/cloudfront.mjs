@@ -50,8 +50,11 @@
 //   blocking may start some time after the limit is crossed), so a real guesser gets a few more tries.
 //   Off by default: the other tests log in from one address more often than the limit allows.
 // - CloudFront's own handling of odd request lines (it may normalise or refuse some before any
-//   function runs), HTTP/2 and /3, redirect-to-https, OAC signatures (never checked), managed
-//   policies other than the few known here.
+//   function runs), HTTP/2 and /3, redirect-to-https, compression (Compress), ranges, OAC
+//   signatures (never checked), managed policies other than the few known here, the headers
+//   CloudFront adds of its own (Via, X-Cache, X-Amz-Cf-Id; X-Forwarded-For to the function URL).
+// - Query strings are passed to the function as received (not decoded), as the documentation's
+//   examples treat them; a function must not depend on CloudFront decoding them.
 
 import crypto from "node:crypto";
 import fs from "node:fs";
