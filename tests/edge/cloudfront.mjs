@@ -332,7 +332,7 @@ function group(pairs) {
   return Object.fromEntries(Object.entries(grouped).map(([name, values]) => [name, valueObject(values)]));
 }
 
-function viewerEvent(request, target, address) {
+function viewerEvent(request, address) {
   const raw = request.url;
   const cut = raw.indexOf("?");
   const uri = cut < 0 ? raw : raw.slice(0, cut);
@@ -546,7 +546,7 @@ function blocked(uri, address) {
 
 async function serve(incoming, body) {
   const address = incoming.socket.remoteAddress.replace(/^::ffff:/, "");
-  const event = viewerEvent(incoming, null, address);
+  const event = viewerEvent(incoming, address);
   const refused = blocked(event.request.uri, address);
   if (refused) return refused;
   const chosen = behaviours.find((candidate) => candidate.regex.test(event.request.uri));
