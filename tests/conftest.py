@@ -184,6 +184,7 @@ class Project:
 FIXTURE_MARKERS = {
     # conftest.py
     "running": "servers", "running_root": "servers", "served": "servers",
+    "edge": "node", "edge_root": "node",
     "moto_endpoint": "s3", "s3rver_endpoint": "s3",
     # test_browser.py (imported by the other browser tests)
     "browser": "browser",
@@ -283,6 +284,30 @@ def running(site, tmp_path_factory: pytest.TempPathFactory):
 def running_root(root_site, tmp_path_factory: pytest.TempPathFactory):
     """Each real server serving `root_site` at `/`."""
     yield from _running(root_site, tmp_path_factory, "-root")
+
+
+def _edge(site, tmp_path_factory: pytest.TempPathFactory, label: str):
+    from .edge import start
+    from .servers import stop
+
+    server = start(site, tmp_path_factory.mktemp(f"cloudfront{label}"))
+    try:
+        yield server
+    finally:
+        stop(server)
+
+
+@pytest.fixture(scope="session")
+def edge(site, tmp_path_factory: pytest.TempPathFactory):
+    """The CloudFront target of `site` (under `/extranet/`), emulated on loopback (tests/edge.py): the
+    built template, function, KeyValueStore data and login function, started once for the whole run."""
+    yield from _edge(site, tmp_path_factory, "")
+
+
+@pytest.fixture(scope="session")
+def edge_root(root_site, tmp_path_factory: pytest.TempPathFactory):
+    """The CloudFront target of `root_site`, served at `/`."""
+    yield from _edge(root_site, tmp_path_factory, "-root")
 
 
 @pytest.fixture(params=["/extranet/", "/"], ids=["sub-path", "root"])

@@ -101,11 +101,12 @@ class Server:
             connection.close()
 
     def credentials(self, visitor: Visitor) -> dict[str, str]:
-        """Request headers that present this visitor: a session cookie (nginx, Apache) or Basic auth."""
+        """Request headers that present this visitor: a session cookie (nginx, Apache, the CloudFront edge)
+        or Basic auth."""
         if visitor.login is None:
             return {}
         basic = {"Authorization": "Basic " + base64.b64encode(f"{visitor.login}:{visitor.password}".encode()).decode()}
-        if self.name not in ("nginx", "apache"):
+        if self.name not in ("nginx", "apache", "cloudfront"):
             return basic
         status, headers, _ = self.request("/login/", basic, source=visitor.address)
         cookie = session_cookie(headers)

@@ -15,14 +15,14 @@ import yaml
 from extranet import access, servers
 from extranet.building import validate
 
+from . import edge
 from .conftest import DOWNLOAD_SECRET, REPO
 from .servers import (CREDENTIALS, HAND_PLACED, MARKERS, REMOVED, REVOKED, SECRET, Server, Site, Visitor, session_cookie,
                       visitors)
+from .servers import stop as servers_stop
 
 CUSTOMERS = yaml.safe_load((REPO / "customers.yaml").read_text(encoding="utf-8"))["customers"]
 SECURITY = {"content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"}
-
-
 def outcome(status: int, headers: dict[str, str]) -> str:
     if status == 200:
         return "allowed"
@@ -66,13 +66,13 @@ def foreign(visitor: Visitor, principal: access.Principal | None) -> list[dict]:
     return [customer for customer in CUSTOMERS if customer["id"] != own]
 
 
-@pytest.mark.parametrize("name", servers.SERVERS)
-def test_access_matrix(served: tuple[Site, dict[str, Server]], name: str, capsys):
+@pytest.mark.parametrize("name", edge.TARGETS)
+def test_access_matrix(request: pytest.FixtureRequest, served: tuple[Site, dict[str, Server]], name: str, capsys):
     """Every file of the web root, for every kind of visitor, gets the outcome its audience says,
     and no response carries another customer's name, company ID, login or page: served under the
     path of site_url (`/extranet/`) and at the root."""
     site, running = served
-    server = running[name]
+    server = edge.target(request, site, running, name)
     files = site.files()
     cells, mismatches, links = 0, [], 0
     for visitor in visitors():
@@ -109,9 +109,10 @@ def test_access_matrix(served: tuple[Site, dict[str, Server]], name: str, capsys
     assert links, "no download link in any response: the check above proved nothing"
 
 
-@pytest.mark.parametrize("name", servers.SERVERS)
-def test_removed_user_and_revoked_customer_are_shut_out(site: Site, running: dict[str, Server], name: str):
-    server = running[name]
+@pytest.mark.parametrize("name", edge.TARGETS)
+def test_removed_user_and_revoked_customer_are_shut_out(request: pytest.FixtureRequest, site: Site,
+                                                        running: dict[str, Server], name: str):
+    server = edge.target(request, site, running, name)
     removed = next(v for v in visitors() if v.login == REMOVED)
     status, headers, _ = server.request("/releases/", server.credentials(removed))
     assert outcome(status, headers) == "denied"
@@ -122,10 +123,11 @@ def test_removed_user_and_revoked_customer_are_shut_out(site: Site, running: dic
     assert outcome(status, headers) == "denied"
 
 
-@pytest.mark.parametrize("name", servers.SERVERS)
-def test_public_pages_need_no_login_and_private_ones_do(served: tuple[Site, dict[str, Server]], name: str):
+@pytest.mark.parametrize("name", edge.TARGETS)
+def test_public_pages_need_no_login_and_private_ones_do(request: pytest.FixtureRequest,
+                                                        served: tuple[Site, dict[str, Server]], name: str):
     site, running = served
-    server = running[name]
+    server = edge.target(request, site, running, name)
     for path in ("/", "/en/", "/support/", "/en/support/", "/assets/javascripts/bundle.a5f9d56c.min.js", "/404.html"):
         status, headers, _ = server.request(path)
         assert status == 200, path
@@ -136,12 +138,15 @@ def test_public_pages_need_no_login_and_private_ones_do(served: tuple[Site, dict
         assert outcome(status, headers) == "denied", path
 
 
-@pytest.mark.parametrize("name", servers.SERVERS)
-def test_nothing_outside_the_sites_path_is_served(site: Site, running: dict[str, Server], name: str):
+@pytest.mark.parametrize("name", edge.TARGETS)
+def test_nothing_outside_the_sites_path_is_served(request: pytest.FixtureRequest, site: Site,
+                                                  running: dict[str, Server], name: str):
     """Under `/extranet/`, the site's files are not reachable by any other path, logged in or not,
-    and the path without its final slash leads to the site."""
-    server = running[name]
+    and the path without its final slash leads to the site. (A CloudFront distribution's error pages
+    are distribution-wide: there the answer is the site's own public 404 page, and nothing else.)"""
+    server = edge.target(request, site, running, name)
     assert site.base == "/extranet/"
+    not_found = (site.web_root / "404.html").read_bytes()
     staff = next(v for v in visitors() if v.staff)
     for headers in ({}, server.credentials(staff)):
         assert server.request("/releases/", headers)[0] == 200 or not headers
@@ -150,7 +155,10 @@ def test_nothing_outside_the_sites_path_is_served(site: Site, running: dict[str,
                      "/EXTRANET/releases/", "/extranetreleases/", "/x/extranet/"):
             status, _, body = server.request(path, headers, raw=True)
             assert status == 404, (path, status)
-            assert b"InTouch" not in body, path
+            if name == edge.NAME:
+                assert body == not_found, path
+            else:
+                assert b"InTouch" not in body, path
     status, response, _ = server.request("/extranet", raw=True)
     assert status in (301, 308) and response["location"].endswith("/extranet/")
 
@@ -164,6 +172,23 @@ def test_failed_logins_are_limited_per_client_address(running: dict[str, Server]
     assert 429 in statuses
     user = next(v for v in visitors() if v.customer == "elbe-precision")
     assert server.credentials(user) != {}
+
+
+@pytest.mark.node
+def test_logins_at_the_edge_are_limited_per_client_address(site: Site, tmp_path):
+    """The template's WAF rate rule on the login path (emulated exactly: real WAF blocks a little
+    later, see tests/edge/cloudfront.mjs) answers a guesser 429 with its text; a customer logging in
+    from elsewhere is not slowed down."""
+    server = edge.start(site, tmp_path, waf=True)
+    try:
+        guesser = Visitor("guesser", "labe.dvorakova", "wrong-password", address="127.0.0.200")
+        answers = [server.request("/login/", server_basic(guesser), source=guesser.address) for _ in range(12)]
+        assert [status for status, _, _ in answers] == [401] * 10 + [429] * 2
+        assert b"Too many login attempts came from your address" in answers[-1][2]
+        user = next(v for v in visitors() if v.customer == "elbe-precision")
+        assert server.credentials(user) != {}
+    finally:
+        servers_stop(server)
 
 
 def server_basic(visitor: Visitor) -> dict[str, str]:
@@ -189,11 +214,12 @@ def test_no_password_in_web_root_server_files_or_server_logs(site: Site, running
     assert all(line.split(":", 1)[1].startswith("$2b$12$") for line in htpasswd.splitlines())
 
 
-@pytest.mark.parametrize("name", ["nginx", "apache"])
-def test_login_lands_on_the_users_page_and_logout_ends_the_session(running: dict[str, Server], name: str):
+@pytest.mark.parametrize("name", ["nginx", "apache", edge.PARAM])
+def test_login_lands_on_the_users_page_and_logout_ends_the_session(request: pytest.FixtureRequest,
+                                                                   running: dict[str, Server], name: str):
     """/login/ checks the password once and sends the user to their customer's page in its language
     (or to ?next= on this site, never elsewhere); /logout/ drops the session cookie."""
-    server = running[name]
+    server = edge.target(request, request.getfixturevalue("site"), running, name)
     entry = next(c for c in CREDENTIALS if c["customer"] == "elbe-precision")
     basic = {"Authorization": "Basic " + base64.b64encode(f"{entry['login']}:{entry['password']}".encode()).decode()}
     status, headers, _ = server.request("/login/", basic, source="127.0.0.150")
@@ -231,6 +257,44 @@ def _cookie(values: dict[str, str]) -> str:
     return "; ".join(f"{name}={value}" for name, value in values.items())
 
 
+def test_a_forged_or_expired_edge_session_opens_nothing(edge: Server):
+    """At the edge the viewer-request function checks the same three cookies with an HMAC: claiming
+    staff, extending the session, guessing, dropping the signature or an expired session all fail."""
+    customer = next(v for v in visitors() if v.customer == "elbe-precision")
+    cookies = dict(part.split("=", 1) for part in edge.credentials(customer)["Cookie"].split("; "))
+    assert {"extranet_login", "extranet_exp", "extranet_sig"} <= set(cookies)
+    assert edge.request("/en/customers/elbe-precision/", {"Cookie": _cookie(cookies)})[0] == 200
+    staff = next(c["login"] for c in CREDENTIALS if c["customer"] is None)
+    unsigned = {name: value for name, value in cookies.items() if name != "extranet_sig"}
+    for forged in ({**cookies, "extranet_login": staff},
+                   {**cookies, "extranet_exp": str(int(cookies["extranet_exp"]) + 3600)},
+                   {**cookies, "extranet_sig": cookies["extranet_sig"][:-2] + "AA"},
+                   {**cookies, "extranet_exp": "1000000000"}, unsigned, {**cookies, "extranet_sig": ""}):
+        status, headers, _ = edge.request("/staff/", {"Cookie": _cookie(forged)})
+        assert outcome(status, headers) == "denied", forged
+        status, headers, _ = edge.request("/en/customers/elbe-precision/", {"Cookie": _cookie(forged)})
+        assert outcome(status, headers) == "denied", forged
+
+
+def test_no_password_or_secret_in_the_edges_files_or_log(site: Site, edge: Server):
+    """Logins at the edge, right and wrong, leave no password in the emulator's log (the function URL
+    and the distribution); the session secret is in no file of the build (the deploy puts it in the
+    KeyValueStore) and in no log."""
+    wrong = next(v for v in visitors() if v.name == "wrong password")
+    for visitor in visitors():
+        if visitor.login is not None:
+            edge.credentials(visitor)
+    assert edge.request("/login/", server_basic(wrong), source=wrong.address)[0] == 401
+    passwords = [entry["password"] for entry in CREDENTIALS] + [v.password for v in visitors() if v.password]
+    log = edge.runtime / "server.log"
+    places = [log, *(p for p in (site.output / "server/cloudfront").rglob("*") if p.is_file())]
+    assert log.stat().st_size > 0
+    for path in places:
+        content = path.read_bytes()
+        assert not [password for password in passwords if password.encode() in content], f"{path} holds a password"
+        assert SECRET.encode() not in content, f"{path} holds the session secret"
+
+
 # --- pages a maintainer places by hand --------------------------------------------------------------
 
 def readable_by(audience: str, customer: str | None, principal: access.Principal | None) -> bool:
@@ -238,10 +302,11 @@ def readable_by(audience: str, customer: str | None, principal: access.Principal
     return access.allowed(principal, access.Area("", audience, customer))
 
 
-@pytest.mark.parametrize("name", servers.SERVERS)
-def test_a_maintainers_page_is_served_only_to_whom_its_folder_says(site: Site, running: dict[str, Server], name: str):
+@pytest.mark.parametrize("name", edge.TARGETS)
+def test_a_maintainers_page_is_served_only_to_whom_its_folder_says(request: pytest.FixtureRequest, site: Site,
+                                                                   running: dict[str, Server], name: str):
     """`customers/<id>/…` for that customer (front matter may narrow it to staff), `staff/…` for staff."""
-    server = running[name]
+    server = edge.target(request, site, running, name)
     intended = {"customers/elbe-precision/contract.md": (access.CUSTOMER, "elbe-precision"),
                 "customers/elbe-precision/internal.md": (access.STAFF, None), "staff/handbook.md": (access.STAFF, None)}
     assert set(intended) == set(HAND_PLACED)
@@ -371,14 +436,15 @@ def sample(files: list[str]) -> list[str]:
     return [path for path in files if not path.startswith("assets/")] + assets[:3]
 
 
-@pytest.mark.parametrize("name", servers.SERVERS)
-def test_every_path_however_written_gets_the_answer_area_of_gives(served: tuple[Site, dict[str, Server]], name: str,
+@pytest.mark.parametrize("name", edge.TARGETS)
+def test_every_path_however_written_gets_the_answer_area_of_gives(request: pytest.FixtureRequest,
+                                                                  served: tuple[Site, dict[str, Server]], name: str,
                                                                   capsys):
     """Every built file, written as an attacker would vary it, for an anonymous visitor, two customers
     and staff: each server answers as `access.area_of` decides for the path it resolves to; under
     `/extranet/` and at the root."""
     site, running = served
-    server = running[name]
+    server = edge.target(request, site, running, name)
     existing = set(site.files())
     people = [v for v in visitors() if v.name in ("anonymous", "user of staff", "user of elbe-precision",
                                                    "user of strojirny-labe")]

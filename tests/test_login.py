@@ -19,6 +19,7 @@ import pytest
 from extranet import access, escaping, servers
 from extranet.building import build, validate
 
+from . import edge
 from .conftest import HASH, NOW_DT
 from .servers import CREDENTIALS, SECRET, Server, Site, load_site
 from .servers import start as start_server
@@ -178,12 +179,13 @@ def check_redirect(server: Server, value: str, status: int, headers: list[tuple[
 SECURITY = {"x-content-type-options", "referrer-policy", "x-frame-options"}
 
 
-@pytest.mark.parametrize("name", servers.SERVERS)
-def test_hostile_next_values_never_leave_the_site_inject_a_header_or_fail(running: dict[str, Server], name: str,
-                                                                        capsys):
+@pytest.mark.parametrize("name", edge.TARGETS)
+def test_hostile_next_values_never_leave_the_site_inject_a_header_or_fail(request: pytest.FixtureRequest,
+                                                                          running: dict[str, Server], name: str,
+                                                                          capsys):
     """Every value goes through a real login (valid credentials) and through logout; each answer is a
     302 to exactly where extranet.servers.safe_next says (the user's page, or the base, if refused)."""
-    server = running[name]
+    server = edge.target(request, request.getfixturevalue("site"), running, name)
     values = VALUES + under(server.base, VALUES)
     assert len(VALUES) >= 200 and (server.base == "/" or len(values) >= 300)
     authorization = basic(ELBE["login"], ELBE["password"])
@@ -211,11 +213,12 @@ def test_hostile_next_values_never_leave_the_site_inject_a_header_or_fail(runnin
 
 # --- Scripts and feed readers: HTTP Basic ------------------------------------------------------
 
-@pytest.mark.parametrize("name", servers.SERVERS)
-def test_curl_with_basic_credentials_and_a_cookie_jar_reaches_a_protected_page(served: tuple[Site, dict[str, Server]],
-                                                                             name: str, tmp_path: Path):
-    _, running = served
-    server = running[name]
+@pytest.mark.parametrize("name", edge.TARGETS)
+def test_curl_with_basic_credentials_and_a_cookie_jar_reaches_a_protected_page(request: pytest.FixtureRequest,
+                                                                               served: tuple[Site, dict[str, Server]],
+                                                                               name: str, tmp_path: Path):
+    site, running = served
+    server = edge.target(request, site, running, name)
     jar = tmp_path / "jar"
     for path, marker in ((LANDING, "Elbe Precision"), ("/en/releases/", "Release"), ("/releases/", "Verze")):
         url = f"http://127.0.0.1:{server.port}{server.base}{path[1:]}"
@@ -231,9 +234,9 @@ def test_curl_with_basic_credentials_and_a_cookie_jar_reaches_a_protected_page(s
         assert marker in body, path
 
 
-@pytest.mark.parametrize("name", servers.SERVERS)
-def test_logins_are_compared_case_sensitively(running: dict[str, Server], name: str):
-    server = running[name]
+@pytest.mark.parametrize("name", edge.TARGETS)
+def test_logins_are_compared_case_sensitively(request: pytest.FixtureRequest, running: dict[str, Server], name: str):
+    server = edge.target(request, request.getfixturevalue("site"), running, name)
     for login in (ELBE["login"].upper(), ELBE["login"].capitalize()):
         status, headers, _ = server.request("/login/", {"Authorization": basic(login, ELBE["password"])},
                                             source="127.0.0.61")
@@ -243,12 +246,13 @@ def test_logins_are_compared_case_sensitively(running: dict[str, Server], name: 
 
 # --- The login page ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", servers.SERVERS)
-def test_a_browser_without_credentials_gets_the_login_page_in_its_language(served: tuple[Site, dict[str, Server]],
-                                                                          name: str):
+@pytest.mark.parametrize("name", edge.TARGETS)
+def test_a_browser_without_credentials_gets_the_login_page_in_its_language(request: pytest.FixtureRequest,
+                                                                           served: tuple[Site, dict[str, Server]],
+                                                                           name: str):
     """Under a sub-path and at the root: ?next= holds the full path (with the base), as pages send it."""
-    _, running = served
-    server = running[name]
+    site, running = served
+    server = edge.target(request, site, running, name)
     html = {"Accept": "text/html,application/xhtml+xml"}
 
     def quoted(path: str) -> str:
@@ -300,11 +304,12 @@ def test_login_page_rule(query, expected):
     assert servers.login_page(query, PAGES) == expected
 
 
-@pytest.mark.parametrize("name", servers.SERVERS)
-def test_every_server_picks_the_login_page_by_the_one_rule(running: dict[str, Server], name: str):
+@pytest.mark.parametrize("name", edge.TARGETS)
+def test_every_server_picks_the_login_page_by_the_one_rule(request: pytest.FixtureRequest,
+                                                           running: dict[str, Server], name: str):
     """nginx, Apache and Caddy send a browser without credentials where extranet.servers.login_page
     says, for the same values (under the demo's /extranet/)."""
-    server = running[name]
+    server = edge.target(request, request.getfixturevalue("site"), running, name)
     assert server.base == "/extranet/"
     problems = []
     for query, expected in LOGIN_PAGE_CASES:
@@ -317,10 +322,11 @@ def test_every_server_picks_the_login_page_by_the_one_rule(running: dict[str, Se
     assert problems == []
 
 
-@pytest.mark.parametrize("name", servers.SERVERS)
-def test_next_is_read_by_one_rule_its_name_case_sensitively(running: dict[str, Server], name: str):
+@pytest.mark.parametrize("name", edge.TARGETS)
+def test_next_is_read_by_one_rule_its_name_case_sensitively(request: pytest.FixtureRequest,
+                                                            running: dict[str, Server], name: str):
     """`NEXT=` or `xnext=` is no `next=` on any server (nginx's own $arg_next ignores case)."""
-    server = running[name]
+    server = edge.target(request, request.getfixturevalue("site"), running, name)
     landing = server.base + LANDING[1:]
     target = urllib.parse.quote(server.base + "en/releases/", safe="")
     for query, login, logout in ((f"NEXT={target}", landing, server.base), (f"xnext={target}", landing, server.base),
@@ -333,11 +339,12 @@ def test_next_is_read_by_one_rule_its_name_case_sensitively(running: dict[str, S
         assert (status, headers["location"].removeprefix(f"http://127.0.0.1:{server.port}")) == (302, logout), query
 
 
-@pytest.mark.parametrize("name", servers.SERVERS)
-def test_a_refused_login_from_the_page_brings_no_browser_prompt(running: dict[str, Server], name: str):
+@pytest.mark.parametrize("name", edge.TARGETS)
+def test_a_refused_login_from_the_page_brings_no_browser_prompt(request: pytest.FixtureRequest,
+                                                                running: dict[str, Server], name: str):
     """The page's script marks its request: a 401 without WWW-Authenticate (the browser would pop up
     its own prompt over the page); requests that are not marked keep the challenge."""
-    server = running[name]
+    server = edge.target(request, request.getfixturevalue("site"), running, name)
     wrong = {"Authorization": basic(ELBE["login"], "wrong-password"), "Accept": "*/*"}
     status, headers, _ = server.request("/login/", {**wrong, "X-Requested-With": "extranet-login"}, source="127.0.0.62")
     assert status == 401 and "www-authenticate" not in headers
@@ -352,10 +359,11 @@ def cookies_of(headers: dict[str, str]) -> dict[str, str]:
     return {line.split("=", 1)[0]: line for line in headers.get("set-cookie", "").splitlines() if line}
 
 
-@pytest.mark.parametrize("name", servers.SERVERS)
-def test_login_sets_extranet_who_and_logout_deletes_it(served: tuple[Site, dict[str, Server]], name: str):
+@pytest.mark.parametrize("name", edge.TARGETS)
+def test_login_sets_extranet_who_and_logout_deletes_it(request: pytest.FixtureRequest,
+                                                       served: tuple[Site, dict[str, Server]], name: str):
     site, running = served
-    server = running[name]
+    server = edge.target(request, site, running, name)
     extranet = validate(site.root / "mkdocs.yml")
     elbe = next(c.name for c in extranet.customers if c.id == "elbe-precision")
     for entry, company, home in ((ELBE, elbe, server.base + LANDING[1:]),
@@ -461,9 +469,10 @@ def median_times(server: Server, rounds: int) -> tuple[float, float]:
     return statistics.median(known), statistics.median(unknown)
 
 
-@pytest.mark.parametrize("name", ["nginx", "apache"])
-def test_an_unknown_login_takes_as_long_as_a_wrong_password(running: dict[str, Server], name: str, capsys):
-    known, unknown = median_times(running[name], 9)
+@pytest.mark.parametrize("name", ["nginx", "apache", edge.PARAM])
+def test_an_unknown_login_takes_as_long_as_a_wrong_password(request: pytest.FixtureRequest,
+                                                            running: dict[str, Server], name: str, capsys):
+    known, unknown = median_times(edge.target(request, request.getfixturevalue("site"), running, name), 9)
     with capsys.disabled():
         print(f"\n{name}: wrong password, known login {known:.3f} s, unknown login {unknown:.3f} s "
               f"(ratio {unknown / known:.2f})")
