@@ -21,7 +21,7 @@ import base64
 import contextlib
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +42,9 @@ CACHE_REVALIDATE = "public, max-age=0, must-revalidate"
 """Pages, the search index, the sitemap, feeds, calendars: a rebuild changes them under the same URL."""
 CACHE_ASSET = "public, max-age=86400"
 """Other assets (images, fonts): they rarely change; a day of staleness is harmless."""
+CACHE_PRIVATE = "private, no-store"
+"""Objects served as the answer to protected URLs (the CloudFront target's error pages): no cache
+keeps them, as the servers' private headers say."""
 
 
 class SyncRefused(ExtranetError):
@@ -60,7 +63,10 @@ class SyncResult:
     unchanged: int = 0
 
 
-def cache_control(path: str) -> str:
+def cache_control(path: str, no_store: Collection[str] = ()) -> str:
+    """The Cache-Control stored with the object of `path`; `no_store`: paths served at protected URLs."""
+    if path in no_store:
+        return CACHE_PRIVATE
     name = path.rsplit("/", 1)[-1]
     if _FINGERPRINTED.search(name):
         return CACHE_IMMUTABLE
@@ -99,10 +105,12 @@ def sync(
     endpoint_url: str | None = None,
     region: str | None = None,
     allow_private: bool = False,
+    no_store: Collection[str] = (),
     dry_run: bool = False,
     client: S3Client | None = None,
 ) -> SyncResult:
-    """Make `s3://bucket/prefix` hold exactly the web root `output/site`."""
+    """Make `s3://bucket/prefix` hold exactly the web root `output/site`; the paths in `no_store`
+    with `CACHE_PRIVATE`."""
     import boto3
 
     site = output / "site"
@@ -119,7 +127,7 @@ def sync(
         prefix += "/"
     with _bucket_errors(bucket):
         s3 = client or boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
-        return _transfer(s3, site, bucket, prefix, dry_run)
+        return _transfer(s3, site, bucket, prefix, no_store, dry_run)
 
 
 @contextlib.contextmanager
@@ -135,7 +143,9 @@ def _bucket_errors(bucket: str) -> Iterator[None]:
         raise SyncFailed(f"s3://{bucket}: {error}") from None
 
 
-def _transfer(s3: S3Client, site: Path, bucket: str, prefix: str, dry_run: bool) -> SyncResult:
+def _transfer(
+    s3: S3Client, site: Path, bucket: str, prefix: str, no_store: Collection[str], dry_run: bool
+) -> SyncResult:
     """Upload what differs, then delete what is gone."""
     remote: dict[str, str] = {}
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
@@ -158,7 +168,7 @@ def _transfer(s3: S3Client, site: Path, bucket: str, prefix: str, dry_run: bool)
                 Key=key,
                 Body=data,
                 ContentType=content_type(path, charset="utf-8"),
-                CacheControl=cache_control(path),
+                CacheControl=cache_control(path, no_store),
                 ContentMD5=base64.b64encode(digest.digest()).decode(),
             )
     wanted = {prefix + path for path in local}

@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from extranet import servers, syncing
-from extranet.cloudfront import login
+from extranet.cloudfront import login, stack
 from extranet.content_types import content_type
 
 from .conftest import REPO
@@ -70,7 +70,7 @@ def package(site: Site, directory: Path) -> Path:
 def objects(site: Site, prefix: str) -> dict[str, dict[str, str]]:
     """Each object of the bucket, by key: the headers the deploy's sync stores with it."""
     return {prefix + path: {"content-type": content_type(path, charset="utf-8"),
-                            "cache-control": syncing.cache_control(path)} for path in site.files()}
+                            "cache-control": syncing.cache_control(path, tuple(stack.ERROR_PAGES.values()))} for path in site.files()}
 
 
 def target(request: pytest.FixtureRequest, site: Site, running: dict[str, Server], name: str) -> Server:

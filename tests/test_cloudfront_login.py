@@ -319,7 +319,7 @@ def test_a_browser_without_credentials_gets_the_login_page_of_its_language(funct
 
 @pytest.mark.parametrize("accept, status", [
     ("*/*", 401), ("application/json", 401), ("", 401), ("text/html", 200), (HTML, 200),
-    (None, 200),  # the distribution forwarded no Accept: the login page, as the design has it
+    (None, 401),  # no Accept at all (Python's http.client): a script, as nginx's map reads it
 ])
 def test_a_script_without_credentials_gets_the_challenge(function, site: Site, accept, status):
     """As on nginx, Apache and Caddy: `wget --user` and others send credentials only when asked."""

@@ -71,8 +71,10 @@ OUTPUTS = stack.OUTPUTS
 
 SECRET_KEY = function.SECRET_KEY
 """The KeyValueStore key of the session secret: put by the deploy only, never in a file of the build."""
+ERROR_PAGES = tuple(stack.ERROR_PAGES.values())
+"""Uploaded with `Cache-Control: private, no-store`: CloudFront serves them at refused URLs."""
 
-SECRET_LENGTH = 32
+SECRET_LENGTH = function.MINIMUM_SECRET
 """The shortest session secret the edge function and the login function accept (the stack generates 64)."""
 
 KVS_BATCH = 50
@@ -320,7 +322,14 @@ def deploy(
     )
 
     prefix = base.lstrip("/")
-    result = syncing.sync(output, outputs["BucketName"], prefix=prefix, allow_private=True, client=aws.s3)
+    result = syncing.sync(
+        output,
+        outputs["BucketName"],
+        prefix=prefix,
+        allow_private=True,
+        no_store=ERROR_PAGES,
+        client=aws.s3,
+    )
     say(
         f"s3://{outputs['BucketName']}/{prefix}: {len(result.uploaded)} uploaded, {len(result.deleted)} deleted, "
         f"{result.unchanged} unchanged"

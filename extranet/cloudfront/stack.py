@@ -51,6 +51,12 @@ OUTPUTS = (
 DOWNLOADS = "downloads/"
 """Under the base: the path of signed download links when the artifacts are served by this distribution."""
 
+ERROR_PAGES = {403: "403.html", 404: "404.html"}
+"""The distribution's custom error pages (site-relative): one per status for the whole distribution.
+CloudFront runs no viewer-response function on an answer of 400 or more, so these objects carry their
+own `Cache-Control: private, no-store` (the deploy uploads them so): a refusal at a protected URL is
+kept by no cache."""
+
 LOGIN_RATE = 10
 """Login requests per client address per `LOGIN_WINDOW` before WAF answers 429: nginx's 10 a minute.
 WAF's smallest limit is 10, its shortest window 60 s."""
@@ -760,10 +766,10 @@ def _distribution(base: str, prefix: str) -> dict[str, Any]:
                         {
                             "ErrorCode": status,
                             "ResponseCode": status,
-                            "ResponsePagePath": f"{base}{status}.html",
+                            "ResponsePagePath": f"{base}{page}",
                             "ErrorCachingMinTTL": 0,
                         }
-                        for status in (403, 404)
+                        for status, page in ERROR_PAGES.items()
                     ],
                 }
             },

@@ -208,9 +208,9 @@ def login(query: str, headers: dict[str, str]) -> dict[str, Any]:
     """`<base>login/`: the login page without credentials, else a session for the right password."""
     authorization = headers.get("x-extranet-authorization", "")
     if not authorization:
-        # A script (an Accept without text/html) gets the challenge, as on every server: some send
-        # their credentials only when asked. No Accept at all: the distribution did not forward it.
-        if "text/html" not in headers.get("accept", "text/html"):
+        # A script (no Accept, or one without text/html: the distribution forwards Accept) gets the
+        # challenge, as on every server: some send their credentials only when asked.
+        if "text/html" not in headers.get("accept", ""):
             return refused(headers)
         elsewhere = login_page(query)
         if elsewhere:
