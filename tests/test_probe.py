@@ -18,6 +18,7 @@ import yaml
 from extranet import access, cli, servers
 from extranet import probe as probe_module
 
+from . import edge
 from .conftest import REPO
 from .servers import CREDENTIALS, REMOVED, REVOKED, Server, Site, free_port
 
@@ -56,11 +57,13 @@ def no_password(*texts: str) -> None:
     assert not leaked, "a password was printed"
 
 
-@pytest.mark.parametrize("name", servers.SERVERS)
-def test_the_probe_finds_every_server_as_the_rules_say(site: Site, running: dict[str, Server], name: str, capsys):
+@pytest.mark.parametrize("name", edge.TARGETS)
+def test_the_probe_finds_every_server_as_the_rules_say(request: pytest.FixtureRequest, site: Site,
+                                                       running: dict[str, Server], name: str, capsys):
     """Every file x anonymous and each of the demo's 13 logins, of which one is removed from
-    customers.yaml and two belong to the revoked customer: 0 mismatches, exit 0."""
-    status, out, err = probe(site, url(running[name]), DEMO_CREDENTIALS, capsys)
+    customers.yaml and two belong to the revoked customer: 0 mismatches, exit 0. On the CloudFront
+    edge too (the emulated distribution): what a vendor runs against the live one after a deploy."""
+    status, out, err = probe(site, url(edge.target(request, site, running, name)), DEMO_CREDENTIALS, capsys)
     files = len(site.files())
     assert (status, out) == (0, summary(1 + len(CREDENTIALS), files, 0)), err
     shut_out = [entry["login"] for entry in CREDENTIALS if entry["login"] == REMOVED or entry["customer"] == REVOKED]
@@ -93,19 +96,19 @@ def entry(login: str) -> dict[str, object]:
 
 
 REFUSED = {"nginx": ("denied (302 to login/)", "denied (403)"), "apache": ("denied (302 to login/)", "denied (403)"),
-           "caddy": ("denied (401)", "denied (403)")}
+           "caddy": ("denied (401)", "denied (403)"), edge.NAME: ("denied (302 to login/)", "denied (403)")}
 """How each server refuses (anonymous, a customer's user outside their area), as the probe words it."""
 
 
-@pytest.mark.parametrize("name", servers.SERVERS)
-def test_a_wrong_expectation_is_reported_file_by_file(site: Site, running: dict[str, Server], name: str,
-                                                      tmp_path: Path, capsys):
+@pytest.mark.parametrize("name", edge.TARGETS)
+def test_a_wrong_expectation_is_reported_file_by_file(request: pytest.FixtureRequest, site: Site,
+                                                      running: dict[str, Server], name: str, tmp_path: Path, capsys):
     """A build whose rules say elbe-precision's pages are public: the server refuses them to an
     anonymous visitor and to another customer's user (and its staff-only page to the customer's own
     user), and the probe says so, one line per file."""
     output = made_public(site, tmp_path, "customers/elbe-precision/")
     credentials = credentials_file(tmp_path, entry("labe.dvorakova"), entry("elbe.keller"))
-    status, out, err = probe(site, url(running[name]), credentials, capsys, output=output)
+    status, out, err = probe(site, url(edge.target(request, site, running, name)), credentials, capsys, output=output)
     pages = [path for path in site.files() if path.startswith("customers/elbe-precision/")]
     assert "customers/elbe-precision/contract/index.html" in pages and len(pages) >= 4
     anonymous, other = REFUSED[name]
