@@ -107,6 +107,7 @@ def settings(extranet: Extranet, people: Sequence[Principal], templates: Path, b
     return {
         "base": base,
         "lifetime": servers.SESSION_LIFETIME,
+        "minimum_secret": function.MINIMUM_SECRET,
         "next_raw_chars": servers.NEXT_RAW_CHARS,
         "next_pattern": servers.next_pattern(base),
         "login_pages": [list(pair) for pair in servers.login_pages(extranet, base)],

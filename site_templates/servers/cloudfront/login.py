@@ -53,8 +53,8 @@ PAGES = Path(os.environ.get("EXTRANET_LOGIN_PAGES") or HERE / "pages")
 
 BASE: str = SETTINGS["base"]
 LIFETIME: int = SETTINGS["lifetime"]
-MIN_SECRET = 32
-NO_SECRET = "The session secret is not set (at least 32 characters); see README.md.\n"  # noqa: S105 (a message)
+MIN_SECRET: int = SETTINGS["minimum_secret"]
+NO_SECRET = f"The session secret is not set (at least {MIN_SECRET} characters); see README.md.\n"  # noqa: S105
 _NEXT_RAW = re.compile("(?:[" + re.escape(SETTINGS["next_raw_chars"]) + "]|%[0-9A-Fa-f]{2})*")
 _NEXT_PATH = re.compile(SETTINGS["next_pattern"])
 _MALFORMED = re.compile(r"%(?![0-9A-Fa-f]{2})")
