@@ -842,47 +842,26 @@ def _deploy(args: argparse.Namespace) -> int:
     return 0
 
 
+_HOST_ONLY = ("--rollback", "--server", "--test-command", "--reload-command")
+"""Options of a deploy to a host (--target) only."""
+_BUCKET = ("--prefix", "--endpoint-url", "--allow-private", "--dry-run")
+"""Options of a deploy to a bare bucket (--s3) only."""
+
+
+def _given(args: argparse.Namespace, flags: tuple[str, ...]) -> list[str]:
+    """The flags among `flags` given on the command line."""
+    return [flag for flag in flags if getattr(args, flag[2:].replace("-", "_"))]
+
+
 def _deploy_usage(args: argparse.Namespace) -> str | None:
     """Options that belong to the other kind of deploy, or a host deploy that would reload nothing."""
     if args.cloudfront:
-        wrong = [
-            flag
-            for flag, given in (
-                ("--rollback", args.rollback),
-                ("--server", args.server),
-                ("--test-command", args.test_command),
-                ("--reload-command", args.reload_command),
-                ("--prefix", args.prefix),
-                ("--endpoint-url", args.endpoint_url),
-                ("--allow-private", args.allow_private),
-                ("--dry-run", args.dry_run),
-            )
-            if given
-        ]
+        wrong = _given(args, _HOST_ONLY + _BUCKET)
         return f"{', '.join(wrong)}: not with --cloudfront" if wrong else None
     if args.s3:
-        wrong = [
-            flag
-            for flag, given in (
-                ("--rollback", args.rollback),
-                ("--server", args.server),
-                ("--test-command", args.test_command),
-                ("--reload-command", args.reload_command),
-            )
-            if given
-        ]
+        wrong = _given(args, _HOST_ONLY)
         return f"{', '.join(wrong)}: only with --target, not with --s3" if wrong else None
-    wrong = [
-        flag
-        for flag, given in (
-            ("--prefix", args.prefix),
-            ("--endpoint-url", args.endpoint_url),
-            ("--region", args.region),
-            ("--allow-private", args.allow_private),
-            ("--dry-run", args.dry_run),
-        )
-        if given
-    ]
+    wrong = _given(args, ("--prefix", "--endpoint-url", "--region", "--allow-private", "--dry-run"))
     if wrong:
         return f"{', '.join(wrong)}: only with --s3, not with --target"
     if args.rollback and args.output is not None:
