@@ -63,7 +63,7 @@ if TYPE_CHECKING:  # stubs only (test extras): boto3 builds its clients at run t
     from types_boto3_s3 import S3Client
     from types_boto3_secretsmanager import SecretsManagerClient
 
-REGION = "us-east-1"
+REGION = stack.REGION
 """The only region the stack can live in: its WAF web ACL has scope CLOUDFRONT, which exists there alone."""
 
 OUTPUTS = stack.OUTPUTS

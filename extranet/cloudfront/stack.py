@@ -51,6 +51,9 @@ OUTPUTS = (
 DOWNLOADS = "downloads/"
 """Under the base: the path of signed download links when the artifacts are served by this distribution."""
 
+REGION = "us-east-1"
+"""The stack's region: CloudFront's WAF web ACLs (scope CLOUDFRONT) and certificates exist there only."""
+
 ERROR_PAGES = {403: "403.html", 404: "404.html"}
 """The distribution's custom error pages (site-relative): one per status for the whole distribution.
 CloudFront runs no viewer-response function on an answer of 400 or more, so these objects carry their
@@ -143,7 +146,7 @@ def template(extranet: Extranet, base: str, function_code: str, templates: Path)
             "InUsEast1": {
                 "Assertions": [
                     {
-                        "Assert": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]},
+                        "Assert": {"Fn::Equals": [{"Ref": "AWS::Region"}, REGION]},
                         "AssertDescription": "Create this stack in us-east-1: CloudFront's WAF web ACLs "
                         "(scope CLOUDFRONT) and certificates live there.",
                     }
