@@ -209,17 +209,24 @@ class LinkError(ExtranetError, ValueError):
 
 @contextlib.contextmanager
 def _signing_clock(now: dt.datetime) -> Iterator[None]:
-    """Sign as of `now`: botocore reads the time in one function and offers no parameter for it."""
-    import botocore.auth
+    """Sign as of `now`: botocore reads the time in one function and offers no parameter for it.
 
-    auth: Any = botocore.auth  # the stubs leave out the helper patched here
-    original = auth.get_current_datetime
+    Both signers read it: botocore's own and, with AWS's CRT installed (`botocore[crt]`, for the
+    CloudFront KeyValueStore), the CRT's, which botocore then uses for S3 and which holds its own
+    reference to the function."""
+    import botocore.auth
+    import botocore.crt.auth
+
     utc = now.astimezone(dt.UTC)
-    auth.get_current_datetime = lambda remove_tzinfo=True: utc.replace(tzinfo=None) if remove_tzinfo else utc
+    modules: list[Any] = [botocore.auth, botocore.crt.auth]  # the stubs leave out the helper patched here
+    originals = [module.get_current_datetime for module in modules]
+    for module in modules:
+        module.get_current_datetime = lambda remove_tzinfo=True: utc.replace(tzinfo=None) if remove_tzinfo else utc
     try:
         yield
     finally:
-        auth.get_current_datetime = original
+        for module, original in zip(modules, originals, strict=True):
+            module.get_current_datetime = original
 
 
 def _boto_error(error: BaseException) -> str:
