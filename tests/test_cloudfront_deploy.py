@@ -490,6 +490,14 @@ def test_a_region_other_than_us_east_1_is_refused(tmp_path: Path, capsys) -> Non
         "edge location)\n")
 
 
+@pytest.mark.parametrize("name", ["2extranet", "extranet_prod", "extranet prod", "x" * 58])
+def test_a_stack_name_cloudfront_cannot_name_its_parts_after_is_refused(tmp_path: Path, capsys, name: str) -> None:
+    assert cli.main(["deploy", "--cloudfront", name, "--output", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        f"extranet deploy: stack name {name!r}: expected a letter, then letters, digits and hyphens, at most 57 "
+        "characters (CloudFront names the function and its store after it, in 64)\n")
+
+
 def test_a_directory_without_a_build_is_refused(tmp_path: Path, capsys) -> None:
     assert cli.main(["deploy", "--cloudfront", "extranet-prod", "--output", str(tmp_path)]) == 1
     assert capsys.readouterr().err == (

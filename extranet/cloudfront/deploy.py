@@ -64,6 +64,7 @@ if TYPE_CHECKING:  # stubs only (test extras): boto3 builds its clients at run t
     from types_boto3_secretsmanager import SecretsManagerClient
 
 REGION = stack.REGION
+stack_names = stack.STACK_NAME
 """The only region the stack can live in: its WAF web ACL has scope CLOUDFRONT, which exists there alone."""
 
 OUTPUTS = stack.OUTPUTS
@@ -274,6 +275,11 @@ def deploy(
         raise DeployRefused(
             f"--region {region}: the CloudFront stack lives in {REGION} only (its WAF web ACL has the scope "
             f"CLOUDFRONT, which exists in {REGION} alone; the distribution still serves from every edge location)"
+        )
+    if not stack_names.fullmatch(stack):
+        raise DeployRefused(
+            f"stack name {stack!r}: expected a letter, then letters, digits and hyphens, at most 57 characters "
+            f"(CloudFront names the function and its store after it, in 64)"
         )
     target = output / "server" / "cloudfront"
     template, data = target / "template.json", target / "kvs.json"

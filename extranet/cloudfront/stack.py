@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,11 @@ OUTPUTS = (
 
 DOWNLOADS = "downloads/"
 """Under the base: the path of signed download links when the artifacts are served by this distribution."""
+
+STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,56}")
+"""A stack name this template takes: CloudFormation's letters, digits and hyphens, at most 57 characters,
+since the function, its store and the origin access controls are named `<stack>-viewer`, `-store`,
+`-site`, `-login` and CloudFront allows 64."""
 
 REGION = "us-east-1"
 """The stack's region: CloudFront's WAF web ACLs (scope CLOUDFRONT) and certificates exist there only."""
