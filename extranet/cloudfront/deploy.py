@@ -64,7 +64,8 @@ if TYPE_CHECKING:  # stubs only (test extras): boto3 builds its clients at run t
     from types_boto3_secretsmanager import SecretsManagerClient
 
 REGION = stack.REGION
-stack_names = stack.STACK_NAME
+STACK_NAME = stack.STACK_NAME
+"""What `deploy` takes for a stack name (the template's rule)."""
 """The only region the stack can live in: its WAF web ACL has scope CLOUDFRONT, which exists there alone."""
 
 OUTPUTS = stack.OUTPUTS
@@ -276,7 +277,7 @@ def deploy(
             f"--region {region}: the CloudFront stack lives in {REGION} only (its WAF web ACL has the scope "
             f"CLOUDFRONT, which exists in {REGION} alone; the distribution still serves from every edge location)"
         )
-    if not stack_names.fullmatch(stack):
+    if not STACK_NAME.fullmatch(stack):
         raise DeployRefused(
             f"stack name {stack!r}: expected a letter, then letters, digits and hyphens, at most 57 characters "
             f"(CloudFront names the function and its store after it, in 64)"
