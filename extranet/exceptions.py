@@ -12,11 +12,17 @@ commands here are argparse's and several never run MkDocs), and error codes or a
 messages (the messages are written where the fact is known, and tests hold them exactly).
 
 Errors from libraries at the boundary (botocore's `NoCredentialsError`, `ClientError`, ...) are
-translated into subclasses where they are raised (`storage`, `syncing`, `deploying`), so nothing
-above those modules knows botocore's exception types.
+translated into subclasses where they are raised (`storage`; `syncing` and the CloudFront deploy
+through `aws_errors`), so nothing above those modules knows botocore's exception types.
 """
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+NO_AWS_CREDENTIALS = "no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+"""What every AWS call says when botocore finds no credentials."""
 
 
 class ExtranetError(Exception):
@@ -54,6 +60,20 @@ def _rebuilt(cls: type[ExtranetError], args: tuple[object, ...], state: dict[str
     error.args = args
     error.__dict__.update(state)
     return error
+
+
+@contextlib.contextmanager
+def aws_errors(failure: type[ExtranetError], where: str) -> Iterator[None]:
+    """botocore's exceptions as `failure`, with `where` (a bucket, a service) and botocore's message,
+    so that no caller needs to know botocore's types."""
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    try:
+        yield
+    except NoCredentialsError:
+        raise failure(NO_AWS_CREDENTIALS) from None
+    except (BotoCoreError, ClientError) as error:
+        raise failure(f"{where}: {error}") from None
 
 
 class UsageError(ExtranetError):

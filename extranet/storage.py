@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from .atomic import write_atomically
 from .content_types import content_type
-from .exceptions import ExtranetError
+from .exceptions import NO_AWS_CREDENTIALS, ExtranetError
 from .model import Artifact, Release
 
 if TYPE_CHECKING:
@@ -238,7 +238,7 @@ def _boto_error(error: BaseException) -> str:
     while not isinstance(cause, (ClientError, NoCredentialsError)) and (cause.__cause__ or cause.__context__):
         cause = cast("BaseException", cause.__cause__ or cause.__context__)  # the condition saw one
     if isinstance(cause, NoCredentialsError):
-        return "no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+        return NO_AWS_CREDENTIALS
     if not isinstance(cause, ClientError):
         return str(error)
     details = cause.response.get("Error", {})

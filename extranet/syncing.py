@@ -18,17 +18,16 @@ decide.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import access, access_record
 from .content_types import content_type
-from .exceptions import ExtranetError
+from .exceptions import ExtranetError, aws_errors
 
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client  # stubs only (test extras): boto3 builds its clients at run time
@@ -125,22 +124,9 @@ def sync(
         )
     if prefix and not prefix.endswith("/"):
         prefix += "/"
-    with _bucket_errors(bucket):
+    with aws_errors(SyncFailed, f"s3://{bucket}"):
         s3 = client or boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
         return _transfer(s3, site, bucket, prefix, no_store, dry_run)
-
-
-@contextlib.contextmanager
-def _bucket_errors(bucket: str) -> Iterator[None]:
-    """botocore's exceptions as `SyncFailed`, so no caller needs to know botocore."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-
-    try:
-        yield
-    except NoCredentialsError:
-        raise SyncFailed("no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)") from None
-    except (BotoCoreError, ClientError) as error:
-        raise SyncFailed(f"s3://{bucket}: {error}") from None
 
 
 def _transfer(

@@ -45,14 +45,14 @@ import dataclasses
 import json
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from extranet import access, access_record, syncing
 from extranet.cloudfront import function, login, stack
-from extranet.exceptions import ExtranetError
+from extranet.exceptions import ExtranetError, aws_errors
 
 if TYPE_CHECKING:  # stubs only (test extras): boto3 builds its clients at run time
     from types_boto3_cloudformation import CloudFormationClient
@@ -356,17 +356,9 @@ def deploy(
     return Outcome(status, outputs, login_updated, plan.before, result, plan.after, paths, invalidation)
 
 
-@contextlib.contextmanager
-def _aws_errors(service: str) -> Iterator[None]:
+def _aws_errors(service: str) -> contextlib.AbstractContextManager[None]:
     """botocore's exceptions as `DeployFailed` with the service's message."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-
-    try:
-        yield
-    except NoCredentialsError:
-        raise DeployFailed("no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)") from None
-    except (BotoCoreError, ClientError) as error:
-        raise DeployFailed(f"{service}: {error}") from None
+    return aws_errors(DeployFailed, service)
 
 
 def _client_error(error: Exception) -> tuple[str, str]:
